@@ -1,0 +1,149 @@
+"""The values a check returns: Action, Span, Verdict (one guard) and Decision (the whole policy)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Action", "Decision", "Span", "Stage", "Verdict"]
+
+Stage = Literal["input", "output", "context"]
+"""Where a rail runs: user input, model output, or retrieved context (documents, tool output)."""
+
+_SEVERITY = {"allow": 0, "warn": 1, "redact": 2, "escalate": 3, "block": 4}
+
+
+class Action(str, Enum):
+    """What the caller should do with the text, ordered allow < warn < redact < escalate < block."""
+
+    ALLOW = "allow"
+    WARN = "warn"
+    REDACT = "redact"
+    ESCALATE = "escalate"
+    BLOCK = "block"
+
+    @property
+    def severity(self) -> int:
+        """Rank of the action; the most severe action of all rails wins."""
+        return _SEVERITY[self.value]
+
+    @classmethod
+    def most_severe(cls, actions: list[Action] | tuple[Action, ...]) -> Action:
+        """The most severe of ``actions`` (allow when empty)."""
+        return max(actions, key=lambda a: a.severity, default=cls.ALLOW)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Span(BaseModel):
+    """A located finding in the checked text: [start, end) character offsets into the text the guard saw."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int
+    end: int
+    category: str
+    label: str = ""
+    """A finer label than the category, e.g. EMAIL or AWS_ACCESS_KEY."""
+    replacement: str | None = None
+    """What a redacting guard put in place of the span."""
+
+
+class Verdict(BaseModel):
+    """One guard's result on one text.
+
+    A guard fills ``categories`` (scores 0..1), and where it applies ``spans``, ``text`` (the
+    changed text, for guards that change text) and ``details``. The pipeline fills ``guard``,
+    ``stage``, ``action``, ``triggered``, ``mode``, ``latency_ms``, ``error`` and ``outcome``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    guard: str = ""
+    categories: dict[str, float] = Field(default_factory=dict)
+    spans: tuple[Span, ...] = ()
+    text: str | None = None
+    """The text after this guard, when the guard changes text (redaction); None when unchanged."""
+    details: dict[str, Any] = Field(default_factory=dict)
+    """Guard-specific facts worth recording (e.g. the detected language, hidden characters)."""
+
+    stage: Stage | None = None
+    rail: str = ""
+    """The rail's id in the policy (defaults to the guard name)."""
+    action: Action = Action.ALLOW
+    triggered: tuple[str, ...] = ()
+    mode: Literal["enforce", "shadow"] = "enforce"
+    latency_ms: float = 0.0
+    error: str | None = None
+    outcome: Literal["ok", "fail_open", "fail_closed", "skipped"] = "ok"
+    """``fail_open``/``fail_closed``: the guard raised or timed out and the policy's on_error decided."""
+
+
+class Decision(BaseModel):
+    """The policy's decision on one text (or one chat turn, or one set of documents)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    stage: Stage
+    action: Action
+    triggered: tuple[str, ...] = ()
+    """Categories over their threshold in enforcing rails."""
+    categories: dict[str, float] = Field(default_factory=dict)
+    """Every category any guard scored, the highest score per category."""
+    text: str
+    """The text after redaction: what may be passed on."""
+    original_text: str
+    verdicts: tuple[Verdict, ...] = ()
+    policy: str = ""
+    policy_version: str = ""
+    message: str | None = None
+    """What to show the user instead (refusal, or support resources for self_harm)."""
+    shadow_action: Action | None = None
+    """What shadow rails (or a shadow policy) would have done; None when nothing ran in shadow."""
+    shadow_triggered: tuple[str, ...] = ()
+    documents: tuple[Decision, ...] = ()
+    """For chat/RAG checks: one decision per retrieved document or tool output (stage 'context')."""
+    dropped_documents: tuple[int, ...] = ()
+    """Indexes of documents the context rails dropped."""
+    latency_ms: float = 0.0
+    created_at: float = 0.0
+    details: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def flagged(self) -> bool:
+        """True when some enforcing rail triggered a category or failed closed."""
+        return bool(self.triggered) or self.action is not Action.ALLOW
+
+    @property
+    def blocked(self) -> bool:
+        """True when the action is block."""
+        return self.action is Action.BLOCK
+
+    def to_record(self, *, include_text: bool = True) -> dict[str, Any]:
+        """A flat JSON-ready dict (what ``guardrails scan`` writes per line)."""
+        record: dict[str, Any] = {
+            "id": self.id,
+            "stage": self.stage,
+            "action": self.action.value,
+            "flagged": self.flagged,
+            "triggered": list(self.triggered),
+            "categories": {k: round(v, 4) for k, v in sorted(self.categories.items())},
+            "policy": self.policy,
+            "policy_version": self.policy_version,
+            "latency_ms": round(self.latency_ms, 3),
+        }
+        if include_text:
+            record = {"text": self.text, **record}
+        if self.message:
+            record["message"] = self.message
+        if self.shadow_action is not None:
+            record["shadow_action"] = self.shadow_action.value
+            record["shadow_triggered"] = list(self.shadow_triggered)
+        errors = {v.rail or v.guard: v.error for v in self.verdicts if v.error}
+        if errors:
+            record["errors"] = errors
+        return record

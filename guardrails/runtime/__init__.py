@@ -1,0 +1,1 @@
+"""The ONNX runtime: the shared sentence encoder and classifier heads."""
