@@ -1,0 +1,1 @@
+"""First-party guards: tako_language."""
