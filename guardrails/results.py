@@ -108,7 +108,9 @@ class Decision(BaseModel):
     documents: tuple[Decision, ...] = ()
     """For chat/RAG checks: one decision per retrieved document or tool output (stage 'context')."""
     dropped_documents: tuple[int, ...] = ()
-    """Indexes of documents the context rails dropped."""
+    """Indexes (into the documents, or the chat messages) that the context rails dropped."""
+    messages: tuple[dict[str, Any], ...] | None = None
+    """For chat checks: the conversation to pass on (user turn redacted, dropped documents removed)."""
     latency_ms: float = 0.0
     created_at: float = 0.0
     details: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,217 @@
+"""Runs the rails of one stage over one text or a batch: timeouts, errors, short-circuit, shadow."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any
+
+from guardrails.errors import GuardTimeout
+from guardrails.policy import PolicySettings, RailSpec
+from guardrails.protocol import CheckContext
+from guardrails.results import Action, Stage, Verdict
+
+_ALLOW = Action.ALLOW
+_BLOCK = Action.BLOCK
+
+
+@dataclass(frozen=True)
+class Rail:
+    """A policy rail bound to a constructed guard."""
+
+    spec: RailSpec
+    guard: Any
+    timeout_s: float | None
+
+    @property
+    def changes_text(self) -> bool:
+        return bool(getattr(self.guard, "changes_text", False))
+
+    @property
+    def batch(self) -> Callable[[list[str], list[CheckContext]], list[Verdict]] | None:
+        return getattr(self.guard, "check_batch", None)
+
+
+@dataclass
+class StageResult:
+    """What one stage produced for one text."""
+
+    text: str
+    verdicts: list[Verdict] = field(default_factory=list)
+    action: Action = _ALLOW
+    triggered: list[str] = field(default_factory=list)
+    shadow_action: Action | None = None
+    shadow_triggered: list[str] = field(default_factory=list)
+    categories: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def stopped(self) -> bool:
+        return self.action is _BLOCK
+
+
+def _judge(rail: Rail, stage: Stage, raw: Any, latency_ms: float) -> Verdict:
+    spec = rail.spec
+    if not isinstance(raw, Verdict):
+        raise TypeError(f"guard {spec.guard!r} returned {type(raw).__name__}, expected Verdict")
+    triggered = tuple(c for c, s in raw.categories.items() if s >= spec.threshold_for(c))
+    action = Action.most_severe([spec.action_for(c) for c in triggered]) if triggered else _ALLOW
+    return raw.model_copy(
+        update={
+            "guard": spec.guard,
+            "rail": spec.rail_id,
+            "stage": stage,
+            "triggered": triggered,
+            "action": action,
+            "mode": spec.mode,
+            "latency_ms": latency_ms,
+        }
+    )
+
+
+def _failed(rail: Rail, stage: Stage, exc: BaseException, latency_ms: float) -> Verdict:
+    spec = rail.spec
+    closed = spec.on_error == "fail_closed"
+    if isinstance(exc, FutureTimeout | GuardTimeout):
+        message = f"GuardTimeout: no result within {spec.timeout_ms or rail.timeout_s and rail.timeout_s * 1000:g} ms"
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    return Verdict(
+        guard=spec.guard,
+        rail=spec.rail_id,
+        stage=stage,
+        action=_BLOCK if closed else _ALLOW,
+        mode=spec.mode,
+        latency_ms=latency_ms,
+        error=message,
+        outcome="fail_closed" if closed else "fail_open",
+    )
+
+
+class StageRunner:
+    """Runs one stage's rails in policy order."""
+
+    def __init__(
+        self,
+        stage: Stage,
+        rails: list[Rail],
+        settings: PolicySettings,
+        executor: Callable[[], Executor],
+    ) -> None:
+        self.stage = stage
+        self.rails = rails
+        self.settings = settings
+        self._executor = executor
+        self._groups = self._plan_groups(rails, settings.parallel)
+
+    @staticmethod
+    def _plan_groups(rails: list[Rail], parallel: bool) -> list[list[Rail]]:
+        if not parallel:
+            return [[r] for r in rails]
+        groups: list[list[Rail]] = []
+        for rail in rails:
+            if groups and not rail.changes_text and not groups[-1][-1].changes_text:
+                groups[-1].append(rail)
+            else:
+                groups.append([rail])
+        return groups
+
+    def _skip(self, rail: Rail, context: CheckContext) -> bool:
+        languages = rail.spec.languages
+        lang = context.request.language
+        return bool(languages) and lang is not None and lang not in languages  # type: ignore[operator]
+
+    def _call(self, rail: Rail, text: str, context: CheckContext) -> Verdict:
+        start = time.perf_counter()
+        try:
+            if rail.timeout_s is None:
+                raw = rail.guard.check(text, context)
+            else:
+                raw = self._executor().submit(rail.guard.check, text, context).result(rail.timeout_s)
+            return _judge(rail, self.stage, raw, (time.perf_counter() - start) * 1000)
+        except Exception as exc:  # a guard must never break the caller's request
+            return _failed(rail, self.stage, exc, (time.perf_counter() - start) * 1000)
+
+    @staticmethod
+    def _record(result: StageResult, rail: Rail, verdict: Verdict) -> None:
+        result.verdicts.append(verdict)
+        for category, score in verdict.categories.items():
+            if score > result.categories.get(category, -1.0):
+                result.categories[category] = score
+        acting = [c for c in verdict.triggered if rail.spec.action_for(c) is not _ALLOW]
+        if verdict.mode == "shadow":
+            current = result.shadow_action or _ALLOW
+            result.shadow_action = Action.most_severe([current, verdict.action])
+            result.shadow_triggered.extend(c for c in acting if c not in result.shadow_triggered)
+            return
+        if verdict.action.severity > result.action.severity:
+            result.action = verdict.action
+        result.triggered.extend(c for c in acting if c not in result.triggered)
+        if (
+            verdict.text is not None
+            and rail.changes_text
+            and verdict.error is None
+            and verdict.action.severity >= Action.REDACT.severity
+        ):
+            result.text = verdict.text
+
+    def run(self, text: str, context: CheckContext) -> StageResult:
+        """Run the rails on one text."""
+        result = StageResult(text=text)
+        run_all = self.settings.run_all
+        for group in self._groups:
+            if result.stopped and not run_all:
+                break
+            if len(group) == 1:
+                rail = group[0]
+                if self._skip(rail, context):
+                    continue
+                self._record(result, rail, self._call(rail, result.text, context))
+                continue
+            live = [r for r in group if not self._skip(r, context)]
+            pool = self._executor()
+            futures = [pool.submit(self._call, r, result.text, context) for r in live]
+            for rail, future in zip(live, futures):
+                self._record(result, rail, future.result())
+        return result
+
+    def run_batch(self, texts: list[str], contexts: list[CheckContext]) -> list[StageResult]:
+        """Run the rails rail by rail over many texts, so model guards batch through the encoder."""
+        results = [StageResult(text=t) for t in texts]
+        run_all = self.settings.run_all
+        for rail in self.rails:
+            live = [
+                i for i, r in enumerate(results)
+                if (run_all or not r.stopped) and not self._skip(rail, contexts[i])
+            ]
+            if not live:
+                continue
+            verdicts = self._call_batch(rail, [results[i].text for i in live], [contexts[i] for i in live])
+            for i, verdict in zip(live, verdicts):
+                self._record(results[i], rail, verdict)
+        return results
+
+    def _call_batch(self, rail: Rail, texts: list[str], contexts: list[CheckContext]) -> list[Verdict]:
+        batch = rail.batch
+        if batch is None or len(texts) == 1:
+            return [self._call(rail, t, c) for t, c in zip(texts, contexts)]
+        start = time.perf_counter()
+        try:
+            if rail.timeout_s is None:
+                raws = batch(texts, contexts)
+            else:
+                raws = self._executor().submit(batch, texts, contexts).result(rail.timeout_s * len(texts))
+            if len(raws) != len(texts):
+                raise ValueError(f"check_batch returned {len(raws)} verdicts for {len(texts)} texts")
+        except Exception:  # isolate the failing text: fall back to one call per text
+            return [self._call(rail, t, c) for t, c in zip(texts, contexts)]
+        per_text = (time.perf_counter() - start) * 1000 / len(texts)
+        out = []
+        for raw in raws:
+            try:
+                out.append(_judge(rail, self.stage, raw, per_text))
+            except Exception as exc:
+                out.append(_failed(rail, self.stage, exc, per_text))
+        return out

@@ -1,0 +1,216 @@
+"""Policy files (YAML, TOML or JSON) as pydantic models, with errors that name the file and field."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from guardrails.errors import PolicyError
+from guardrails.results import Action
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = [
+    "DEFAULT_POLICY_FILE",
+    "PolicySettings",
+    "Policy",
+    "RailSpec",
+    "format_validation_error",
+    "load_policy",
+    "load_policy_source",
+]
+
+DEFAULT_POLICY_FILE = "default_policy.yaml"
+
+SUPPORT_MESSAGE = (
+    "It sounds like you might be going through a lot right now. You don't have to face it alone: "
+    "please reach out to someone you trust, or contact a local crisis line (for example, call or "
+    "text 988 in the US, or find your country's line at findahelpline.com). If you are in "
+    "immediate danger, call your local emergency number."
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RailSpec(_Strict):
+    """One rail: a guard, its configuration, and how its category scores become actions."""
+
+    guard: str
+    """Name of a registered guard (``guardrails plugins`` lists them)."""
+    id: str | None = None
+    """Unique id of the rail within its stage; defaults to the guard name."""
+    config: dict[str, Any] = Field(default_factory=dict)
+    """Validated against the guard's own ``Config`` model when the Guard is built."""
+    threshold: float = Field(0.5, ge=0.0, le=1.0)
+    """Score at or above which a category triggers, for categories without their own threshold."""
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    action: Action = Action.BLOCK
+    """Action for triggered categories without their own action."""
+    actions: dict[str, Action] = Field(default_factory=dict)
+    mode: Literal["enforce", "shadow"] = "enforce"
+    """``shadow``: evaluate and record what would have happened, never act."""
+    on_error: Literal["fail_open", "fail_closed"] = "fail_open"
+    """When the guard raises or times out: allow (fail_open) or block (fail_closed)."""
+    timeout_ms: float | None = Field(None, gt=0)
+    """Cut the guard off after this long; None inherits the policy's settings.timeout_ms."""
+    languages: list[str] | None = None
+    """Run only when the request's detected language is one of these (always runs when unknown)."""
+    enabled: bool = True
+
+    @field_validator("thresholds")
+    @classmethod
+    def _thresholds_in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        for category, threshold in value.items():
+            if not 0.0 <= threshold <= 1.0:
+                raise ValueError(f"threshold for {category!r} must be between 0 and 1, got {threshold}")
+        return value
+
+    @property
+    def rail_id(self) -> str:
+        """The rail's id (``id`` or the guard name)."""
+        return self.id or self.guard
+
+    def threshold_for(self, category: str) -> float:
+        """The threshold of ``category`` on this rail."""
+        return self.thresholds.get(category, self.threshold)
+
+    def action_for(self, category: str) -> Action:
+        """The action of ``category`` on this rail."""
+        return self.actions.get(category, self.action)
+
+
+class PolicySettings(_Strict):
+    """Policy-wide behaviour."""
+
+    run_all: bool = False
+    """Keep running the remaining rails after a block (costs latency; useful for metrics)."""
+    parallel: bool = False
+    """Run consecutive read-only rails concurrently on a thread pool."""
+    timeout_ms: float | None = Field(None, gt=0)
+    """Default per-rail timeout; None runs rails inline with no timeout unless a rail sets one."""
+    on_block: Literal["refuse", "raise"] = "refuse"
+    """What a wrapped callable does on a blocked input or output: return the refusal, or raise Blocked."""
+    refusal_message: str = "Sorry, I can't help with that request."
+    messages: dict[str, str] = Field(default_factory=lambda: {"self_harm": SUPPORT_MESSAGE})
+    """Per-category message shown instead of the refusal (self_harm gets support resources)."""
+    stream_check_chars: int = Field(200, ge=16)
+    """Streaming: check the accumulated output at least every this many characters."""
+    max_workers: int = Field(4, ge=1, le=64)
+
+
+class Policy(_Strict):
+    """A named, versioned set of rails per stage; every Decision carries its name and version."""
+
+    name: str
+    version: str = "1"
+    description: str = ""
+    settings: PolicySettings = Field(default_factory=PolicySettings)
+    input: list[RailSpec] = Field(default_factory=list)
+    output: list[RailSpec] = Field(default_factory=list)
+    context: list[RailSpec] = Field(default_factory=list)
+    """Rails for retrieved documents and tool outputs; a blocked document is dropped on its own."""
+    extensions: dict[str, Any] = Field(default_factory=dict)
+    """Sections owned by plugins and operators' tools (audit, metrics, escalation)."""
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int | float) else value
+
+    @model_validator(mode="after")
+    def _unique_rail_ids(self) -> Policy:
+        for stage in ("input", "output", "context"):
+            seen: set[str] = set()
+            for rail in getattr(self, stage):
+                if rail.rail_id in seen:
+                    raise ValueError(
+                        f"{stage}: two rails have the id {rail.rail_id!r}; give one of them an explicit 'id'"
+                    )
+                seen.add(rail.rail_id)
+        return self
+
+    def rails(self, stage: str) -> list[RailSpec]:
+        """The enabled rails of a stage, in order."""
+        return [r for r in getattr(self, stage) if r.enabled]
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def format_validation_error(exc: ValidationError, source: str, prefix: str = "") -> PolicyError:
+    """A PolicyError whose message lists ``source: field.path: what was expected`` per problem."""
+    lines = []
+    for err in exc.errors():
+        where = _loc(tuple(err["loc"]))
+        if prefix:
+            where = f"{prefix}.{where}" if where != "(top level)" else prefix
+        got = err.get("input")
+        got_text = "" if isinstance(got, dict | list) else f" (got {got!r})"
+        lines.append(f"{source}: {where}: {err['msg']}{got_text}")
+    return PolicyError("invalid policy\n  " + "\n  ".join(lines), source=source, errors=exc.errors())
+
+
+def _parse_file(path: Path) -> Any:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError(f"{path}: policy file not found", source=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{path}: cannot read policy file: {exc}", source=str(path)) from exc
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".json":
+            return json.loads(raw)
+        if suffix == ".toml":
+            return tomllib.loads(raw)
+        if suffix in (".yaml", ".yml", ""):
+            return yaml.safe_load(raw)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise PolicyError(f"{path}: not valid {suffix.lstrip('.').upper() or 'YAML'}: {exc}", source=str(path)) from exc
+    raise PolicyError(f"{path}: unknown policy format {suffix!r}; use .yaml, .yml, .toml or .json", source=str(path))
+
+
+def load_policy_source(source: str | Path | Mapping[str, Any] | Policy) -> tuple[Policy, str]:
+    """Parse and validate a policy; returns it with a name for the source used in error messages."""
+    if isinstance(source, Policy):
+        return source, f"<policy {source.name}>"
+    if isinstance(source, Mapping):
+        data: Any = dict(source)
+        origin = "<policy dict>"
+    else:
+        path = Path(source)
+        data = _parse_file(path)
+        origin = str(path)
+    if not isinstance(data, dict):
+        raise PolicyError(f"{origin}: a policy must be a mapping at the top level, got {type(data).__name__}", source=origin)
+    try:
+        return Policy.model_validate(data), origin
+    except ValidationError as exc:
+        raise format_validation_error(exc, origin) from None
+
+
+def load_policy(source: str | Path | Mapping[str, Any] | Policy | None = None) -> Policy:
+    """Load a policy from a file path, a dict, or (None) the shipped default policy."""
+    if source is None:
+        text = importlib_resources.files("guardrails").joinpath(DEFAULT_POLICY_FILE).read_text(encoding="utf-8")
+        return load_policy_source(yaml.safe_load(text))[0]
+    return load_policy_source(source)[0]
