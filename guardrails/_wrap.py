@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from guardrails.guard import Guard
 
 _PROMPT_KWARGS = ("prompt", "messages", "text", "query", "input")
-_SENTENCE_END = re.compile(r"[.!?。！？\n]")
+_SENTENCE_END = re.compile(r"[.!?。！？\n]\s*")
 
 
 def _find_prompt(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Callable[[Any], tuple[tuple[Any, ...], dict[str, Any]]]]:

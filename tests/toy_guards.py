@@ -126,9 +126,10 @@ class SimilarityGuard:
     class Config(BaseModel):
         model_config = ConfigDict(extra="forbid")
         description: str
+        encoder: str = "default"
 
     def __init__(self, config: Config, resources: Resources) -> None:
-        self.encoder = resources.encoder("default")
+        self.encoder = resources.encoder(config.encoder)
         self.anchor = self.encoder.embed([config.description])[0]
 
     def check(self, text: str, context: CheckContext) -> Verdict:
