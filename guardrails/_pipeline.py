@@ -25,6 +25,8 @@ class Rail:
     spec: RailSpec
     guard: Any
     timeout_s: float | None
+    recommended: dict[str, float] = field(default_factory=dict)
+    """The guard's ``recommended_thresholds`` (calibrated with its model), used where the policy sets none."""
 
     @property
     def changes_text(self) -> bool:
@@ -56,7 +58,7 @@ def _judge(rail: Rail, stage: Stage, raw: Any, latency_ms: float) -> Verdict:
     spec = rail.spec
     if not isinstance(raw, Verdict):
         raise TypeError(f"guard {spec.guard!r} returned {type(raw).__name__}, expected Verdict")
-    triggered = tuple(c for c, s in raw.categories.items() if s >= spec.threshold_for(c))
+    triggered = tuple(c for c, s in raw.categories.items() if s >= spec.threshold_for(c, rail.recommended))
     action = Action.most_severe([spec.action_for(c) for c in triggered]) if triggered else _ALLOW
     return raw.model_copy(
         update={

@@ -147,7 +147,12 @@ class Guard:
                     raise PluginError(f"{self.source}: {where}: building guard {spec.guard!r} failed: {exc}") from exc
                 self._instances[key] = instance
             timeout_ms = spec.timeout_ms or default_timeout
-            rails.append(Rail(spec=spec, guard=instance, timeout_s=timeout_ms / 1000 if timeout_ms else None))
+            rails.append(Rail(
+                spec=spec,
+                guard=instance,
+                timeout_s=timeout_ms / 1000 if timeout_ms else None,
+                recommended=dict(getattr(instance, "recommended_thresholds", None) or {}),
+            ))
         return rails
 
     def _executor(self) -> Executor:

@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 DEFAULT_POLICY_FILE = "default_policy.yaml"
+DEFAULT_THRESHOLD = 0.5
 
 SUPPORT_MESSAGE = (
     "It sounds like you might be going through a lot right now. You don't have to face it alone: "
@@ -53,8 +54,10 @@ class RailSpec(_Strict):
     """Unique id of the rail within its stage; defaults to the guard name."""
     config: dict[str, Any] = Field(default_factory=dict)
     """Validated against the guard's own ``Config`` model when the Guard is built."""
-    threshold: float = Field(0.5, ge=0.0, le=1.0)
-    """Score at or above which a category triggers, for categories without their own threshold."""
+    threshold: float | None = Field(None, ge=0.0, le=1.0)
+    """Score at or above which a category triggers, for categories without their own threshold.
+
+    None: the guard's ``recommended_thresholds`` (calibrated with its model), else 0.5."""
     thresholds: dict[str, float] = Field(default_factory=dict)
     action: Action = Action.BLOCK
     """Action for triggered categories without their own action."""
@@ -82,9 +85,13 @@ class RailSpec(_Strict):
         """The rail's id (``id`` or the guard name)."""
         return self.id or self.guard
 
-    def threshold_for(self, category: str) -> float:
-        """The threshold of ``category`` on this rail."""
-        return self.thresholds.get(category, self.threshold)
+    def threshold_for(self, category: str, recommended: Mapping[str, float] | None = None) -> float:
+        """The threshold of ``category``: the rail's own, else the guard's recommendation, else 0.5."""
+        if category in self.thresholds:
+            return self.thresholds[category]
+        if self.threshold is not None:
+            return self.threshold
+        return (recommended or {}).get(category, DEFAULT_THRESHOLD)
 
     def action_for(self, category: str) -> Action:
         """The action of ``category`` on this rail."""

@@ -185,3 +185,16 @@ def test_output_stage_sees_prompt(toy):
                             resources=guard.resources)
     spy.check_output("answer", prompt=[{"role": "user", "content": "the question"}])
     assert seen == {"prompt": "the question", "stage": "output"}
+
+
+def test_guard_recommended_thresholds_apply_where_the_policy_sets_none(toy):
+    guard = toy({"input": [
+        {"guard": "similarity", "id": "rec", "config": {"description": "cooking pasta"}},
+        {"guard": "similarity", "id": "own", "config": {"description": "cooking pasta", "encoder": "default"},
+         "thresholds": {"topic": 0.99}},
+    ]})
+    for rail in guard._runners["input"].rails:
+        object.__setattr__(rail, "recommended", {"topic": 0.2})
+    d = guard.check_input("cooking pasta tonight")
+    rec, own = d.verdicts
+    assert rec.triggered == ("topic",) and own.triggered == ()
