@@ -189,7 +189,7 @@ def test_output_stage_sees_prompt(toy):
 
 def test_guard_recommended_thresholds_apply_where_the_policy_sets_none(toy):
     guard = toy({"input": [
-        {"guard": "similarity", "id": "rec", "config": {"description": "cooking pasta"}},
+        {"guard": "similarity", "id": "rec", "config": {"description": "cooking pasta"}, "action": "warn"},
         {"guard": "similarity", "id": "own", "config": {"description": "cooking pasta", "encoder": "default"},
          "thresholds": {"topic": 0.99}},
     ]})
