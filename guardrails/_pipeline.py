@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guardrails.errors import GuardTimeout
 from guardrails.policy import PolicySettings, RailSpec
 from guardrails.protocol import CheckContext
 from guardrails.results import Action, Stage, Verdict
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 _ALLOW = Action.ALLOW
 _BLOCK = Action.BLOCK
@@ -76,7 +77,9 @@ def _judge(rail: Rail, stage: Stage, raw: Any, latency_ms: float) -> Verdict:
 def _failed(rail: Rail, stage: Stage, exc: BaseException, latency_ms: float) -> Verdict:
     spec = rail.spec
     closed = spec.on_error == "fail_closed"
-    if isinstance(exc, FutureTimeout | GuardTimeout):
+    from concurrent.futures import TimeoutError as FutureTimeout  # distinct from TimeoutError before 3.11
+
+    if isinstance(exc, TimeoutError | FutureTimeout):
         message = f"GuardTimeout: no result within {spec.timeout_ms or rail.timeout_s and rail.timeout_s * 1000:g} ms"
     else:
         message = f"{type(exc).__name__}: {exc}"

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 from pydantic import ValidationError
@@ -21,6 +19,9 @@ from guardrails.plugins import GuardInfo, collect_encoders, collect_guards, get_
 from guardrails.policy import Policy, format_validation_error, load_policy, load_policy_source
 from guardrails.protocol import CheckContext, RequestContext, Resources
 from guardrails.results import Action, Decision, Stage
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, ThreadPoolExecutor
 
 __all__ = ["Guard", "InvalidInput"]
 
@@ -159,6 +160,8 @@ class Guard:
         if self._executor_obj is None:
             with self._executor_lock:
                 if self._executor_obj is None:
+                    from concurrent.futures import ThreadPoolExecutor
+
                     self._executor_obj = ThreadPoolExecutor(
                         max_workers=self.policy.settings.max_workers, thread_name_prefix="guardrails"
                     )
@@ -368,23 +371,23 @@ class Guard:
 
     async def acheck_input(self, text: TextLike | MessagesLike, **kwargs: Any) -> Decision:
         """``check_input`` without blocking the running event loop."""
-        return await asyncio.to_thread(self.check_input, text, **kwargs)
+        return await _to_thread(self.check_input, text, **kwargs)
 
     async def acheck_output(self, text: TextLike, **kwargs: Any) -> Decision:
         """``check_output`` without blocking the running event loop."""
-        return await asyncio.to_thread(self.check_output, text, **kwargs)
+        return await _to_thread(self.check_output, text, **kwargs)
 
     async def acheck_context(self, documents: Sequence[TextLike], **kwargs: Any) -> list[Decision]:
         """``check_context`` without blocking the running event loop."""
-        return await asyncio.to_thread(self.check_context, documents, **kwargs)
+        return await _to_thread(self.check_context, documents, **kwargs)
 
     async def acheck_input_batch(self, texts: Iterable[TextLike], **kwargs: Any) -> list[Decision]:
         """``check_input_batch`` without blocking the running event loop."""
-        return await asyncio.to_thread(self.check_input_batch, list(texts), **kwargs)
+        return await _to_thread(self.check_input_batch, list(texts), **kwargs)
 
     async def acheck_output_batch(self, texts: Iterable[TextLike], **kwargs: Any) -> list[Decision]:
         """``check_output_batch`` without blocking the running event loop."""
-        return await asyncio.to_thread(self.check_output_batch, list(texts), **kwargs)
+        return await _to_thread(self.check_output_batch, list(texts), **kwargs)
 
     # wrapping -------------------------------------------------------------------------------
 
@@ -400,3 +403,9 @@ class Guard:
         if fn is None:
             return lambda f: wrap_callable(self, f, **options)
         return wrap_callable(self, fn, **options)
+
+
+async def _to_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    import asyncio
+
+    return await asyncio.to_thread(fn, *args, **kwargs)
