@@ -1,0 +1,86 @@
+"""Helpers shared by the rule guards: span merging, text replacement, data files, scores."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from guardrails.errors import PolicyError
+from guardrails.results import Span
+
+__all__ = [
+    "apply_spans",
+    "calibrate",
+    "load_data_file",
+    "load_yaml_path",
+    "resolve_overlaps",
+    "shannon_entropy",
+]
+
+
+def load_data_file(name: str) -> Any:
+    """Parse a YAML file shipped in ``tako_rules/data``."""
+    text = importlib_resources.files("tako_rules").joinpath("data", name).read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def load_yaml_path(path: str | Path, *, what: str) -> Any:
+    """Parse a user-supplied YAML file, raising PolicyError naming ``what`` on failure."""
+    p = Path(path).expanduser()
+    try:
+        return yaml.safe_load(p.read_text("utf-8"))
+    except OSError as exc:
+        raise PolicyError(f"{what}: cannot read {str(p)!r}: {exc}", source=str(p)) from exc
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{what}: {str(p)!r} is not valid YAML: {exc}", source=str(p)) from exc
+
+
+def resolve_overlaps(spans: Iterable[Span]) -> list[Span]:
+    """Keep non-overlapping spans, preferring earlier starts, then longer spans."""
+    kept: list[Span] = []
+    last_end = -1
+    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
+        if span.start >= last_end:
+            kept.append(span)
+            last_end = span.end
+    return kept
+
+
+def apply_spans(text: str, spans: Iterable[Span]) -> str:
+    """``text`` with each (non-overlapping, sorted) span replaced by its ``replacement``."""
+    out: list[str] = []
+    pos = 0
+    for span in spans:
+        if span.replacement is None:
+            continue
+        out.append(text[pos : span.start])
+        out.append(span.replacement)
+        pos = span.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def shannon_entropy(value: str) -> float:
+    """Shannon entropy of ``value`` in bits per character."""
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+def calibrate(similarity: float, threshold: float) -> float:
+    """Map a similarity to a 0..1 score that crosses 0.5 exactly at ``threshold``."""
+    s = max(0.0, min(1.0, similarity))
+    if threshold <= 0.0:
+        return 1.0
+    if threshold >= 1.0:
+        return 0.5 * s
+    if s >= threshold:
+        return 0.5 + 0.5 * (s - threshold) / (1.0 - threshold)
+    return 0.5 * s / threshold

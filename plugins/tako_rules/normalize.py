@@ -1,0 +1,291 @@
+"""The normalize guard: one detection view per text, with evasion tricks undone and reported."""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from guardrails.protocol import CheckContext, Resources
+from guardrails.results import Verdict
+from tako_rules._common import load_data_file, load_yaml_path
+from tako_rules._decode import Decoder
+from tako_rules._trie import trie_pattern
+
+__all__ = ["NormalizeGuard"]
+
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u180e\u00ad\u034f\u2061\u2062\u2063\u2064"
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_TAGS = range(0xE0000, 0xE0080)
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
+         "@": "a", "$": "s", "!": "i", "|": "l"}
+_LEET_EXEMPT = {"i18n", "l10n", "a11y", "k8s", "b2b", "b2c", "p2p", "w3c", "y2k", "g7", "g20"}
+_LEET_RUN = (
+    r"(?<![A-Za-z0-9@$!|])[A-Za-z0-9@$!|]*[A-Za-z][0-9@$!|]+[A-Za-z][A-Za-z0-9@$!|]*"
+    r"|(?<![\w$])\$[A-Za-z]{2,}"
+)
+_SPACED = r"(?<![A-Za-z])(?:[A-Za-z][ .\-*]){2,}[A-Za-z](?![A-Za-z])"
+_INSTRUCTION = (
+    r"\b(?:ignore|disregard|forget|override|bypass|skip)\b.{0,40}?"
+    r"\b(?:instructions?|rules|prompts?|guidelines|directions|directives|above|previous|prior)\b"
+    r"|\b(?:system prompt|you are now|new instructions|developer mode|do anything now|jailbreak)\b"
+    r"|\b(?:reveal|print|output|repeat|leak|send)\b.{0,30}?"
+    r"\b(?:system prompt|instructions|password|secrets?|api key)\b"
+)
+
+
+class NormalizeGuard:
+    """Builds the detection view of a text that later rails score (``context.normalized``).
+
+    Applies NFKC; removes zero-width, bidi-control and Unicode tag characters (decoding text
+    smuggled in tag characters); folds confusable homoglyphs, leetspeak inside mixed words,
+    spaced-out letters and a reviewed algospeak lexicon; decodes base64, hex, percent-encoded
+    and rot13 blobs and appends them to the view. The Decision keeps the original text. Scores
+    ``prompt_injection`` only when hidden or obfuscated text carries instructions.
+    """
+
+    name: ClassVar[str] = "normalize"
+    stages: ClassVar[frozenset[str]] = frozenset({"input", "output", "context"})
+    changes_text: ClassVar[bool] = False
+    categories: ClassVar[tuple[str, ...]] = ("prompt_injection",)
+
+    class Config(BaseModel):
+        """Which normalisation steps run."""
+
+        model_config = ConfigDict(extra="forbid")
+        nfkc: bool = True
+        invisible: bool = True
+        confusables: bool = True
+        leetspeak: bool = True
+        spacing: bool = True
+        algospeak: bool = True
+        contextual_terms: Literal["context", "always", "never"] = "context"
+        """Entries with a ``context`` list: map only near a context word, always, or never."""
+        extra_lexicon_files: list[str] = Field(default_factory=list)
+        """More algospeak YAML files in the shipped format (entries, context_words)."""
+        decode: bool = True
+        append_decoded: bool = True
+        """Append decoded blobs (and tag-smuggled text) to the view so classifiers see them."""
+        hidden_instruction_score: float = Field(0.9, ge=0.0, le=1.0)
+
+    def __init__(self, config: NormalizeGuard.Config, resources: Resources | None = None) -> None:
+        self.config = config
+        self._remove = {ord(c): None for c in _ZERO_WIDTH + _BIDI}
+        self._zw = set(_ZERO_WIDTH)
+        self._bidi = set(_BIDI)
+        table = load_data_file("confusables.yaml")
+        self._confusables = {ord(k): v for group in table.values() for k, v in group.items()}
+        self._confusable_chars = frozenset(chr(k) for k in self._confusables)
+        self._word_nonascii = re.compile(r"[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
+        self._leet = re.compile(_LEET_RUN)
+        self._leet_table = str.maketrans(_LEET)
+        self._spaced = re.compile(_SPACED)
+        self._instruction = re.compile(_INSTRUCTION, re.IGNORECASE)
+        self._decoder = Decoder()
+        self._lock = threading.Lock()
+        self._load_algospeak()
+
+    def _load_algospeak(self) -> None:
+        data = load_data_file("algospeak.yaml")
+        entries: list[dict[str, Any]] = list(data.get("entries", []))
+        context_words: dict[str, set[str]] = {
+            k: {w.lower() for w in v} for k, v in data.get("context_words", {}).items()
+        }
+        window = int(data.get("context_window", 80))
+        for path in self.config.extra_lexicon_files:
+            extra = load_yaml_path(path, what="normalize.extra_lexicon_files") or {}
+            entries.extend(extra.get("entries", []))
+            for k, v in (extra.get("context_words") or {}).items():
+                context_words.setdefault(k, set()).update(w.lower() for w in v)
+        self._window = window
+        self._algo: dict[str, tuple[str, str | None]] = {}
+        for e in entries:
+            ctx = e.get("context")
+            if ctx and self.config.contextual_terms == "never":
+                continue
+            if ctx and self.config.contextual_terms == "always":
+                ctx = None
+            self._algo[str(e["term"]).lower()] = (str(e["replacement"]), ctx)
+        self._context_words = context_words
+        self._ctx_word = re.compile(r"[\w'+]+")
+        self._algo_re = (
+            re.compile(r"(?<!\w)(?:" + trie_pattern(self._algo) + r")(?!\w)", re.IGNORECASE)
+            if self._algo
+            else None
+        )
+
+    # -- steps -------------------------------------------------------------------------
+    def _strip_invisible(self, text: str, facts: dict[str, Any]) -> str:
+        zw = sum(1 for c in text if c in self._zw)
+        bidi = sum(1 for c in text if c in self._bidi)
+        tag_chars = [c for c in text if 0xE0000 <= ord(c) <= 0xE007F]
+        if tag_chars:
+            smuggled = "".join(chr(ord(c) - 0xE0000) for c in tag_chars if 0xE0020 <= ord(c) <= 0xE007E)
+            facts["tag_text"] = smuggled
+            text = "".join(c for c in text if not 0xE0000 <= ord(c) <= 0xE007F)
+        if zw or bidi or tag_chars:
+            facts["removed"] = {"zero_width": zw, "bidi": bidi, "tag": len(tag_chars)}
+            text = text.translate(self._remove)
+        return text
+
+    def _fold_confusables(self, text: str, facts: dict[str, Any]) -> str:
+        latin = sum(1 for c in text if c.isascii() and c.isalpha())
+        others = sum(1 for c in text if not c.isascii() and c.isalpha())
+        mostly_latin = latin >= others
+        count = 0
+
+        def fold(m: re.Match[str]) -> str:
+            nonlocal count
+            word = m.group()
+            if not any(c in self._confusable_chars for c in word):
+                return word
+            mixed = any(c.isascii() for c in word)
+            if mixed or (mostly_latin and all(c in self._confusable_chars or c.isascii() for c in word)):
+                count += 1
+                return word.translate(self._confusables)
+            return word
+
+        out = self._word_nonascii.sub(fold, text)
+        if count:
+            facts.setdefault("folded", {})["confusables"] = count
+        return out
+
+    def _fold_leet(self, text: str, facts: dict[str, Any]) -> str:
+        changed: list[str] = []
+
+        def fold(m: re.Match[str]) -> str:
+            run = m.group()
+            if len(run) > 40 or run.lower() in _LEET_EXEMPT:
+                return run
+            if "@" in run and text[m.end() : m.end() + 1] == ".":
+                return run  # an e-mail address
+            if sum(c.isalpha() for c in run) < 2:
+                return run
+            folded = _fold_interior(run, self._leet_table)
+            if folded != run:
+                changed.append(run)
+            return folded
+
+        out = self._leet.sub(fold, text)
+        if changed:
+            facts.setdefault("folded", {})["leetspeak"] = changed[:20]
+        return out
+
+    def _join_spaced(self, text: str, facts: dict[str, Any]) -> str:
+        changed: list[str] = []
+
+        def join(m: re.Match[str]) -> str:
+            run = m.group()
+            letters = [c for c in run if c.isalpha()]
+            prefix = ""
+            if letters[0] in "aAI" and len(letters) >= 4 and run[1] == " ":
+                prefix, letters = run[:2], letters[1:]
+            changed.append(run)
+            return prefix + "".join(letters)
+
+        out = self._spaced.sub(join, text)
+        if changed:
+            facts.setdefault("folded", {})["spacing"] = changed[:20]
+        return out
+
+    def _map_algospeak(self, text: str, facts: dict[str, Any]) -> str:
+        if self._algo_re is None:
+            return text
+        mapped: list[list[str]] = []
+
+        def repl(m: re.Match[str]) -> str:
+            term = m.group()
+            replacement, ctx = self._algo.get(_squash(term.lower()), (None, None))
+            if replacement is None:
+                return term
+            if ctx is not None and not self._near_context(text, m.start(), m.end(), ctx):
+                return term
+            mapped.append([term, replacement])
+            return replacement
+
+        out = self._algo_re.sub(repl, text)
+        if mapped:
+            facts.setdefault("folded", {})["algospeak"] = mapped[:20]
+        return out
+
+    def _near_context(self, text: str, start: int, end: int, ctx: str) -> bool:
+        words = self._context_words.get(ctx)
+        if not words:
+            return False
+        lo, hi = max(0, start - self._window), min(len(text), end + self._window)
+        around = text[lo:start] + " " + text[end:hi]
+        return any(w in words for w in self._ctx_word.findall(around.lower()))
+
+    # -- check -------------------------------------------------------------------------
+    def normalize(self, text: str) -> tuple[str, dict[str, Any], list[str]]:
+        """The detection view of ``text``, the facts found, and the decoded texts."""
+        cfg = self.config
+        facts: dict[str, Any] = {}
+        view = text
+        if not view.isascii():
+            if cfg.invisible:
+                view = self._strip_invisible(view, facts)
+            if cfg.nfkc:
+                nfkc = unicodedata.normalize("NFKC", view)
+                if nfkc != view:
+                    facts["nfkc"] = True
+                    view = nfkc
+            if cfg.confusables and not view.isascii():
+                view = self._fold_confusables(view, facts)
+        if cfg.leetspeak:
+            view = self._fold_leet(view, facts)
+        if cfg.spacing:
+            view = self._join_spaced(view, facts)
+        if cfg.algospeak:
+            view = self._map_algospeak(view, facts)
+        decoded: list[str] = []
+        if cfg.decode:
+            blobs = self._decoder.decode(view)
+            if blobs:
+                facts["decoded"] = [{"kind": b.kind, "text": b.text[:200]} for b in blobs]
+                decoded = [b.text for b in blobs]
+        return view, facts, decoded
+
+    def check(self, text: str, context: CheckContext) -> Verdict:
+        """Set ``context.normalized``/``hidden``/``decoded``; score hidden instructions."""
+        view, facts, decoded = self.normalize(text)
+        tag_text = facts.get("tag_text", "")
+        extra = [t for t in [tag_text, *decoded] if t]
+        if extra and self.config.append_decoded:
+            view = view + "\n" + "\n".join(extra)
+        score = self._hidden_instruction_score(text, view, facts, tag_text, decoded)
+        if score:
+            facts["hidden_instructions"] = True
+        context.normalized = view
+        context.hidden.update({k: v for k, v in facts.items() if k in ("removed", "tag_text", "decoded", "hidden_instructions")})
+        context.decoded = tuple(context.decoded) + tuple(extra)
+        facts["changed"] = view != text
+        return Verdict(categories={"prompt_injection": score} if score else {}, details=facts)
+
+    def _hidden_instruction_score(
+        self, raw: str, view: str, facts: dict[str, Any], tag_text: str, decoded: list[str]
+    ) -> float:
+        if not facts or facts.keys() <= {"nfkc"}:
+            return 0.0
+        best = 0.0
+        full = self.config.hidden_instruction_score
+        if tag_text and self._instruction.search(tag_text):
+            best = max(best, 1.0)
+        if any(self._instruction.search(d) for d in decoded):
+            best = max(best, full)
+        if "removed" in facts or "folded" in facts:
+            if self._instruction.search(view) and not self._instruction.search(raw):
+                best = max(best, full if "removed" in facts else 0.8)
+        return best
+
+
+def _squash(term: str) -> str:
+    return re.sub(r"\s+", " ", term)
+
+
+def _fold_interior(run: str, table: dict[int, str]) -> str:
+    """Fold the leet characters of a run that has one between letters (or starts with ``$``)."""
+    return run.translate(table)
