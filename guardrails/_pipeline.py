@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from guardrails.errors import GuardTimeout
 from guardrails.policy import PolicySettings, RailSpec
 from guardrails.protocol import CheckContext
 from guardrails.results import Action, Stage, Verdict
@@ -77,7 +76,9 @@ def _judge(rail: Rail, stage: Stage, raw: Any, latency_ms: float) -> Verdict:
 def _failed(rail: Rail, stage: Stage, exc: BaseException, latency_ms: float) -> Verdict:
     spec = rail.spec
     closed = spec.on_error == "fail_closed"
-    from concurrent.futures import TimeoutError as FutureTimeout  # distinct from TimeoutError before 3.11
+    from concurrent.futures import (
+        TimeoutError as FutureTimeout,  # distinct from TimeoutError before 3.11
+    )
 
     if isinstance(exc, TimeoutError | FutureTimeout):
         message = f"GuardTimeout: no result within {spec.timeout_ms or rail.timeout_s and rail.timeout_s * 1000:g} ms"

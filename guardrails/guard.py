@@ -80,6 +80,7 @@ class Guard:
         *,
         plugin_manager: pluggy.PluginManager | None = None,
         resources: Resources | None = None,
+        shadow: Any = None,
     ) -> None:
         source: str
         if isinstance(policy, Policy):
@@ -99,6 +100,9 @@ class Guard:
             stage: StageRunner(stage, self._build_rails(stage, available), self.policy.settings, self._executor)
             for stage in ("input", "output", "context")
         }
+        from guardrails.ops import attach  # audit, metrics, escalation sinks and the shadow policy
+
+        self._ops = attach(self, shadow)
 
     @classmethod
     def default(cls, **kwargs: Any) -> Guard:
@@ -172,6 +176,7 @@ class Guard:
         if self._executor_obj is not None:
             self._executor_obj.shutdown(wait=False, cancel_futures=True)
             self._executor_obj = None
+        self._ops.close()
 
     def __enter__(self) -> Guard:
         return self
@@ -208,6 +213,9 @@ class Guard:
             details["input_note"] = note
         if context.request.language:
             details["language"] = context.request.language
+        shadow = self._ops.shadow.run(stage, original, context) if self._ops.shadow else None
+        if shadow is not None:
+            details["shadow"] = shadow.record
         decision = Decision.model_construct(
             id=os.urandom(12).hex(),
             stage=stage,
@@ -220,8 +228,8 @@ class Guard:
             policy=self.policy.name,
             policy_version=self.policy.version,
             message=message,
-            shadow_action=result.shadow_action,
-            shadow_triggered=tuple(result.shadow_triggered),
+            shadow_action=shadow.action if shadow else result.shadow_action,
+            shadow_triggered=shadow.triggered if shadow else tuple(result.shadow_triggered),
             documents=extra.get("documents", ()),
             dropped_documents=extra.get("dropped_documents", ()),
             messages=extra.get("messages"),

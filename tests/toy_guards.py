@@ -144,3 +144,4 @@ class ToyPlugin:
     def register_guards(self, register):
         for cls in (KeywordGuard, DigitRedactor, ExplodingGuard, SleepyGuard, CountingGuard, SimilarityGuard):
             register(cls)
+PLUGIN = ToyPlugin()
