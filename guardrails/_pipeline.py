@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from guardrails.policy import PolicySettings, RailSpec
 from guardrails.protocol import CheckContext
-from guardrails.results import Action, Stage, Verdict
+from guardrails.results import Action, Stage, Verdict, replaced
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -60,8 +60,9 @@ def _judge(rail: Rail, stage: Stage, raw: Any, latency_ms: float) -> Verdict:
         raise TypeError(f"guard {spec.guard!r} returned {type(raw).__name__}, expected Verdict")
     triggered = tuple(c for c, s in raw.categories.items() if s >= spec.threshold_for(c, rail.recommended))
     action = Action.most_severe([spec.action_for(c) for c in triggered]) if triggered else _ALLOW
-    return raw.model_copy(
-        update={
+    return replaced(
+        raw,
+        {
             "guard": spec.guard,
             "rail": spec.rail_id,
             "stage": stage,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +13,27 @@ Stage = Literal["input", "output", "context"]
 """Where a rail runs: user input, model output, or retrieved context (documents, tool output)."""
 
 _SEVERITY = {"allow": 0, "warn": 1, "redact": 2, "escalate": 3, "block": 4}
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def trusted(cls: type[_M], values: dict[str, Any]) -> _M:
+    """Build a model from values the SDK produced itself, skipping validation (the hot path).
+
+    ``values`` must hold every field; only for internal use on already-typed data.
+    """
+    obj = object.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+def replaced(model: _M, update: dict[str, Any]) -> _M:
+    """A copy of ``model`` with ``update`` applied, without validation (the hot path)."""
+    values = dict(model.__dict__)
+    values.update(update)
+    return trusted(type(model), values)
 
 
 class Action(str, Enum):
@@ -27,12 +48,12 @@ class Action(str, Enum):
     @property
     def severity(self) -> int:
         """Rank of the action; the most severe action of all rails wins."""
-        return _SEVERITY[self.value]
+        return _SEVERITY[self._value_]
 
     @classmethod
     def most_severe(cls, actions: list[Action] | tuple[Action, ...]) -> Action:
         """The most severe of ``actions`` (allow when empty)."""
-        return max(actions, key=lambda a: a.severity, default=cls.ALLOW)
+        return max(actions, key=lambda a: _SEVERITY[a._value_], default=cls.ALLOW)
 
     def __str__(self) -> str:
         return self.value

@@ -198,3 +198,13 @@ def test_guard_recommended_thresholds_apply_where_the_policy_sets_none(toy):
     d = guard.check_input("cooking pasta tonight")
     rec, own = d.verdicts
     assert rec.triggered == ("topic",) and own.triggered == ()
+
+
+def test_trusted_construction_matches_validated_models(toy):
+    d = toy({"input": [BLOCK_WORD, {"guard": "digits", "action": "redact"}]}).check_input("forbidden 7")
+    assert set(d.model_dump()) == set(type(d).model_fields)
+    assert type(d).model_validate(d.model_dump()) == d
+    for v in d.verdicts:
+        assert set(v.model_dump()) == set(type(v).model_fields)
+    with pytest.raises(Exception):
+        d.action = Action.ALLOW  # frozen
