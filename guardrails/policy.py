@@ -12,6 +12,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from guardrails._ops_settings import (
+    AuditSettings,
+    EscalationSettings,
+    MetricsSettings,
+    ShadowSettings,
+)
 from guardrails.errors import PolicyError
 from guardrails.results import Action
 
@@ -130,6 +136,14 @@ class Policy(_Strict):
     """Rails for retrieved documents and tool outputs; a blocked document is dropped on its own."""
     extensions: dict[str, Any] = Field(default_factory=dict)
     """Sections owned by plugins and operators' tools (audit, metrics, escalation)."""
+    audit: AuditSettings | None = None
+    """A JSON Lines audit record per decision (docs/operators.md)."""
+    metrics: MetricsSettings | None = None
+    """Safety metrics through OpenTelemetry (docs/operators.md)."""
+    escalation: EscalationSettings | None = None
+    """Where escalated decisions go: a review queue file, callables (docs/operators.md)."""
+    shadow: ShadowSettings | None = None
+    """A candidate policy run beside this one, recorded but never enforced (docs/operators.md)."""
 
     @field_validator("version", mode="before")
     @classmethod

@@ -1,0 +1,369 @@
+"""The audit log: one JSON Lines record per decision, written by a background thread.
+
+The request path only puts a record on a bounded queue (never waits for the disk); a writer
+thread turns records into lines and appends them in whole batches with one ``write`` call each,
+so lines from many threads never interleave. Records reach the file at most
+``flush_interval_ms`` after the check returned; ``fsync: true`` also pushes them to the device.
+The file rotates by size. When the queue is full, or the disk is full or unwritable, records are
+dropped and counted (``stats()``, a logged error, and a ``dropped`` record in the log once it
+can be written again), never raised into a request.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import queue
+import threading
+import time
+import weakref
+from pathlib import Path
+from typing import Any
+
+from guardrails._ops_settings import AuditSettings
+from guardrails.errors import PolicyError
+from guardrails.hookspecs import hookimpl
+from guardrails.protocol import CheckContext
+from guardrails.results import Decision
+
+__all__ = ["AuditSink", "JsonlWriter", "audit_record"]
+
+log = logging.getLogger("guardrails.audit")
+
+_STOP = object()
+_FLUSH = "flush"
+_BATCH_BYTES = 256 * 1024
+_REPORT_EVERY_S = 10.0
+
+
+class JsonlWriter:
+    """Appends dict records as JSON lines to a file from a background thread.
+
+    ``write(record)`` never blocks: it returns False (and counts a drop) when the queue is full.
+    ``flush()`` waits until everything queued so far is written; ``close()`` flushes and stops
+    (also run at interpreter exit). Safe to call from many threads.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        max_bytes: int = 0,
+        backups: int = 5,
+        flush_interval_ms: float = 1000.0,
+        fsync: bool = False,
+        queue_size: int = 10_000,
+        name: str = "audit log",
+    ) -> None:
+        self.path = Path(os.path.expandvars(os.path.expanduser(str(path))))
+        self.max_bytes = max_bytes
+        self.backups = backups
+        self.flush_interval = flush_interval_ms / 1000.0
+        self.fsync = fsync
+        self.name = name
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+        self._lock = threading.Lock()
+        self._counts = {"written": 0, "dropped": 0, "failed": 0, "errors": 0, "rotations": 0}
+        self._unreported_drops = 0
+        self._last_report = 0.0
+        self.last_error: str | None = None
+        self._fd: int | None = None
+        self._size = 0
+        self._closed = False
+        self._open()
+        self._thread = threading.Thread(target=self._run, name=f"guardrails-{name}", daemon=True)
+        self._thread.start()
+        ref = weakref.ref(self)
+        self._atexit = lambda: (w := ref()) is not None and w.close()
+        atexit.register(self._atexit)
+
+    # request side ---------------------------------------------------------------------------
+
+    def write(self, record: dict[str, Any]) -> bool:
+        """Queue a record; False (and a counted drop) when the queue is full or the writer closed."""
+        if not self._closed:
+            try:
+                self._queue.put_nowait(record)
+                return True
+            except queue.Full:
+                pass
+        with self._lock:
+            self._counts["dropped"] += 1
+            self._unreported_drops += 1
+            now = time.monotonic()
+            report = now - self._last_report >= _REPORT_EVERY_S
+            if report:
+                self._last_report = now
+        if report:
+            log.error("%s %s: queue full (%d records); dropping records (%d so far)",
+                      self.name, self.path, self._queue.maxsize, self._counts["dropped"])
+        return False
+
+    def stats(self) -> dict[str, Any]:
+        """Counts: written, dropped (queue full), failed (disk errors), errors, rotations, queued."""
+        with self._lock:
+            out: dict[str, Any] = dict(self._counts)
+        out["queued"] = self._queue.qsize()
+        out["last_error"] = self.last_error
+        out["path"] = str(self.path)
+        return out
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every record queued before this call is written; False on timeout."""
+        if self._closed or not self._thread.is_alive():
+            return False
+        done = threading.Event()
+        try:
+            self._queue.put((_FLUSH, done), timeout=timeout)
+        except queue.Full:
+            return False
+        return done.wait(timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Write what is queued, then stop the writer thread and close the file."""
+        if self._closed:
+            return
+        self._closed = True
+        atexit.unregister(self._atexit)
+        if self._thread.is_alive():
+            try:
+                self._queue.put(_STOP, timeout=timeout)
+            except queue.Full:
+                log.error("%s %s: could not stop the writer (queue full)", self.name, self.path)
+            self._thread.join(timeout)
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if self._counts["dropped"] or self._counts["failed"]:
+            log.warning("%s %s closed: %d written, %d dropped (queue full), %d lost to write errors",
+                        self.name, self.path, self._counts["written"], self._counts["dropped"],
+                        self._counts["failed"])
+
+    # writer side ----------------------------------------------------------------------------
+
+    def _error(self, what: str, exc: OSError) -> None:
+        message = f"{self.name} {self.path}: {what}: {exc.strerror or exc}"
+        with self._lock:
+            self._counts["errors"] += 1
+            repeated = message == self.last_error
+            self.last_error = message
+        if not repeated:
+            log.error("%s; records are dropped and counted until it can be written", message)
+
+    def _open(self) -> bool:
+        if self._fd is not None:
+            return True
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+            self._size = os.fstat(self._fd).st_size
+            return True
+        except OSError as exc:
+            self._error("cannot open", exc)
+            return False
+
+    def _rotate(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        try:
+            if self.backups == 0:
+                self.path.unlink(missing_ok=True)
+            else:
+                for i in range(self.backups - 1, 0, -1):
+                    older = self.path.with_name(f"{self.path.name}.{i}")
+                    if older.exists():
+                        os.replace(older, self.path.with_name(f"{self.path.name}.{i + 1}"))
+                os.replace(self.path, self.path.with_name(f"{self.path.name}.1"))
+            with self._lock:
+                self._counts["rotations"] += 1
+        except OSError as exc:
+            self._error("cannot rotate", exc)
+        self._open()
+
+    def _write_lines(self, lines: list[bytes]) -> None:
+        data = b"".join(lines)
+        if self.max_bytes and self._fd is not None and self._size and self._size + len(data) > self.max_bytes:
+            self._rotate()
+        if not self._open():
+            with self._lock:
+                self._counts["failed"] += len(lines)
+            return
+        assert self._fd is not None
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view):]
+            if self.fsync:
+                os.fsync(self._fd)
+        except OSError as exc:
+            self._error("write failed", exc)
+            with self._lock:
+                self._counts["failed"] += len(lines)
+            os.close(self._fd)
+            self._fd = None
+            return
+        self._size += len(data)
+        with self._lock:
+            self._counts["written"] += len(lines)
+            self._unreported_drops, drops = 0, self._unreported_drops
+        if drops:
+            self._write_lines([_line({"type": "dropped", "count": drops, "time": _now_iso(),
+                                      "reason": "queue full"})])
+
+    def _run(self) -> None:
+        pending: list[bytes] = []
+        size = 0
+        first = 0.0
+        while True:
+            timeout = None if not pending else max(0.0, first + self.flush_interval - time.monotonic())
+            try:
+                item = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                item = None
+            stop = item is _STOP
+            flush_event = item[1] if isinstance(item, tuple) else None
+            if isinstance(item, dict):
+                try:
+                    pending.append(_line(item))
+                except (TypeError, ValueError) as exc:
+                    log.error("%s: a record could not be serialised: %s", self.name, exc)
+                else:
+                    if len(pending) == 1:
+                        first = time.monotonic()
+                    size += len(pending[-1])
+            due = (
+                item is None or stop or flush_event is not None or size >= _BATCH_BYTES
+                or (pending and time.monotonic() - first >= self.flush_interval)
+            )
+            if pending and due:
+                self._write_lines(pending)
+                pending, size = [], 0
+            if flush_event is not None:
+                flush_event.set()
+            if stop:
+                return
+
+
+def _line(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode(
+        "utf-8", "replace"
+    )
+
+
+def _now_iso(ts: float | None = None) -> str:
+    moment = _dt.datetime.fromtimestamp(time.time() if ts is None else ts, tz=_dt.timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def audit_record(
+    decision: Decision,
+    context: CheckContext | None = None,
+    *,
+    include_text: bool = False,
+    include_metadata: list[str] | tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The audit record of a decision (what AuditSink writes): ids, scores, latencies, text hash."""
+    record: dict[str, Any] = {
+        "type": "decision",
+        "id": decision.id,
+        "time": _now_iso(decision.created_at or None),
+        "policy": decision.policy,
+        "policy_version": decision.policy_version,
+        "stage": decision.stage,
+        "action": decision.action.value,
+        "triggered": list(decision.triggered),
+        "scores": {k: round(v, 4) for k, v in sorted(decision.categories.items())},
+        "latency_ms": round(decision.latency_ms, 3),
+        "guards": [
+            {
+                "rail": v.rail or v.guard,
+                "guard": v.guard,
+                "action": v.action.value,
+                "mode": v.mode,
+                "triggered": list(v.triggered),
+                "latency_ms": round(v.latency_ms, 3),
+                "outcome": v.outcome,
+                **({"error": v.error} if v.error else {}),
+            }
+            for v in decision.verdicts
+        ],
+        "text_sha256": hashlib.sha256(decision.original_text.encode("utf-8", "replace")).hexdigest(),
+        "text_chars": len(decision.original_text),
+        "redacted": decision.text != decision.original_text,
+    }
+    if decision.shadow_action is not None:
+        record["shadow_action"] = decision.shadow_action.value
+        record["shadow_triggered"] = list(decision.shadow_triggered)
+    if "shadow" in decision.details:
+        record["shadow"] = decision.details["shadow"]
+    if decision.message:
+        record["message"] = decision.message
+    if decision.dropped_documents:
+        record["dropped_documents"] = list(decision.dropped_documents)
+    if decision.documents:
+        record["documents"] = [d.id for d in decision.documents]
+    if context is not None:
+        if context.document_index is not None:
+            record["document_index"] = context.document_index
+        if include_metadata:
+            metadata = context.request.metadata
+            picked = {k: metadata[k] for k in include_metadata if k in metadata}
+            if picked:
+                record["metadata"] = picked
+    if include_text:
+        record["text"] = decision.text
+    return record
+
+
+class AuditSink:
+    """An ``on_decision`` plugin that writes an audit record per decision of one policy.
+
+    Attached by the Guard when its policy has an ``audit:`` section (guardrails.ops); it can
+    also be built in code and registered on any plugin manager.
+    """
+
+    def __init__(self, settings: AuditSettings, *, policy: str | None = None) -> None:
+        self.settings = settings
+        self.policy = policy
+        self.writer = JsonlWriter(
+            settings.path,
+            max_bytes=settings.max_bytes,
+            backups=settings.backups,
+            flush_interval_ms=settings.flush_interval_ms,
+            fsync=settings.fsync,
+            queue_size=settings.queue_size,
+        )
+        if settings.required and self.writer.last_error:
+            self.writer.close()
+            raise PolicyError(f"audit.path: {self.writer.last_error}")
+
+    @hookimpl
+    def on_decision(self, decision: Decision, context: CheckContext) -> None:
+        """Queue the decision's audit record (decisions of other policies are ignored)."""
+        if self.policy is not None and decision.policy != self.policy:
+            return
+        self.writer.write(
+            audit_record(
+                decision,
+                context,
+                include_text=self.settings.include_text,
+                include_metadata=self.settings.include_metadata,
+            )
+        )
+
+    def stats(self) -> dict[str, Any]:
+        """The writer's counts (written, dropped, failed, errors, rotations, queued, last_error)."""
+        return self.writer.stats()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until the queued records are written."""
+        return self.writer.flush(timeout)
+
+    def close(self) -> None:
+        """Flush and stop the writer."""
+        self.writer.close()
