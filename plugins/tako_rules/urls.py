@@ -18,7 +18,7 @@ from tako_rules._common import apply_spans
 __all__ = ["UrlGuard"]
 
 _URL = (
-    r"(?i)\b(?:(?:https?|ftp|wss?)://[^\s<>\"'`\]\[)]{1,2048}"
+    r"(?i)\b(?:(?:https?|ftp|wss?)://(?:\[[0-9A-Fa-f:.]{2,45}\])?[^\s<>\"'`\]\[)]{0,2048}"
     r"|(?:javascript|vbscript|data|file):[^\s<>\"'`]{0,2048}"
     r"|www\.[^\s<>\"'`\]\[)]{1,2048})"
 )
