@@ -1,0 +1,243 @@
+"""Model guards: prompt injection, jailbreak, moderation and custom heads on the shared encoder.
+
+Each guard embeds the detection view of the text (``context.view(text)``) and any decoded blobs
+(``context.decoded``) in overlapping token windows through ``resources.encoder(head.encoder)``;
+a category's score is its head's calibrated probability, maximised over windows and texts.
+``check_batch`` sends all texts of a batch through the encoder together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from guardrails.errors import ModelError
+from guardrails.protocol import CheckContext, EncoderLike, Resources
+from guardrails.results import Verdict
+from guardrails.runtime.heads import Head
+
+from ._minors import MinorsRule
+
+__all__ = [
+    "HARM_CATEGORIES", "HeadGuard", "JailbreakGuard", "ModerationGuard", "PromptInjectionGuard",
+    "shipped_head_path",
+]
+
+HARM_CATEGORIES = ("hate", "harassment", "sexual", "sexual_minors", "self_harm", "violence", "illicit")
+"""The moderation guard's categories (sexual_minors comes from a reviewed rule, not a head)."""
+
+
+def shipped_head_path(name: str) -> Path:
+    """Path of a shipped head (``injection``, ``jailbreak``, ``moderation``) in guardrails/models/heads."""
+    import guardrails
+
+    return Path(guardrails.__file__).resolve().parent / "models" / "heads" / f"{name}.head.json"
+
+
+def _load_head(path: str | Path) -> Head:
+    p = Path(path).expanduser()
+    if not p.name.endswith(".head.json") and not p.is_file():
+        p = p.with_name(p.name + ".head.json")
+    return Head.load(p)
+
+
+def _encoder_for(head: Head, resources: Resources) -> EncoderLike:
+    enc = resources.encoder(head.encoder)
+    dim = getattr(enc, "dim", head.dim)
+    if dim != head.dim:
+        raise ModelError(
+            f"head {head.name!r} expects {head.dim}-dim embeddings but encoder {head.encoder!r} gives {dim}"
+        )
+    return enc
+
+
+class _HeadsGuard:
+    """Shared machinery: embed views (+ decoded blobs) in windows, score with heads, max-pool."""
+
+    changes_text: ClassVar[bool] = False
+
+    heads: tuple[Head, ...]
+    encoder: EncoderLike
+
+    def _texts(self, text: str, context: CheckContext) -> list[str]:
+        view = context.view(text)
+        return [view, *(d for d in context.decoded if d and d != view)]
+
+    def _raw(self, windows: np.ndarray) -> dict[str, float]:
+        scores: dict[str, float] = {}
+        for head in self.heads:
+            scores.update(head.score_windows(windows))
+        return scores
+
+    def _finish(self, raws: list[dict[str, float]], texts: list[str], stage: str) -> Verdict:
+        """Turn per-text raw head scores into the guard's categories (max over texts)."""
+        out: dict[str, float] = {}
+        for raw, text in zip(raws, texts, strict=True):
+            for cat, score in self._categories(raw, text, stage).items():
+                out[cat] = max(out.get(cat, 0.0), float(score))
+        return Verdict(categories=out, details={"texts_scored": len(texts)})
+
+    def _categories(self, raw: dict[str, float], text: str, stage: str) -> dict[str, float]:
+        raise NotImplementedError
+
+    def check(self, text: str, context: CheckContext) -> Verdict:
+        """Score ``text`` (and decoded blobs in ``context``): category -> probability 0..1."""
+        texts = self._texts(text, context)
+        windows = self.encoder.embed_windows_batch(texts)
+        return self._finish([self._raw(w) for w in windows], texts, context.stage)
+
+    def check_batch(self, texts: Sequence[str], contexts: Sequence[CheckContext]) -> list[Verdict]:
+        """``check`` for many texts, embedded through the encoder in one batch."""
+        groups = [self._texts(t, c) for t, c in zip(texts, contexts, strict=True)]
+        flat = [t for g in groups for t in g]
+        windows = self.encoder.embed_windows_batch(flat) if flat else []
+        out: list[Verdict] = []
+        i = 0
+        for group, ctx in zip(groups, contexts, strict=True):
+            raws = [self._raw(w) for w in windows[i:i + len(group)]]
+            out.append(self._finish(raws, group, ctx.stage))
+            i += len(group)
+        return out
+
+    def score_windows(self, windows: np.ndarray, text: str, stage: str = "input") -> dict[str, float]:
+        """Category scores from precomputed window embeddings (training and evaluation use this)."""
+        return self._categories(self._raw(windows), text, stage)
+
+
+class PromptInjectionGuard(_HeadsGuard):
+    """Finds attempts to override the system's instructions, typed by the user or hidden in
+    retrieved documents and tool output.
+
+    On the ``context`` stage the score is the maximum of the direct-injection and the
+    indirect (instructions planted in a document) outputs of the injection head; on ``input``
+    only the direct output is used unless ``indirect_on_input`` is set.
+    """
+
+    name: ClassVar[str] = "prompt_injection"
+    stages: ClassVar[frozenset[str]] = frozenset({"input", "context"})
+    categories: ClassVar[tuple[str, ...]] = ("prompt_injection",)
+
+    class Config(BaseModel):
+        """Options of the prompt_injection guard."""
+
+        model_config = ConfigDict(extra="forbid")
+        head: str | None = None
+        """Path of a replacement injection head (default: the shipped one)."""
+        indirect_on_input: bool = False
+        """Also use the document-injection output on user input (more recall, more false positives)."""
+
+    def __init__(self, config: PromptInjectionGuard.Config, resources: Resources) -> None:
+        self.config = config
+        self.heads = (_load_head(config.head or shipped_head_path("injection")),)
+        self.encoder = _encoder_for(self.heads[0], resources)
+
+    def _categories(self, raw: dict[str, float], text: str, stage: str) -> dict[str, float]:
+        score = raw.get("prompt_injection", 0.0)
+        if stage == "context" or self.config.indirect_on_input:
+            score = max(score, raw.get("indirect_injection", 0.0))
+        return {"prompt_injection": score}
+
+
+class JailbreakGuard(_HeadsGuard):
+    """Finds attempts to make the model ignore its safety rules: role-play and DAN-style
+    personas, hypothetical framing, "developer mode", adversarial suffixes."""
+
+    name: ClassVar[str] = "jailbreak"
+    stages: ClassVar[frozenset[str]] = frozenset({"input"})
+    categories: ClassVar[tuple[str, ...]] = ("jailbreak",)
+
+    class Config(BaseModel):
+        """Options of the jailbreak guard."""
+
+        model_config = ConfigDict(extra="forbid")
+        head: str | None = None
+        """Path of a replacement jailbreak head (default: the shipped one)."""
+
+    def __init__(self, config: JailbreakGuard.Config, resources: Resources) -> None:
+        self.config = config
+        self.heads = (_load_head(config.head or shipped_head_path("jailbreak")),)
+        self.encoder = _encoder_for(self.heads[0], resources)
+
+    def _categories(self, raw: dict[str, float], text: str, stage: str) -> dict[str, float]:
+        return {"jailbreak": raw.get("jailbreak", 0.0)}
+
+
+class ModerationGuard(_HeadsGuard):
+    """Scores harmful content for input and output: hate, harassment, sexual, sexual_minors,
+    self_harm, violence, illicit.
+
+    Six categories come from the moderation head. ``sexual_minors`` has no training data and is
+    produced by a reviewed lexicon rule (minor-indicating terms together with sexual content,
+    damped in protective or educational context) combined with the head's ``sexual`` score.
+    """
+
+    name: ClassVar[str] = "moderation"
+    stages: ClassVar[frozenset[str]] = frozenset({"input", "output"})
+    categories: ClassVar[tuple[str, ...]] = HARM_CATEGORIES
+
+    class Config(BaseModel):
+        """Options of the moderation guard."""
+
+        model_config = ConfigDict(extra="forbid")
+        head: str | None = None
+        """Path of a replacement moderation head (default: the shipped one)."""
+        categories: list[str] | None = Field(None)
+        """Only report these categories (default: all seven)."""
+        lexicon: str | None = None
+        """Path of a replacement sexual_minors lexicon (JSON, same shape as the shipped one)."""
+
+    def __init__(self, config: ModerationGuard.Config, resources: Resources) -> None:
+        self.config = config
+        unknown = set(config.categories or ()) - set(HARM_CATEGORIES)
+        if unknown:
+            raise ModelError(f"moderation: unknown categories {sorted(unknown)}; known: {HARM_CATEGORIES}")
+        self.heads = (_load_head(config.head or shipped_head_path("moderation")),)
+        self.encoder = _encoder_for(self.heads[0], resources)
+        self.rule = MinorsRule.load(config.lexicon) if config.lexicon else MinorsRule.load()
+        self._wanted = tuple(config.categories or HARM_CATEGORIES)
+
+    def _categories(self, raw: dict[str, float], text: str, stage: str) -> dict[str, float]:
+        out = {c: raw.get(c, 0.0) for c in HARM_CATEGORIES if c != "sexual_minors"}
+        out["sexual_minors"] = self.rule.score(text, out.get("sexual", 0.0))
+        return {c: out[c] for c in self._wanted}
+
+
+class HeadGuard(_HeadsGuard):
+    """Runs a custom head (trained with ``guardrails train-head``) from ``config.path``.
+
+    Its categories are the head's own; set their thresholds and actions on the rail, e.g.
+    ``{guard: head, config: {path: ./refunds.head.json}, thresholds: {refund_request: 0.6}}``.
+    """
+
+    name: ClassVar[str] = "head"
+    stages: ClassVar[frozenset[str]] = frozenset({"input", "output", "context"})
+    categories: ClassVar[tuple[str, ...]] = ()
+
+    class Config(BaseModel):
+        """Options of the head guard."""
+
+        model_config = ConfigDict(extra="forbid")
+        path: str
+        """Path of the head's ``NAME.head.json`` (relative paths are relative to the working directory)."""
+
+    def __init__(self, config: HeadGuard.Config, resources: Resources) -> None:
+        self.config = config
+        try:
+            head = _load_head(config.path)
+        except ModelError as exc:
+            raise ModelError(f"head guard: {exc}") from exc
+        self.heads = (head,)
+        self.encoder = _encoder_for(head, resources)
+        self.head_categories = head.categories
+
+    def _categories(self, raw: dict[str, float], text: str, stage: str) -> dict[str, float]:
+        return {c: raw.get(c, 0.0) for c in self.head_categories}
+
+
+def describe(guard: Any) -> dict[str, Any]:
+    """Recommended thresholds recorded in a guard's heads (for docs and ``guardrails plugins``)."""
+    return {h.name: dict(h.thresholds) for h in getattr(guard, "heads", ())}

@@ -1,0 +1,156 @@
+"""Measure the shipped guards (real guard classes, shipped heads and thresholds) on the dev-eval sets.
+
+Embeddings come from the on-disk cache (training.embed), so reruns are fast. Used by
+training.model_card (docs/model-card.md + benchmarks/accuracy_baseline.json), the accuracy test
+and the accuracy benchmark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from guardrails.protocol import CheckContext, Resources
+from training.embed import EmbeddingCache
+
+MODERATION = ("hate", "harassment", "sexual", "sexual_minors", "self_harm", "violence", "illicit")
+
+
+class CachedEncoder:
+    """An encoder that answers from (and fills) the on-disk embedding cache."""
+
+    def __init__(self, enc: Any) -> None:
+        self.enc = enc
+        self.name = getattr(enc, "name", "encoder")
+        self.dim = enc.dim
+        self.cache = EmbeddingCache(enc)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([w[0] for w in self.cache.windows(list(texts))])
+
+    def embed_windows(self, text: str) -> np.ndarray:
+        return self.cache.windows([text])[0]
+
+    def embed_windows_batch(self, texts: Sequence[str]) -> list[np.ndarray]:
+        return self.cache.windows(list(texts))
+
+
+def build_guards(encoder: Any, heads_dir: Path | None = None) -> dict[str, Any]:
+    """The three first-party model guards on ``encoder`` (optionally with heads from ``heads_dir``)."""
+    from tako_classifiers.guards import JailbreakGuard, ModerationGuard, PromptInjectionGuard
+
+    res = Resources({"default": lambda: encoder})
+
+    def path(name: str) -> str | None:
+        return str(heads_dir / f"{name}.head.json") if heads_dir else None
+
+    return {
+        "prompt_injection": PromptInjectionGuard(PromptInjectionGuard.Config(head=path("injection")), res),
+        "jailbreak": JailbreakGuard(JailbreakGuard.Config(head=path("jailbreak")), res),
+        "moderation": ModerationGuard(ModerationGuard.Config(head=path("moderation")), res),
+    }
+
+
+def shipped_thresholds(guards: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Recommended thresholds per stage, as recorded in the shipped heads."""
+    inj = guards["prompt_injection"].heads[0]
+    mod = guards["moderation"].heads[0]
+    jb = guards["jailbreak"].heads[0]
+    inp = {"prompt_injection": inj.thresholds["prompt_injection"], "jailbreak": jb.thresholds["jailbreak"]}
+    inp.update({c: mod.thresholds[c] for c in mod.categories})
+    inp["sexual_minors"] = float(mod.provenance.get("rule_thresholds", {}).get("sexual_minors", 0.4))
+    ctx = {"prompt_injection": float(inj.provenance.get("context_threshold", inj.thresholds["indirect_injection"]))}
+    return {"input": inp, "context": ctx}
+
+
+def score(guards: dict[str, Any], texts: list[str], stage: str = "input", batch: int = 256) -> list[dict[str, float]]:
+    """Category scores per text from every guard that runs on ``stage``."""
+    out: list[dict[str, float]] = [{} for _ in texts]
+    for guard in guards.values():
+        if stage not in guard.stages:
+            continue
+        for i in range(0, len(texts), batch):
+            chunk = texts[i:i + batch]
+            verdicts = guard.check_batch(chunk, [CheckContext(stage=stage) for _ in chunk])
+            for j, v in enumerate(verdicts):
+                for c, s in v.categories.items():
+                    out[i + j][c] = max(out[i + j].get(c, 0.0), s)
+    return out
+
+
+def prf(pred: Sequence[bool], gold: Sequence[bool]) -> dict[str, float]:
+    """Precision, recall, F1, support and false-positive rate."""
+    p, g = np.asarray(pred, bool), np.asarray(gold, bool)
+    tp, fp, fn = int((p & g).sum()), int((p & ~g).sum()), int((~p & g).sum())
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    neg = int((~g).sum())
+    return {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4),
+            "fpr": round(fp / neg, 4) if neg else 0.0, "support": int(g.sum()), "rows": int(len(g))}
+
+
+def _flag(scores: list[dict[str, float]], thr: dict[str, float], cats: Sequence[str]) -> list[bool]:
+    return [any(s.get(c, 0.0) >= thr[c] for c in cats) for s in scores]
+
+
+def measure(guards: dict[str, Any], sets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Figures per dev-eval set with the shipped thresholds."""
+    thr = shipped_thresholds(guards)
+    ti = thr["input"]
+    out: dict[str, Any] = {"thresholds": thr}
+    if "toxicchat" in sets:
+        rows = sets["toxicchat"]
+        sc = score(guards, [r["text"] for r in rows])
+        toxic = [r["toxic"] for r in rows]
+        jb = [r["jailbreak"] for r in rows]
+        out["toxicchat"] = {
+            "toxicity_any_input_rail": prf(_flag(sc, ti, list(ti)), toxic),
+            "toxicity_moderation": prf(_flag(sc, ti, MODERATION), toxic),
+            "jailbreak": prf(_flag(sc, ti, ["jailbreak"]), jb),
+            "jailbreak_or_injection": prf(_flag(sc, ti, ["jailbreak", "prompt_injection"]), jb),
+            "benign_fpr_any_rail": prf(_flag(sc, ti, list(ti)), toxic)["fpr"],
+        }
+    if "bipia" in sets:
+        rows = sets["bipia"]
+        sc = score(guards, [r["text"] for r in rows], stage="context")
+        pred = _flag(sc, thr["context"], ["prompt_injection"])
+        gold = [r["attack"] for r in rows]
+        res = {"all": prf(pred, gold)}
+        for task in ("email", "table", "code"):
+            idx = [i for i, r in enumerate(rows) if r["task"] == task and r["attack"]]
+            if idx:
+                res[f"{task}_detection_rate"] = round(float(np.mean([pred[i] for i in idx])), 4)
+        out["bipia"] = res
+    for name, cats in (("tweeteval_hate", ["hate"]), ("tweeteval_offensive", ["hate", "harassment"]),
+                       ("germeval2018", ["hate", "harassment"])):
+        if name in sets:
+            rows = sets[name]
+            sc = score(guards, [r["text"] for r in rows])
+            gold = [r["label"] for r in rows]
+            res = {"+".join(cats): prf(_flag(sc, ti, cats), gold),
+                   "any_moderation": prf(_flag(sc, ti, MODERATION), gold)}
+            if name == "tweeteval_hate":
+                res["hate_or_harassment"] = prf(_flag(sc, ti, ["hate", "harassment"]), gold)
+            out[name] = res
+    return out
+
+
+def headline(figures: dict[str, Any]) -> dict[str, float]:
+    """The few numbers the accuracy gate compares (higher is better for all of them)."""
+    h: dict[str, float] = {}
+    if "toxicchat" in figures:
+        h["toxicchat_toxicity_f1"] = figures["toxicchat"]["toxicity_any_input_rail"]["f1"]
+        h["toxicchat_jailbreak_recall"] = figures["toxicchat"]["jailbreak_or_injection"]["recall"]
+    if "bipia" in figures:
+        h["bipia_f1"] = figures["bipia"]["all"]["f1"]
+    if "tweeteval_hate" in figures:
+        h["tweeteval_hate_f1"] = figures["tweeteval_hate"]["hate"]["f1"]
+    if "tweeteval_offensive" in figures:
+        h["tweeteval_offensive_f1"] = figures["tweeteval_offensive"]["hate+harassment"]["f1"]
+    if "germeval2018" in figures:
+        h["germeval2018_f1"] = figures["germeval2018"]["hate+harassment"]["f1"]
+    return h
