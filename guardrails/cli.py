@@ -15,7 +15,7 @@ from guardrails.errors import GuardrailsError
 __all__ = ["main"]
 
 # modules that add their own subcommands: each has register_cli(subparsers)
-_EXTENSION_MODULES: tuple[str, ...] = ()
+_EXTENSION_MODULES: tuple[str, ...] = ("guardrails._ops_cli",)
 
 _BAR = "█"
 

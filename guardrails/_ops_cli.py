@@ -1,0 +1,130 @@
+"""The operators' subcommands: ``guardrails eval`` and ``guardrails diff``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["build_eval_guard", "register_cli"]
+
+
+def build_eval_guard(policy: str | None, *, run_all: bool = True) -> Any:
+    """A Guard for offline runs: the policy without its audit/metrics/escalation/shadow sections.
+
+    ``run_all`` keeps running rails after a block so that every category gets a score (the
+    action is unchanged: the most severe action wins either way).
+    """
+    from guardrails.guard import Guard
+    from guardrails.ops import _strip_ops
+    from guardrails.policy import load_policy
+
+    loaded = _strip_ops(load_policy(policy))
+    if run_all and not loaded.settings.run_all:
+        loaded = loaded.model_copy(update={"settings": loaded.settings.model_copy(update={"run_all": True})})
+    guard = Guard(loaded)
+    guard.source = str(policy) if policy else "<default policy>"
+    return guard
+
+
+def _progress(args: argparse.Namespace, total: int, label: str) -> Any:
+    from guardrails.eval import Progress
+
+    return Progress(total, label, enabled=args.progress)
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from guardrails.eval import evaluate, load_examples, render_markdown, write_report
+
+    examples = load_examples(args.data, limit=args.limit)
+    guard = build_eval_guard(args.policy, run_all=not args.as_enforced)
+    progress = _progress(args, len(examples), "eval")
+    try:
+        report = evaluate(guard, examples, stage=args.stage, batch_size=args.batch_size,
+                          examples_shown=args.examples, latency_sample=args.latency_sample,
+                          progress=progress, data_name=str(args.data))
+    finally:
+        progress.close()
+        guard.close()
+    o = report["overall"]
+    summary = (f"policy {report['policy']['name']} v{report['policy']['version']}: {o['rows']} rows, "
+               f"detection rate {o['detection_rate']}, false-positive rate {o['false_positive_rate']}, "
+               f"{report['latency']['batch']['texts_per_second']} texts/s")
+    if args.out:
+        paths = write_report(report, args.out, plots=not args.no_plots,
+                             warn=lambda m: print(f"guardrails eval: {m}", file=sys.stderr))
+        print(summary, file=sys.stderr)
+        for path in paths:
+            print(path)
+    elif args.json:
+        public = {**report, "categories": {c: {k: v for k, v in r.items() if not k.startswith("_")}
+                                           for c, r in report["categories"].items()}}
+        print(json.dumps(public, indent=2, ensure_ascii=False))
+    else:
+        print(render_markdown(report), end="")
+        print(summary, file=sys.stderr)
+    return 0
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from guardrails.diff import diff_policies, render_diff_markdown, write_diff
+    from guardrails.eval import load_examples
+
+    policies = args.policy or []
+    if len(policies) == 1:
+        policies = [None, policies[0]]  # the shipped default policy against the candidate
+    if len(policies) != 2:
+        raise SystemExit("guardrails diff: give --policy A --policy B (or one --policy to compare with the default)")
+    examples = load_examples(args.data, limit=args.limit)
+    guards = [build_eval_guard(p, run_all=False) for p in policies]
+    progress = _progress(args, 2 * len(examples), "diff")
+    try:
+        report = diff_policies(guards[0], guards[1], examples, stage=args.stage, batch_size=args.batch_size,
+                               examples_shown=args.examples, progress=progress, data_name=str(args.data))
+    finally:
+        progress.close()
+        for guard in guards:
+            guard.close()
+    groups = report["groups"]
+    summary = ", ".join(f"{name.replace('_', ' ')} {g['count']}" for name, g in groups.items())
+    if args.out:
+        for path in write_diff(report, args.out):
+            print(path)
+    elif args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print(render_diff_markdown(report), end="")
+    print(f"{report['changed']} of {len(examples)} decisions change: {summary}", file=sys.stderr)
+    return 0
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", type=Path, help="labelled JSONL (text, labels) or CSV/TSV with a header")
+    p.add_argument("--stage", choices=("input", "output", "context"), default="input")
+    p.add_argument("--out", type=Path, help="write the report files to this folder (else markdown to stdout)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON instead of markdown")
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--examples", type=int, default=10, help="examples shown per group (default 10)")
+    p.add_argument("--limit", type=int, help="only the first N rows")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
+
+
+def register_cli(sub: Any) -> None:
+    """Add ``eval`` and ``diff`` to the ``guardrails`` command."""
+    p = sub.add_parser("eval", help="evaluate a policy on labelled data: metrics, sweeps, worst errors, charts")
+    _common(p)
+    p.add_argument("--policy", help="policy file (default: the shipped default policy)")
+    p.add_argument("--latency-sample", type=int, default=200,
+                   help="also time this many single requests (0: skip; default 200)")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG charts")
+    p.add_argument("--as-enforced", action="store_true",
+                   help="stop at the first block like production (default: run every rail so all categories are scored)")
+    p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser("diff", help="which decisions change between two policies (newly blocked, newly allowed, ...)")
+    _common(p)
+    p.add_argument("--policy", action="append", help="policy A, then policy B (one --policy: default vs it)")
+    p.set_defaults(func=_cmd_diff)
