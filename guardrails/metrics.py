@@ -21,6 +21,7 @@ application sets one up (or the policy asks for the Prometheus endpoint).
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from guardrails._ops_settings import MetricsSettings
@@ -35,6 +36,8 @@ log = logging.getLogger("guardrails.metrics")
 
 LATENCY_BUCKETS_MS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000)
 SCORE_BUCKETS = tuple(round(0.1 * i, 1) for i in range(1, 10)) + (0.95, 0.99)
+_PROMETHEUS: dict[tuple[str, int], Any] = {}
+_PROMETHEUS_LOCK = threading.Lock()
 
 
 def _need_otel() -> Any:
@@ -125,9 +128,13 @@ def prometheus_meter_provider(port: int = 9464, addr: str = "127.0.0.1") -> Any:
             "metrics.prometheus: needs the Prometheus exporter; install the extra: "
             "pip install 'tako-guardrails[telemetry,prometheus]'"
         ) from None
-    if port:
-        start_http_server(port, addr=addr)
-    return MeterProvider(metric_readers=[PrometheusMetricReader()])
+    key = (addr, port)
+    with _PROMETHEUS_LOCK:
+        if key not in _PROMETHEUS:  # one endpoint per address, shared by every Guard
+            if port:
+                start_http_server(port, addr=addr)
+            _PROMETHEUS[key] = MeterProvider(metric_readers=[PrometheusMetricReader()])
+        return _PROMETHEUS[key]
 
 
 def metrics_sink_from_settings(settings: MetricsSettings, policy: str | None = None) -> MetricsSink:

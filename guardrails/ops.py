@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from guardrails.guard import Guard
     from guardrails.policy import Policy
 
-__all__ = ["Operations", "ShadowOutcome", "ShadowRunner", "attach"]
+__all__ = ["Operations", "ShadowOutcome", "ShadowRunner", "attach", "operations"]
 
 log = logging.getLogger("guardrails.ops")
 
@@ -191,3 +191,8 @@ def attach(guard: Guard, shadow: Any = None) -> Operations:
         ref = weakref.ref(ops)
         atexit.register(lambda: (o := ref()) is not None and o.close())
     return ops
+
+
+def operations(guard: Guard) -> Operations:
+    """The operations attached to ``guard``: ``.stats()``, ``.flush()``, ``.sink(AuditSink)``, ``.shadow``."""
+    return guard._ops  # type: ignore[no-any-return]

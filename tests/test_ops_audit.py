@@ -213,3 +213,20 @@ def test_full_disk_is_counted(caplog):
     stats = writer.stats()
     assert stats["failed"] == 1 and stats["written"] == 0
     assert "No space left" in stats["last_error"] and "No space left" in caplog.text
+
+
+_EXIT_CHILD = """
+import sys
+sys.path.insert(0, {repo!r})
+from guardrails.audit import JsonlWriter
+w = JsonlWriter({path!r}, flush_interval_ms=60_000)
+for i in range(500):
+    w.write({{"n": i}})
+"""
+
+
+def test_records_are_flushed_at_interpreter_exit(tmp_path):
+    path = tmp_path / "audit.jsonl"
+    code = _EXIT_CHILD.format(repo=str(REPO), path=str(path))
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    assert [r["n"] for r in _lines(path)] == list(range(500))
