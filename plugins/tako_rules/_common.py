@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from importlib import resources as importlib_resources
@@ -15,6 +16,7 @@ from guardrails.errors import PolicyError
 from guardrails.results import Span
 
 __all__ = [
+    "IntervalSet",
     "apply_spans",
     "calibrate",
     "load_data_file",
@@ -50,6 +52,25 @@ def resolve_overlaps(spans: Iterable[Span]) -> list[Span]:
             kept.append(span)
             last_end = span.end
     return kept
+
+
+class IntervalSet:
+    """Disjoint [start, end) intervals with O(log n) overlap checks (for greedy span selection)."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """True when [start, end) overlaps a stored interval."""
+        i = bisect_left(self._starts, end)
+        return i > 0 and self._ends[i - 1] > start
+
+    def add(self, start: int, end: int) -> None:
+        """Store [start, end) (the caller checked it does not overlap)."""
+        i = bisect_left(self._starts, start)
+        self._starts.insert(i, start)
+        self._ends.insert(i, end)
 
 
 def apply_spans(text: str, spans: Iterable[Span]) -> str:

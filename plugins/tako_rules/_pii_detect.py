@@ -103,7 +103,15 @@ def ssn_valid(area: str, group: str, serial: str) -> bool:
 class PatternDetectors:
     """The regex-and-checksum detectors, compiled once per guard."""
 
-    def __init__(self, *, phone_regions: list[str], phone_leniency: str, use_phonenumbers: bool) -> None:
+    def __init__(
+        self,
+        *,
+        phone_regions: list[str],
+        phone_leniency: str,
+        use_phonenumbers: bool,
+        phonenumbers_max_chars: int = 100_000,
+    ) -> None:
+        self.phonenumbers_max_chars = phonenumbers_max_chars
         self.email = re.compile(_EMAIL)
         self.card = re.compile(_CARD)
         self.iban = re.compile(_IBAN)
@@ -206,7 +214,7 @@ class PatternDetectors:
 
     def _phones(self, text: str) -> list[Found]:
         found: list[Found] = []
-        if self.phonenumbers is not None:
+        if self.phonenumbers is not None and len(text) <= self.phonenumbers_max_chars:
             seen: set[tuple[int, int]] = set()
             for region in self.phone_regions:
                 matcher = self.phonenumbers.PhoneNumberMatcher(text, region, leniency=self.leniency)

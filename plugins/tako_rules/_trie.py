@@ -10,20 +10,22 @@ __all__ = ["trie_pattern"]
 _END = ""
 
 
-def trie_pattern(terms: Iterable[str]) -> str:
-    """A regex alternation matching any of ``terms`` (longest first); spaces match ``\\s+``."""
+def trie_pattern(terms: Iterable[str], space: str = r"\s+") -> str:
+    """A regex alternation matching any of ``terms`` (longest first); a space matches ``space``."""
     root: dict[str, dict] = {}
     for term in terms:
         node = root
         for ch in term:
             node = node.setdefault(ch, {})
         node[_END] = {}
-    return _render(root)
+    return _render(root, space)
 
 
-def _render(node: dict[str, dict]) -> str:
+def _render(node: dict[str, dict], space: str) -> str:
     ends = _END in node
-    branches = [(_atom(ch) + _render(child)) for ch, child in sorted(node.items()) if ch != _END]
+    branches = [
+        (_atom(ch, space) + _render(child, space)) for ch, child in sorted(node.items()) if ch != _END
+    ]
     if not branches:
         return ""
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -32,5 +34,5 @@ def _render(node: dict[str, dict]) -> str:
     return body
 
 
-def _atom(ch: str) -> str:
-    return r"\s+" if ch == " " else re.escape(ch)
+def _atom(ch: str, space: str) -> str:
+    return space if ch == " " else re.escape(ch)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +14,7 @@ from guardrails.errors import PolicyError
 from guardrails.protocol import CheckContext, EncoderLike, Resources
 from guardrails.results import Span, Verdict
 from tako_rules._common import calibrate, load_yaml_path
+from tako_rules._trie import trie_pattern
 
 __all__ = ["LexiconGuard", "TopicGuard"]
 
@@ -47,6 +48,8 @@ class LexiconGuard:
         language_scoped: bool = False
         """Use only the request language's list (plus ``any``) when the language is known."""
         match_on: Literal["normalized", "raw"] = "normalized"
+        max_spans: int = Field(100, ge=1)
+        """Stop after this many matches (the score is the same)."""
 
     def __init__(self, config: LexiconGuard.Config, resources: Resources | None = None) -> None:
         self.config = config
@@ -55,67 +58,48 @@ class LexiconGuard:
         for path in config.files:
             for lang, terms in _load_terms(path).items():
                 lists.setdefault(lang, []).extend(terms)
-        self._index: dict[str, dict[str, list[tuple[str, ...]]]] = {}
-        for lang, terms in lists.items():
-            index: dict[str, list[tuple[str, ...]]] = {}
-            for term in terms:
-                words = tuple(self._word.findall(str(term).lower()))
-                if words:
-                    index.setdefault(words[0], []).append(words)
-            for seqs in index.values():
-                seqs.sort(key=len, reverse=True)
-            self._index[lang] = index
-        self._all = _merge(self._index.values())
-        self.term_count = sum(len(s) for idx in self._index.values() for s in idx.values())
+        self._lists = {lang: sorted({" ".join(self._word.findall(str(t).lower())) for t in terms} - {""})
+                       for lang, terms in lists.items()}
+        self.term_count = sum(len(v) for v in self._lists.values())
+        self._all = self._compile(set().union(*self._lists.values()) if self._lists else set())
+        self._scoped = {
+            lang: self._compile(set(terms) | set(self._lists.get("any", ())))
+            for lang, terms in self._lists.items()
+        }
 
-    def _index_for(self, context: CheckContext) -> dict[str, list[tuple[str, ...]]]:
+    @staticmethod
+    def _compile(terms: set[str]) -> re.Pattern[str] | None:
+        if not terms:
+            return None
+        return re.compile(r"(?<!\w)(?:" + trie_pattern(terms, space=r"[\W_]+") + r")(?!\w)", re.IGNORECASE)
+
+    def _pattern_for(self, context: CheckContext) -> re.Pattern[str] | None:
         lang = context.request.language
         if not self.config.language_scoped or not lang:
             return self._all
-        return _merge([self._index.get(lang, {}), self._index.get("any", {})])
+        return self._scoped.get(lang, self._scoped.get("any"))
 
-    def find(self, text: str, index: dict[str, list[tuple[str, ...]]] | None = None) -> list[Span]:
-        """Term matches in ``text`` (longest phrase first at each word)."""
-        index = self._all if index is None else index
-        if not index:
+    def find(self, text: str, pattern: re.Pattern[str] | None = None) -> list[Span]:
+        """Term matches in ``text`` (the longest term wins where terms share a start)."""
+        pattern = self._all if pattern is None else pattern
+        if pattern is None:
             return []
-        matches = list(self._word.finditer(text.lower()))
-        words = [m.group() for m in matches]
-        spans: list[Span] = []
-        i = 0
-        while i < len(words):
-            hit = None
-            for seq in index.get(words[i], ()):
-                if tuple(words[i : i + len(seq)]) == seq:
-                    hit = seq
-                    break
-            if hit is None:
-                i += 1
-                continue
-            j = i + len(hit) - 1
-            spans.append(Span(start=matches[i].start(), end=matches[j].end(),
-                              category=self.config.category, label=" ".join(hit)))
-            i = j + 1
+        spans = []
+        for m in pattern.finditer(text):
+            spans.append(Span(start=m.start(), end=m.end(), category=self.config.category,
+                              label=" ".join(self._word.findall(m.group().lower()))))
+            if len(spans) >= self.config.max_spans:
+                break
         return spans
 
     def check(self, text: str, context: CheckContext) -> Verdict:
         """Score ``category`` when a banned term occurs."""
         target = context.view(text) if self.config.match_on == "normalized" else text
-        spans = self.find(target, self._index_for(context))
+        spans = self.find(target, self._pattern_for(context))
         if not spans:
             return Verdict()
         return Verdict(categories={self.config.category: self.config.score}, spans=tuple(spans),
                        details={"terms": sorted({s.label for s in spans})})
-
-
-def _merge(indexes: Any) -> dict[str, list[tuple[str, ...]]]:
-    merged: dict[str, list[tuple[str, ...]]] = {}
-    for index in indexes:
-        for first, seqs in index.items():
-            merged.setdefault(first, []).extend(seqs)
-    for seqs in merged.values():
-        seqs.sort(key=len, reverse=True)
-    return merged
 
 
 def _load_terms(path: str) -> dict[str, list[str]]:

@@ -203,8 +203,9 @@ class OutputShapeGuard:
                 body = m.group(1)
         try:
             value = json.loads(body)
-        except ValueError as exc:
-            return Verdict(categories={"output_shape": 1.0}, details={"errors": [f"not JSON: {exc}"]})
+        except (ValueError, RecursionError) as exc:
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            return Verdict(categories={"output_shape": 1.0}, details={"errors": [f"not JSON: {reason}"]})
         errors: list[str] = []
         if self.config.json_schema is not None:
             errors += validate(value, self.config.json_schema)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from guardrails.errors import PolicyError
 from guardrails.protocol import CheckContext, Resources
 from guardrails.results import Span, Verdict
-from tako_rules._common import apply_spans, resolve_overlaps
+from tako_rules._common import IntervalSet, apply_spans, resolve_overlaps
 from tako_rules._pii_detect import Found, PatternDetectors
 
 __all__ = ["PATTERN_ENTITIES", "NER_ENTITIES", "PiiGuard", "PiiRestoreGuard"]
@@ -58,6 +58,8 @@ class PiiGuard:
         """``possible``: right length for the region (bare digit runs must still be valid)."""
         use_phonenumbers: bool = True
         """Use libphonenumber when importable; False forces the built-in pattern."""
+        phonenumbers_max_chars: int = Field(100_000, ge=0)
+        """Longer texts use the built-in phone pattern (libphonenumber is ~10x slower on huge input)."""
         min_score: float = Field(0.0, ge=0.0, le=1.0)
         """Drop findings whose detector confidence is below this."""
 
@@ -80,6 +82,7 @@ class PiiGuard:
             phone_regions=config.phone_regions,
             phone_leniency=config.phone_leniency,
             use_phonenumbers=config.use_phonenumbers,
+            phonenumbers_max_chars=config.phonenumbers_max_chars,
         )
         self._nlp: Any = None
         if config.ner:
@@ -95,8 +98,10 @@ class PiiGuard:
         found = [f for f in found if f.score >= self.config.min_score]
         found.sort(key=lambda f: (-f.score, -(f.end - f.start), f.start))
         kept: list[Found] = []
+        taken = IntervalSet()
         for f in found:
-            if all(f.end <= k.start or k.end <= f.start for k in kept):
+            if not taken.overlaps(f.start, f.end):
+                taken.add(f.start, f.end)
                 kept.append(f)
         kept.sort(key=lambda f: f.start)
         return kept
@@ -116,12 +121,19 @@ class PiiGuard:
         if not found:
             return Verdict()
         spans = []
-        for f in found:
-            value = text[f.start : f.end]
-            spans.append(
-                Span(start=f.start, end=f.end, category="pii", label=f.label,
-                     replacement=self._replacement(f.label, value, context))
-            )
+        with context.request.lock:
+            vault = context.request.vault
+            reverse = {(k.rsplit("_", 1)[0], v): k for k, v in vault.items()}
+            counters: dict[str, int] = {}
+            for k in vault:
+                prefix = k.rsplit("_", 1)[0]
+                counters[prefix] = counters.get(prefix, 0) + 1
+            for f in found:
+                value = text[f.start : f.end]
+                spans.append(
+                    Span(start=f.start, end=f.end, category="pii", label=f.label,
+                         replacement=self._replacement(f.label, value, vault, reverse, counters))
+                )
         counts: dict[str, int] = {}
         for f in found:
             counts[f.label] = counts.get(f.label, 0) + 1
@@ -133,21 +145,24 @@ class PiiGuard:
                      "phone_engine": self.detectors.phone_engine},
         )
 
-    def _replacement(self, label: str, value: str, context: CheckContext) -> str:
+    def _replacement(self, label: str, value: str, vault: dict[str, str],
+                     reverse: dict[tuple[str, str], str], counters: dict[str, int]) -> str:
         mode = self.config.mode
         if mode == "redact":
             return f"[{label}]"
         if mode == "mask":
             return mask(label, value)
-        request = context.request
-        with request.lock:
-            for key, original in request.vault.items():
-                if original == value and key.startswith(f"[{label}_"):
-                    return key
-            n = 1 + sum(1 for key in request.vault if key.startswith(f"[{label}_"))
-            key = f"[{label}_{n}]"
-            request.vault[key] = value
-            return key
+        prefix = f"[{label}"
+        key = reverse.get((prefix, value))
+        if key is None:
+            n = counters.get(prefix, 0) + 1
+            while f"{prefix}_{n}]" in vault:
+                n += 1
+            key = f"{prefix}_{n}]"
+            counters[prefix] = n
+            vault[key] = value
+            reverse[(prefix, value)] = key
+        return key
 
 
 class PiiRestoreGuard:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guardrails.protocol import CheckContext, Resources
 from guardrails.results import Span, Verdict
-from tako_rules._common import apply_spans, resolve_overlaps, shannon_entropy
+from tako_rules._common import IntervalSet, apply_spans, resolve_overlaps, shannon_entropy
 
 __all__ = ["SECRET_PATTERNS", "SecretsGuard"]
 
@@ -124,7 +124,9 @@ class SecretsGuard:
         keywords = [m.end() for m in self._keyword.finditer(text)]
         if not keywords:
             return []
-        taken = [(s.start, s.end) for s in already]
+        taken = IntervalSet()
+        for s in resolve_overlaps(already):
+            taken.add(s.start, s.end)
         spans = []
         k = 0
         for m in self._token.finditer(text):
@@ -133,7 +135,7 @@ class SecretsGuard:
             if k >= len(keywords) or keywords[k] > m.start():
                 continue
             value = m.group()
-            if len(value) < cfg.min_token_length or any(a < m.end() and m.start() < b for a, b in taken):
+            if len(value) < cfg.min_token_length or taken.overlaps(m.start(), m.end()):
                 continue
             if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
                 continue
