@@ -18,7 +18,7 @@ from guardrails.errors import GuardrailsError, PluginError, PolicyError
 from guardrails.plugins import GuardInfo, collect_encoders, collect_guards, get_plugin_manager
 from guardrails.policy import Policy, format_validation_error, load_policy, load_policy_source
 from guardrails.protocol import CheckContext, RequestContext, Resources
-from guardrails.results import Action, Decision, Stage
+from guardrails.results import Action, Decision, Stage, trusted
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, ThreadPoolExecutor
@@ -216,27 +216,27 @@ class Guard:
         shadow = self._ops.shadow.run(stage, original, context) if self._ops.shadow else None
         if shadow is not None:
             details["shadow"] = shadow.record
-        decision = Decision.model_construct(
-            id=os.urandom(12).hex(),
-            stage=stage,
-            action=action,
-            triggered=tuple(result.triggered),
-            categories=result.categories,
-            text=result.text,
-            original_text=original,
-            verdicts=tuple(result.verdicts),
-            policy=self.policy.name,
-            policy_version=self.policy.version,
-            message=message,
-            shadow_action=shadow.action if shadow else result.shadow_action,
-            shadow_triggered=shadow.triggered if shadow else tuple(result.shadow_triggered),
-            documents=extra.get("documents", ()),
-            dropped_documents=extra.get("dropped_documents", ()),
-            messages=extra.get("messages"),
-            latency_ms=(time.perf_counter() - started) * 1000,
-            created_at=time.time(),
-            details=details,
-        )
+        decision = trusted(Decision, {
+            "id": os.urandom(12).hex(),
+            "stage": stage,
+            "action": action,
+            "triggered": tuple(result.triggered),
+            "categories": result.categories,
+            "text": result.text,
+            "original_text": original,
+            "verdicts": tuple(result.verdicts),
+            "policy": self.policy.name,
+            "policy_version": self.policy.version,
+            "message": message,
+            "shadow_action": shadow.action if shadow else result.shadow_action,
+            "shadow_triggered": shadow.triggered if shadow else tuple(result.shadow_triggered),
+            "documents": extra.get("documents", ()),
+            "dropped_documents": extra.get("dropped_documents", ()),
+            "messages": extra.get("messages"),
+            "latency_ms": (time.perf_counter() - started) * 1000,
+            "created_at": time.time(),
+            "details": details,
+        })
         self._emit(decision, context)
         return decision
 

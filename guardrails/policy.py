@@ -9,7 +9,6 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from guardrails._ops_settings import (
@@ -198,6 +197,8 @@ def _parse_file(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{path}: cannot read policy file: {exc}", source=str(path)) from exc
     suffix = path.suffix.lower()
+    import yaml
+
     try:
         if suffix == ".json":
             return json.loads(raw)
@@ -232,6 +233,8 @@ def load_policy_source(source: str | Path | Mapping[str, Any] | Policy) -> tuple
 def load_policy(source: str | Path | Mapping[str, Any] | Policy | None = None) -> Policy:
     """Load a policy from a file path, a dict, or (None) the shipped default policy."""
     if source is None:
+        import yaml
+
         text = importlib_resources.files("guardrails").joinpath(DEFAULT_POLICY_FILE).read_text(encoding="utf-8")
         return load_policy_source(yaml.safe_load(text))[0]
     return load_policy_source(source)[0]
