@@ -176,3 +176,33 @@ def test_shadow_sample_rate_zero_never_runs(toy, tmp_path):
     decision = guard.check_input("newword")
     assert decision.shadow_action is None and "shadow" not in decision.details
     guard.close()
+
+
+def test_metrics_count_timeouts_by_guard(toy):
+    pytest.importorskip("opentelemetry.sdk")
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    from guardrails.metrics import instrument
+
+    reader = InMemoryMetricReader()
+    guard = toy({"input": [{"guard": "sleepy", "config": {"seconds": 0.3}, "timeout_ms": 20,
+                            "on_error": "fail_closed"}]})
+    instrument(guard, MeterProvider(metric_readers=[reader]))
+    assert guard.check_input("hello").action is Action.BLOCK
+    errors = _points(reader)["guardrails.guard.errors"]
+    assert _count(errors, rail="sleepy", kind="timeout", outcome="fail_closed") == 1
+    guard.close()
+
+
+def test_prometheus_without_the_extra_names_the_install(toy):
+    try:
+        import opentelemetry.exporter.prometheus  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("the prometheus extra is installed")
+    from guardrails.errors import PolicyError
+
+    with pytest.raises(PolicyError, match=r"tako-guardrails\[telemetry,prometheus\]"):
+        toy({"input": [KEYWORDS], "metrics": {"prometheus": {"port": 0}}})
