@@ -11,14 +11,14 @@ import time
 from typing import Any
 
 import pytest
-
-from guardrails.protocol import CheckContext, RequestContext
 from tako_rules.lexicon import LexiconGuard
 from tako_rules.normalize import NormalizeGuard
 from tako_rules.output import LimitsGuard, OutputShapeGuard, RefusalGuard, SystemPromptLeakGuard
 from tako_rules.pii import PiiGuard
 from tako_rules.secrets import SecretsGuard
 from tako_rules.urls import UrlGuard
+
+from guardrails.protocol import CheckContext, RequestContext
 
 UNITS = (
     "a", "@", "1", "-", "a1", "a@", "a.", "1 ", "a ", ":", "::1", "eyJ", "eyJa.", "http://", "https://a",

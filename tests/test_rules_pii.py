@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tako_rules._pii_detect import iban_valid, luhn_valid, ssn_valid
+from tako_rules.pii import PiiGuard, PiiRestoreGuard, mask
 
 from guardrails.errors import PolicyError
 from guardrails.protocol import CheckContext, RequestContext
-from tako_rules._pii_detect import iban_valid, luhn_valid, ssn_valid
-from tako_rules.pii import PiiGuard, PiiRestoreGuard, mask
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 

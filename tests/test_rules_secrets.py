@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tako_rules.secrets import SecretsGuard
 
 from guardrails.protocol import CheckContext
-from tako_rules.secrets import SecretsGuard
 
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx4Vb\nq0rT9=\n-----END RSA PRIVATE KEY-----"
 GCP_JSON = (

@@ -13,8 +13,9 @@ import argparse
 import json
 from pathlib import Path
 
-from guardrails.protocol import CheckContext
 from tako_rules.pii import PiiGuard
+
+from guardrails.protocol import CheckContext
 
 GOLD_MAP = {
     "EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE", "CREDIT_CARD": "CREDIT_CARD",

@@ -45,6 +45,7 @@ class Decoder:
         self._b64 = re.compile(_B64)
         self._hex = re.compile(_HEX)
         self._pct = re.compile(_PCT)
+        self._long = re.compile(r"[A-Za-z0-9+/_=-]{16}")
         self._word = re.compile(_WORD)
         self._common = frozenset(_COMMON)
 
@@ -88,7 +89,7 @@ class Decoder:
         if depth <= 0 or len(found) >= self.max_blobs:
             return
         candidates: list[tuple[str, re.Match[str]]] = []
-        if len(text) >= 16:
+        if len(text) >= 16 and self._long.search(text):
             candidates += [("base64", m) for m in self._b64.finditer(text)]
             candidates += [("hex", m) for m in self._hex.finditer(text)]
         if "%" in text:
@@ -119,7 +120,10 @@ class Decoder:
     def _rot13(self, text: str, found: list[Decoded]) -> None:
         if len(text) < 12 or len(text) > _MAX_BLOB or not text.isascii():
             return
-        if "rot13" not in text.lower() and self._word_ratio(text) >= 0.15:
+        head = text[:400]
+        if "rot13" not in text.lower() and self._word_ratio(head) >= 0.15:
+            return
+        if self._word_ratio(codecs.encode(head, "rot13")) < 0.3:
             return
         rotated = codecs.encode(text, "rot13")
         if self._word_ratio(rotated) >= 0.3:

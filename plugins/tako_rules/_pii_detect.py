@@ -125,6 +125,7 @@ class PatternDetectors:
         self.not_phone_before = re.compile(_NOT_PHONE_BEFORE)
         self.seven_digits = re.compile(r"(?:\d[^\d\n]{0,3}){6}\d")
         self.digit = re.compile(r"\d")
+        self.digits = re.compile(r"\d+")
         self.phone_regions = phone_regions
         self.phonenumbers: Any = None
         self.leniency: Any = None
@@ -145,10 +146,13 @@ class PatternDetectors:
     def find(self, text: str, entities: frozenset[str]) -> list[Found]:
         """Every entity of the requested types in ``text``."""
         out: list[Found] = []
-        has_digit = self.seven_digits.search(text) is not None
         if "EMAIL" in entities and "@" in text:
             out += [Found(m.start(), m.end(), "EMAIL", 1.0) for m in self.email.finditer(text)]
-        if has_digit:
+        if "IP_ADDRESS" in entities and ("::" in text or text.count(":") >= 5):
+            out += self._ipv6(text)
+        if self.digit.search(text) is None:
+            return out
+        if self.seven_digits.search(text):
             if "CREDIT_CARD" in entities:
                 out += self._cards(text)
             if "US_SSN" in entities:
@@ -157,20 +161,31 @@ class PatternDetectors:
                 out += self._phones(text)
             if "IBAN" in entities:
                 out += self._ibans(text)
-        if "IP_ADDRESS" in entities:
-            if "." in text:
+        windows = self._digit_windows(text)
+        for lo, hi in windows:
+            if "IP_ADDRESS" in entities and "." in text:
                 out += [
                     Found(m.start(), m.end(), "IP_ADDRESS", 0.8)
-                    for m in self.ipv4.finditer(text)
+                    for m in self.ipv4.finditer(text, lo, hi)
                     if not _version_like(text, m.start())
                 ]
-            if "::" in text or text.count(":") >= 5:
-                out += self._ipv6(text)
-        if "DATE_OF_BIRTH" in entities and self.digit.search(text):
-            out += [Found(m.start(1), m.end(1), "DATE_OF_BIRTH", 0.9) for m in self.dob.finditer(text)]
-        if "ADDRESS" in entities and self.digit.search(text):
-            out += [Found(m.start(), m.end(), "ADDRESS", 0.7) for m in self.address.finditer(text)]
+            if "DATE_OF_BIRTH" in entities:
+                out += [Found(m.start(1), m.end(1), "DATE_OF_BIRTH", 0.9) for m in self.dob.finditer(text, lo, hi)]
+            if "ADDRESS" in entities:
+                out += [Found(m.start(), m.end(), "ADDRESS", 0.7) for m in self.address.finditer(text, lo, hi)]
         return out
+
+    def _digit_windows(self, text: str, margin: int = 80) -> list[tuple[int, int]]:
+        """Merged ranges of ``margin`` characters around every run of digits (where dates,
+        addresses and IPv4 addresses can be)."""
+        windows: list[tuple[int, int]] = []
+        for m in self.digits.finditer(text):
+            lo, hi = max(0, m.start() - margin), min(len(text), m.end() + margin)
+            if windows and lo <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], hi)
+            else:
+                windows.append((lo, hi))
+        return windows
 
     def _cards(self, text: str) -> list[Found]:
         found = []

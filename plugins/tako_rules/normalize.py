@@ -81,6 +81,7 @@ class NormalizeGuard:
         self._confusable_chars = frozenset(chr(k) for k in self._confusables)
         self._word_nonascii = re.compile(r"[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
         self._leet = re.compile(_LEET_RUN)
+        self._leet_hint = re.compile(r"[A-Za-z][0-9@$!|]+[A-Za-z]|\$[A-Za-z]")
         self._leet_table = str.maketrans(_LEET)
         self._spaced = re.compile(_SPACED)
         self._instruction = re.compile(_INSTRUCTION, re.IGNORECASE)
@@ -111,6 +112,10 @@ class NormalizeGuard:
             self._algo[str(e["term"]).lower()] = (str(e["replacement"]), ctx)
         self._context_words = context_words
         self._ctx_word = re.compile(r"[\w'+]+")
+        self._algo_first = frozenset(
+            w for term in self._algo for w in self._ctx_word.findall(term)[:1]
+        )
+        self._algo_chars = frozenset(t for t in self._algo if not self._ctx_word.findall(t))
         self._algo_re = (
             re.compile(r"(?<!\w)(?:" + trie_pattern(self._algo) + r")(?!\w)", re.IGNORECASE)
             if self._algo
@@ -154,11 +159,13 @@ class NormalizeGuard:
         return out
 
     def _fold_leet(self, text: str, facts: dict[str, Any]) -> str:
+        if self._leet_hint.search(text) is None:
+            return text
         changed: list[str] = []
 
         def fold(m: re.Match[str]) -> str:
             run = m.group()
-            if len(run) > 40 or run.lower() in _LEET_EXEMPT:
+            if len(run) > 24 or run.lower() in _LEET_EXEMPT:
                 return run
             if "@" in run and text[m.end() : m.end() + 1] == ".":
                 return run  # an e-mail address
@@ -193,6 +200,10 @@ class NormalizeGuard:
 
     def _map_algospeak(self, text: str, facts: dict[str, Any]) -> str:
         if self._algo_re is None:
+            return text
+        if self._algo_first.isdisjoint(self._ctx_word.findall(text.lower())) and not any(
+            t in text for t in self._algo_chars
+        ):
             return text
         mapped: list[list[str]] = []
 
@@ -235,18 +246,18 @@ class NormalizeGuard:
                     view = nfkc
             if cfg.confusables and not view.isascii():
                 view = self._fold_confusables(view, facts)
-        if cfg.leetspeak:
-            view = self._fold_leet(view, facts)
-        if cfg.spacing:
-            view = self._join_spaced(view, facts)
-        if cfg.algospeak:
-            view = self._map_algospeak(view, facts)
         decoded: list[str] = []
         if cfg.decode:
             blobs = self._decoder.decode(view)
             if blobs:
                 facts["decoded"] = [{"kind": b.kind, "text": b.text[:200]} for b in blobs]
                 decoded = [b.text for b in blobs]
+        if cfg.leetspeak:
+            view = self._fold_leet(view, facts)
+        if cfg.spacing:
+            view = self._join_spaced(view, facts)
+        if cfg.algospeak:
+            view = self._map_algospeak(view, facts)
         return view, facts, decoded
 
     def check(self, text: str, context: CheckContext) -> Verdict:
@@ -276,10 +287,20 @@ class NormalizeGuard:
             best = max(best, 1.0)
         if any(self._instruction.search(d) for d in decoded):
             best = max(best, full)
-        if "removed" in facts or "folded" in facts:
+        if ("removed" in facts or "folded" in facts) and _may_instruct(view):
             if self._instruction.search(view) and not self._instruction.search(raw):
                 best = max(best, full if "removed" in facts else 0.8)
         return best
+
+
+_INSTRUCTION_HINTS = ("instruction", "rule", "prompt", "guideline", "direction", "directive", "above",
+                      "previous", "prior", "password", "secret", "api key", "you are now",
+                      "developer mode", "do anything now", "jailbreak")
+
+
+def _may_instruct(text: str) -> bool:
+    low = text.lower()
+    return any(h in low for h in _INSTRUCTION_HINTS)
 
 
 def _squash(term: str) -> str:

@@ -14,17 +14,18 @@ from tako_rules._common import IntervalSet, apply_spans, resolve_overlaps, shann
 __all__ = ["SECRET_PATTERNS", "SecretsGuard"]
 
 SECRET_PATTERNS: tuple[tuple[str, str, str], ...] = (
-    # (label, quick literal that must occur, pattern); group 1, when present, is what gets redacted
-    ("AWS_ACCESS_KEY_ID", "", r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Z0-9])"),
-    ("AWS_SECRET_ACCESS_KEY", "",
+    # (label, quick literals (|-separated, lower-case) one of which must occur in the lower-cased
+    # text, pattern); group 1, when present, is what gets redacted
+    ("AWS_ACCESS_KEY_ID", "akia|asia|abia|acca|a3t", r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Z0-9])"),
+    ("AWS_SECRET_ACCESS_KEY", "aws",
      r"(?i)aws.{0,20}?(?:secret|private)?.{0,20}?(?:key|token)\W{0,4}[:=]\W{0,4}([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
-    ("GCP_API_KEY", "AIza", r"(?<![\w-])AIza[0-9A-Za-z_\-]{35}(?![\w-])"),
+    ("GCP_API_KEY", "aiza", r"(?<![\w-])AIza[0-9A-Za-z_\-]{35}(?![\w-])"),
     ("GCP_PRIVATE_KEY_ID", "private_key_id", r'"private_key_id"\s{0,5}:\s{0,5}"([0-9a-f]{40})"'),
-    ("AZURE_STORAGE_KEY", "AccountKey", r"AccountKey=([A-Za-z0-9+/]{40,100}={0,2})"),
+    ("AZURE_STORAGE_KEY", "accountkey", r"AccountKey=([A-Za-z0-9+/]{40,100}={0,2})"),
     ("AZURE_SAS_TOKEN", "sig=", r"[?&]sig=([A-Za-z0-9%+/]{30,120}(?:%3D|=){0,2})"),
-    ("GITHUB_TOKEN", "gh", r"(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9_])"),
+    ("GITHUB_TOKEN", "ghp_|gho_|ghu_|ghs_|ghr_", r"(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9_])"),
     ("GITHUB_PAT", "github_pat_", r"(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{60,251}"),
-    ("GITLAB_TOKEN", "gl", r"(?<![\w-])gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-[A-Za-z0-9_\-]{20,64}(?![\w-])"),
+    ("GITLAB_TOKEN", "glpat-|glptt-|gldt-|glrt-|glsoat-|glcbt-|glimt-|glagent-|gloas-", r"(?<![\w-])gl(?:pat|ptt|dt|rt|soat|cbt|imt|agent|oas)-[A-Za-z0-9_\-]{20,64}(?![\w-])"),
     ("SLACK_TOKEN", "xox", r"(?<![\w-])xox[abprse]-[A-Za-z0-9-]{10,250}(?![\w-])"),
     ("SLACK_WEBHOOK", "hooks.slack.com",
      r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/]{20,120}"),
@@ -33,16 +34,17 @@ SECRET_PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("ANTHROPIC_API_KEY", "sk-ant-", r"(?<![\w-])sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_\-]{40,200}(?![\w-])"),
     ("OPENAI_API_KEY", "sk-",
      r"(?<![\w-])sk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,200}(?![\w-])"),
-    ("JWT", "eyJ", r"(?<![\w-])eyJ[A-Za-z0-9_-]{8,4000}\.eyJ[A-Za-z0-9_-]{8,8000}\.[A-Za-z0-9_-]{8,2000}(?![\w-])"),
+    ("JWT", "eyj", r"(?<![\w-])eyJ[A-Za-z0-9_-]{8,4000}\.eyJ[A-Za-z0-9_-]{8,8000}\.[A-Za-z0-9_-]{8,2000}(?![\w-])"),
     ("CONNECTION_STRING_PASSWORD", "://",
      r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@'\"]{1,128}:([^\s:/@'\"]{1,256})@[^\s/'\"]{1,253}"),
-    ("PASSWORD_ASSIGNMENT", "",
+    ("PASSWORD_ASSIGNMENT", "pass|pwd",
      r"(?i)\b(?:password|passwd|pwd|passphrase)\b[\"']?\s{0,3}[:=]\s{0,3}[\"']?([^\s\"',;]{6,200})"),
 )
 """The shipped detectors. Patterns use bounded quantifiers only and run in linear time."""
 
 _PEM_BEGIN = r"-----BEGIN ((?:[A-Z0-9]+ ){0,4})PRIVATE KEY(?: BLOCK)?-----"
 _KEYWORD = r"(?i)\b(?:api[_\s-]?key|secret|token|access[_-]?key|client[_-]?secret|auth|bearer|credential|private[_-]?key|signature|passwd|password)"
+_KEYWORD_ROOTS = ("key", "secret", "token", "auth", "bearer", "credential", "signature", "passw")
 _TOKEN = r"(?<![A-Za-z0-9+/=_\-.])[A-Za-z0-9+/=_\-.]{20,512}(?![A-Za-z0-9+/=_\-.])"
 _PLACEHOLDERS = ("${", "{{", "<", "%(", "***", "xxx", "...", "your_", "your-", "changeme", "example")
 
@@ -75,7 +77,9 @@ class SecretsGuard:
         self.config = config
         off = set(config.disable)
         self._patterns = [
-            (label, quick, re.compile(pattern)) for label, quick, pattern in SECRET_PATTERNS if label not in off
+            (label, tuple(q for q in quick.split("|") if q), re.compile(pattern))
+            for label, quick, pattern in SECRET_PATTERNS
+            if label not in off
         ]
         self._pem = re.compile(_PEM_BEGIN)
         self._keyword = re.compile(_KEYWORD)
@@ -84,8 +88,9 @@ class SecretsGuard:
     def find(self, text: str) -> list[Span]:
         """Non-overlapping secret spans in ``text``."""
         spans: list[Span] = []
+        low = text.lower()
         for label, quick, pattern in self._patterns:
-            if quick and quick not in text:
+            if quick and not any(q in low for q in quick):
                 continue
             for m in pattern.finditer(text):
                 g = 1 if m.re.groups and m.group(1) is not None else 0
@@ -97,7 +102,7 @@ class SecretsGuard:
                 spans.append(_span(m.start(g), m.end(g), label))
         if self.config.private_keys and "PRIVATE KEY" in text:
             spans += self._private_keys(text)
-        if self.config.entropy:
+        if self.config.entropy and any(k in low for k in _KEYWORD_ROOTS):
             spans += self._high_entropy(text, spans)
         return resolve_overlaps(spans)
 
