@@ -1,6 +1,6 @@
 """Benchmark regression gate: run the benchmarks, print the table, compare with the baseline.
 
-    python benchmarks/gate.py                      # CI: short mode, gate against benchmarks/baseline.json
+    python benchmarks/gate.py [--ci]               # CI: short mode, gate against benchmarks/baseline.json
     python benchmarks/gate.py --full --docs        # the full suite (peer included), rewrite docs/benchmarks.md
     python benchmarks/gate.py --update-baseline    # record a new baseline (commit it with the change)
 
@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run, print, gate. See the module docstring."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--full", action="store_true", help="the whole suite with full rounds (peer included)")
+    p.add_argument("--ci", action="store_true", help="the CI mode (the default: short run, gate, verdict)")
     p.add_argument("--docs", action="store_true", help="rewrite the table in docs/benchmarks.md and the chart")
     p.add_argument("--update-baseline", action="store_true", help="write the baseline from this run")
     p.add_argument("--baseline", type=Path, default=BASELINE)

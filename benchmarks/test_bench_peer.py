@@ -26,8 +26,8 @@ def _fresh(pool: list[str]):
     [
         ("8tok", lambda n: queries(8, n, seed=11), 20, 3),
         ("32tok", lambda n: queries(32, n, seed=11), 15, 3),
-        ("answer2000", lambda n: [answer(2_000, seed=100 + i) for i in range(n)], 4, 1),
-        ("document20000", lambda n: [document_with_injection(20_000, seed=200 + i) for i in range(n)], 3, 1),
+        ("answer2000", lambda n: [answer(2_000, seed=100 + i) for i in range(n)], 3, 1),
+        ("document20000", lambda n: [document_with_injection(20_000, seed=200 + i) for i in range(n)], 2, 1),
     ],
     ids=["8tok", "32tok", "answer2000", "document20000"],
 )
