@@ -1,1 +1,61 @@
-"""The ONNX runtime: the shared sentence encoder and classifier heads."""
+"""The ONNX runtime: the shared sentence encoder and classifier heads.
+
+``default_encoder()`` is the shipped int8 all-MiniLM-L6-v2, registered as encoder ``"default"``
+through the ``register_encoders`` hook (this module is a builtin plugin). Nothing is loaded at
+import time.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from guardrails.hookspecs import hookimpl
+from guardrails.runtime.cache import CacheInfo
+from guardrails.runtime.encoder import OnnxEncoder
+from guardrails.runtime.heads import Head
+from guardrails.runtime.windows import Window, WindowPlan
+
+__all__ = [
+    "THREADS_ENV",
+    "CacheInfo",
+    "Head",
+    "OnnxEncoder",
+    "Window",
+    "WindowPlan",
+    "default_encoder",
+    "default_model_dir",
+    "register_encoders",
+]
+
+THREADS_ENV = "GUARDRAILS_ENCODER_THREADS"
+"""Environment variable: intra-op threads of the default encoder (default 1)."""
+
+
+def default_model_dir() -> Path:
+    """The folder of the shipped int8 encoder (``guardrails/models/minilm-l6-v2``)."""
+    return Path(__file__).resolve().parent.parent / "models" / "minilm-l6-v2"
+
+
+@functools.lru_cache(maxsize=8)
+def _shared(**kwargs: Any) -> OnnxEncoder:
+    return OnnxEncoder(default_model_dir(), name="default", **kwargs)
+
+
+def default_encoder(**kwargs: Any) -> OnnxEncoder:
+    """The shipped encoder, shared by every caller asking with the same options (lazy).
+
+    Keyword arguments are passed to ``OnnxEncoder``; ``intra_op_threads`` defaults to the
+    ``GUARDRAILS_ENCODER_THREADS`` environment variable, else 1.
+    """
+    kwargs.setdefault("intra_op_threads", int(os.environ.get(THREADS_ENV, "1") or 1))
+    return _shared(**kwargs)
+
+
+@hookimpl
+def register_encoders(register: Callable[[str, Callable[[], Any]], None]) -> None:
+    """Offer the shipped encoder under the name ``default``."""
+    register("default", default_encoder)
