@@ -1,4 +1,4 @@
-"""The operators' subcommands: ``guardrails eval`` and ``guardrails diff``."""
+"""The operators' subcommands: ``guardrails eval``, ``guardrails diff``, ``guardrails audit``."""
 
 from __future__ import annotations
 
@@ -100,6 +100,14 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from guardrails._audit_summary import render_summary, summarize
+
+    summary = summarize(args.files)
+    print(json.dumps(summary, indent=2) if args.json else render_summary(summary), end="\n" if args.json else "")
+    return 0
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", type=Path, help="labelled JSONL (text, labels) or CSV/TSV with a header")
     p.add_argument("--stage", choices=("input", "output", "context"), default="input")
@@ -128,3 +136,10 @@ def register_cli(sub: Any) -> None:
     _common(p)
     p.add_argument("--policy", action="append", help="policy A, then policy B (one --policy: default vs it)")
     p.set_defaults(func=_cmd_diff)
+
+    p = sub.add_parser("audit", help="read audit logs")
+    asub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    a = asub.add_parser("summarize", help="actions, categories, rail errors and shadow agreement in audit logs")
+    a.add_argument("files", nargs="+", type=Path, help="audit log files (rotated ones too)")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=_cmd_audit)

@@ -230,3 +230,27 @@ def test_records_are_flushed_at_interpreter_exit(tmp_path):
     code = _EXIT_CHILD.format(repo=str(REPO), path=str(path))
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     assert [r["n"] for r in _lines(path)] == list(range(500))
+
+
+def test_audit_summary_counts_errors_drops_and_shadow(toy, tmp_path, capsys):
+    from guardrails.cli import main
+
+    log = tmp_path / "audit.jsonl"
+    from guardrails import Guard
+
+    base = toy({"input": []})
+    prod = {"name": "test", "input": [KEYWORDS, {"guard": "exploding", "id": "broken"}],
+            "settings": {"run_all": True}, "audit": {"path": str(log)}}
+    cand = {"name": "cand", "input": [{"guard": "keyword", "config": {"words": {"hate": ["hateword", "rats"]}}}]}
+    g = Guard.from_policy(prod, plugin_manager=base.plugin_manager, resources=base.resources, shadow=cand)
+    for text in ("hateword", "rats", "hello"):
+        g.check_input(text)
+    g.close()
+    with log.open("a") as f:
+        f.write('{"type":"dropped","count":3}\n{not json\n')
+    assert main(["audit", "summarize", str(log), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["decisions"] == 3 and summary["by_stage_action"] == {"input/allow": 2, "input/block": 1}
+    assert summary["errors"] == {"broken/error": 3} and summary["dropped"] == 3 and summary["unreadable_lines"] == 1
+    assert summary["shadow"] == {"compared": 3, "disagree": 1,
+                                 "pairs": {"allow -> allow": 1, "allow -> block": 1, "block -> block": 1}}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 import shlex
 import shutil
@@ -45,26 +43,33 @@ def workdir(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_console_commands_run(workdir):
-    commands = [line[2:] for block in _blocks("console") for line in block.splitlines() if line.startswith("$ ")]
-    assert len(commands) >= 3
-    for command in commands:
-        argv = shlex.split(command)
-        assert argv[0] == "guardrails"
-        assert main(argv[1:]) == 0, command
+def _all_blocks() -> list[tuple[str, str]]:
+    return re.findall(r"```(\w+)\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_the_guide_runs_in_order_and_prints_what_it_says(workdir, capsys):
+    namespace: dict = {}
+    ran = {"console": 0, "python": 0}
+    for kind, block in _all_blocks():
+        if kind == "console":
+            for line in block.splitlines():
+                if line.startswith("$ "):
+                    argv = shlex.split(line[2:])
+                    assert argv[0] == "guardrails"
+                    assert main(argv[1:]) == 0, line
+                    ran["console"] += 1
+        elif kind == "python":
+            capsys.readouterr()
+            exec(compile(block, str(DOC), "exec"), namespace)  # noqa: S102 - the guide's own examples
+            assert capsys.readouterr().out.splitlines() == _expected(block), block
+            ran["python"] += 1
+    assert ran["console"] >= 4 and ran["python"] >= 5
     assert (workdir / "reports" / "example-eval" / "report.md").exists()
     diff = (workdir / "reports" / "example-diff" / "diff.md").read_text()
-    summary = next(b for b in _blocks("text") if "| group |" in b)
+    summary = next(b for k, b in _all_blocks() if k == "text" and "| group |" in b)
     for line in summary.strip().splitlines():
         assert line in diff, line
-
-
-def test_python_examples_run_and_print_what_the_guide_says(workdir):
-    namespace: dict = {}
-    blocks = _blocks("python")
-    assert len(blocks) >= 4
-    for block in blocks:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            exec(compile(block, str(DOC), "exec"), namespace)  # noqa: S102 - the guide's own examples
-        assert out.getvalue().splitlines() == _expected(block), block
+    shadow_line = next(b for k, b in _all_blocks() if k == "text" and "ran in shadow" in b).strip()
+    capsys.readouterr()
+    assert main(["audit", "summarize", "reports/ops-example/audit.jsonl"]) == 0
+    assert shadow_line in capsys.readouterr().out
