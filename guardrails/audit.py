@@ -12,15 +12,16 @@ can be written again), never raised into a request.
 from __future__ import annotations
 
 import atexit
-import datetime as _dt
 import hashlib
 import json
 import logging
 import os
-import queue
 import threading
 import time
 import weakref
+from collections import deque
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,10 @@ class JsonlWriter:
         self.flush_interval = flush_interval_ms / 1000.0
         self.fsync = fsync
         self.name = name
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+        self._items: deque[Any] = deque()
+        self._maxsize = queue_size
+        self._wake_at = max(1, queue_size // 2) if flush_interval_ms > 0 else 1
+        self._wake = threading.Event()
         self._lock = threading.Lock()
         self._counts = {"written": 0, "dropped": 0, "failed": 0, "errors": 0, "rotations": 0}
         self._unreported_drops = 0
@@ -83,14 +87,17 @@ class JsonlWriter:
 
     # request side ---------------------------------------------------------------------------
 
-    def write(self, record: dict[str, Any]) -> bool:
-        """Queue a record; False (and a counted drop) when the queue is full or the writer closed."""
-        if not self._closed:
-            try:
-                self._queue.put_nowait(record)
-                return True
-            except queue.Full:
-                pass
+    def write(self, record: dict[str, Any] | Callable[[], dict[str, Any]]) -> bool:
+        """Queue a record (or a function returning it, called on the writer thread).
+
+        Returns False (and counts a drop) when the queue is full or the writer is closed.
+        """
+        items = self._items
+        if not self._closed and len(items) < self._maxsize:
+            items.append(record)
+            if len(items) >= self._wake_at:
+                self._wake.set()
+            return True
         with self._lock:
             self._counts["dropped"] += 1
             self._unreported_drops += 1
@@ -100,14 +107,14 @@ class JsonlWriter:
                 self._last_report = now
         if report:
             log.error("%s %s: queue full (%d records); dropping records (%d so far)",
-                      self.name, self.path, self._queue.maxsize, self._counts["dropped"])
+                      self.name, self.path, self._maxsize, self._counts["dropped"])
         return False
 
     def stats(self) -> dict[str, Any]:
         """Counts: written, dropped (queue full), failed (disk errors), errors, rotations, queued."""
         with self._lock:
             out: dict[str, Any] = dict(self._counts)
-        out["queued"] = self._queue.qsize()
+        out["queued"] = len(self._items)
         out["last_error"] = self.last_error
         out["path"] = str(self.path)
         return out
@@ -117,10 +124,8 @@ class JsonlWriter:
         if self._closed or not self._thread.is_alive():
             return False
         done = threading.Event()
-        try:
-            self._queue.put((_FLUSH, done), timeout=timeout)
-        except queue.Full:
-            return False
+        self._items.append((_FLUSH, done))
+        self._wake.set()
         return done.wait(timeout)
 
     def close(self, timeout: float = 10.0) -> None:
@@ -130,10 +135,8 @@ class JsonlWriter:
         self._closed = True
         atexit.unregister(self._atexit)
         if self._thread.is_alive():
-            try:
-                self._queue.put(_STOP, timeout=timeout)
-            except queue.Full:
-                log.error("%s %s: could not stop the writer (queue full)", self.name, self.path)
+            self._items.append(_STOP)
+            self._wake.set()
             self._thread.join(timeout)
         if self._fd is not None:
             os.close(self._fd)
@@ -216,35 +219,35 @@ class JsonlWriter:
                                       "reason": "queue full"})])
 
     def _run(self) -> None:
-        pending: list[bytes] = []
-        size = 0
-        first = 0.0
+        period = self.flush_interval if self.flush_interval > 0 else None
+        items = self._items
         while True:
-            timeout = None if not pending else max(0.0, first + self.flush_interval - time.monotonic())
-            try:
-                item = self._queue.get(timeout=timeout)
-            except queue.Empty:
-                item = None
-            stop = item is _STOP
-            flush_event = item[1] if isinstance(item, tuple) else None
-            if isinstance(item, dict):
-                try:
-                    pending.append(_line(item))
-                except (TypeError, ValueError) as exc:
-                    log.error("%s: a record could not be serialised: %s", self.name, exc)
+            self._wake.wait(period)
+            self._wake.clear()
+            lines: list[bytes] = []
+            size = 0
+            stop = False
+            while items:
+                item = items.popleft()
+                if item is _STOP:
+                    stop = True
+                elif isinstance(item, tuple):
+                    if lines:  # everything queued before the flush request is written first
+                        self._write_lines(lines)
+                        lines, size = [], 0
+                    item[1].set()
                 else:
-                    if len(pending) == 1:
-                        first = time.monotonic()
-                    size += len(pending[-1])
-            due = (
-                item is None or stop or flush_event is not None or size >= _BATCH_BYTES
-                or (pending and time.monotonic() - first >= self.flush_interval)
-            )
-            if pending and due:
-                self._write_lines(pending)
-                pending, size = [], 0
-            if flush_event is not None:
-                flush_event.set()
+                    try:
+                        lines.append(_line(item() if callable(item) else item))
+                    except Exception as exc:  # a bad record must not stop the writer
+                        log.error("%s: a record could not be serialised: %s", self.name, exc)
+                        continue
+                    size += len(lines[-1])
+                    if size >= _BATCH_BYTES:
+                        self._write_lines(lines)
+                        lines, size = [], 0
+            if lines:
+                self._write_lines(lines)
             if stop:
                 return
 
@@ -256,8 +259,8 @@ def _line(record: dict[str, Any]) -> bytes:
 
 
 def _now_iso(ts: float | None = None) -> str:
-    moment = _dt.datetime.fromtimestamp(time.time() if ts is None else ts, tz=_dt.timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    ts = time.time() if ts is None else ts
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts % 1 * 1000):03d}Z"
 
 
 def audit_record(
@@ -308,15 +311,27 @@ def audit_record(
     if decision.documents:
         record["documents"] = [d.id for d in decision.documents]
     if context is not None:
-        if context.document_index is not None:
-            record["document_index"] = context.document_index
-        if include_metadata:
-            metadata = context.request.metadata
-            picked = {k: metadata[k] for k in include_metadata if k in metadata}
-            if picked:
-                record["metadata"] = picked
+        record.update(_context_fields(context, include_metadata))
     if include_text:
         record["text"] = decision.text
+    return record
+
+
+def _context_fields(context: CheckContext, include_metadata: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if context.document_index is not None:
+        out["document_index"] = context.document_index
+    if include_metadata:
+        metadata = context.request.metadata
+        picked = {k: metadata[k] for k in include_metadata if k in metadata}
+        if picked:
+            out["metadata"] = picked
+    return out
+
+
+def _deferred_record(decision: Decision, fields: dict[str, Any], include_text: bool) -> dict[str, Any]:
+    record = audit_record(decision, include_text=include_text)
+    record.update(fields)
     return record
 
 
@@ -347,14 +362,8 @@ class AuditSink:
         """Queue the decision's audit record (decisions of other policies are ignored)."""
         if self.policy is not None and decision.policy != self.policy:
             return
-        self.writer.write(
-            audit_record(
-                decision,
-                context,
-                include_text=self.settings.include_text,
-                include_metadata=self.settings.include_metadata,
-            )
-        )
+        fields = _context_fields(context, self.settings.include_metadata)  # the context is mutable: read now
+        self.writer.write(partial(_deferred_record, decision, fields, self.settings.include_text))
 
     def stats(self) -> dict[str, Any]:
         """The writer's counts (written, dropped, failed, errors, rotations, queued, last_error)."""
