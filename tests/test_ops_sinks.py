@@ -206,3 +206,18 @@ def test_prometheus_without_the_extra_names_the_install(toy):
 
     with pytest.raises(PolicyError, match=r"tako-guardrails\[telemetry,prometheus\]"):
         toy({"input": [KEYWORDS], "metrics": {"prometheus": {"port": 0}}})
+
+
+@pytest.mark.parametrize("section, where", [
+    ({"audit": {"path": "a.jsonl", "max_bytes": -1}}, "audit.max_bytes"),
+    ({"audit": {"path": "a.jsonl", "flush_interval": 5}}, "audit.flush_interval"),
+    ({"escalation": {"actions": ["page"]}}, "escalation.actions"),
+    ({"shadow": {"policy": "c.yaml", "sample_rate": 2}}, "shadow.sample_rate"),
+    ({"metrics": {"prometheus": {"port": 99999}}}, "metrics.prometheus.port"),
+])
+def test_ops_sections_are_validated_with_the_field_path(section, where):
+    from guardrails.errors import PolicyError
+    from guardrails.policy import load_policy
+
+    with pytest.raises(PolicyError, match=where.replace(".", r"\.")):
+        load_policy({"name": "p", **section})
