@@ -85,9 +85,9 @@ def test_rule_guard(benchmark, rounds, name: str, length: str) -> None:
         pytest.skip("findings variant only for the redacting guards")
     n = rounds(300, 30) if length == "32tok" else rounds(100, 15)
     if length == "32tok":
-        pool = queries(32, n + 1, seed=21)
+        pool = queries(32, n + 1, seed=21 + sorted(CONFIGS).index(name))
     else:
-        pool = [answer(2_000 - (len(FINDINGS) if "findings" in length else 0), seed=300 + i)
+        pool = [answer(2_000 - (len(FINDINGS) if "findings" in length else 0), seed=300 + 1000 * sorted(CONFIGS).index(name) + i)
                 + (FINDINGS if "findings" in length else "") for i in range(n + 1)]
     guard = _guard(name)
     benchmark.extra_info.update({"guard": name, "length": length, "encoder": ENCODER})

@@ -51,6 +51,8 @@ class NormalizeGuard:
     stages: ClassVar[frozenset[str]] = frozenset({"input", "output", "context"})
     changes_text: ClassVar[bool] = False
     categories: ClassVar[tuple[str, ...]] = ("prompt_injection",)
+    sets_view: ClassVar[bool] = True
+    """It writes ``context.normalized``: later rails must not run concurrently with it."""
 
     class Config(BaseModel):
         """Which normalisation steps run."""
