@@ -152,6 +152,14 @@ def test_empty_odd_and_huge_inputs(encoder):
         encoder.embed([None])  # type: ignore[list-item]
 
 
+def test_truncated_and_windowed_entries_do_not_collide():
+    enc = OnnxEncoder(default_model_dir())
+    text = "!" * 200  # 200 tokens: two windows, yet short enough to be its own cache key
+    assert enc.embed([text]).shape == (1, 384)
+    assert enc.embed_windows(text).shape == (2, 384)
+    assert enc.embed([text]).shape == (1, 384)
+
+
 def test_long_text_embed_truncates(encoder):
     doc = _document(5000)
     first = encoder.embed([doc])[0]

@@ -267,7 +267,7 @@ class OnnxEncoder:
     @staticmethod
     def _key(kind: str, text: str) -> Any:
         if len(text) <= _SHORT_KEY:
-            return text
+            return text if kind == "w" else (kind, text)
         return (
             kind,
             hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(),
