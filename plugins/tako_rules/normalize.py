@@ -76,12 +76,21 @@ class NormalizeGuard:
     def __init__(self, config: NormalizeGuard.Config, resources: Resources | None = None) -> None:
         self.config = config
         self._remove = {ord(c): None for c in _ZERO_WIDTH + _BIDI}
-        self._zw = set(_ZERO_WIDTH)
-        self._bidi = set(_BIDI)
         table = load_data_file("confusables.yaml")
         self._confusables = {ord(k): v for group in table.values() for k, v in group.items()}
         self._confusable_chars = frozenset(chr(k) for k in self._confusables)
         self._word_nonascii = re.compile(r"[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
+        conf_class = "".join(re.escape(c) for c in sorted(self._confusable_chars))
+        self._confusable_re = re.compile(f"[{conf_class}]")
+        self._foldable_word_re = re.compile(f"[A-Za-z{conf_class}]+")
+        self._latin_re = re.compile(r"[A-Za-z]")
+        self._other_letter_re = re.compile(r"(?![\x00-\x7f])[^\W\d_]")
+        self._ascii_letter_re = re.compile(r"[A-Za-z]")
+        self._mixed_word_re = re.compile(r"(?<![^\W\d_])(?=[^\W\d_]*[A-Za-z])(?=[^\W\d_]*[^\x00-\x7f])[^\W\d_]+")
+        self._zw_re = re.compile(f"[{_ZERO_WIDTH}]")
+        self._bidi_re = re.compile(f"[{_BIDI}]")
+        self._tag_re = re.compile("[\U000e0000-\U000e007f]")
+        self._invisible_re = re.compile(f"[{_ZERO_WIDTH}{_BIDI}\U000e0000-\U000e007f]")
         self._leet = re.compile(_LEET_RUN)
         self._leet_hint = re.compile(r"[A-Za-z][0-9@$!|]+[A-Za-z]|\$[A-Za-z]")
         self._leet_table = str.maketrans(_LEET)
@@ -114,10 +123,7 @@ class NormalizeGuard:
             self._algo[str(e["term"]).lower()] = (str(e["replacement"]), ctx)
         self._context_words = context_words
         self._ctx_word = re.compile(r"[\w'+]+")
-        self._algo_first = frozenset(
-            w for term in self._algo for w in self._ctx_word.findall(term)[:1]
-        )
-        self._algo_chars = frozenset(t for t in self._algo if not self._ctx_word.findall(t))
+        self._algo_hints = frozenset(_hint(term) for term in self._algo)
         self._algo_re = (
             re.compile(r"(?<!\w)(?:" + trie_pattern(self._algo) + r")(?!\w)", re.IGNORECASE)
             if self._algo
@@ -126,36 +132,38 @@ class NormalizeGuard:
 
     # -- steps -------------------------------------------------------------------------
     def _strip_invisible(self, text: str, facts: dict[str, Any]) -> str:
-        zw = sum(1 for c in text if c in self._zw)
-        bidi = sum(1 for c in text if c in self._bidi)
-        tag_chars = [c for c in text if 0xE0000 <= ord(c) <= 0xE007F]
+        if self._invisible_re.search(text) is None:
+            return text
+        zw = len(self._zw_re.findall(text))
+        bidi = len(self._bidi_re.findall(text))
+        tag_chars = self._tag_re.findall(text)
         if tag_chars:
             smuggled = "".join(chr(ord(c) - 0xE0000) for c in tag_chars if 0xE0020 <= ord(c) <= 0xE007E)
             facts["tag_text"] = smuggled
-            text = "".join(c for c in text if not 0xE0000 <= ord(c) <= 0xE007F)
-        if zw or bidi or tag_chars:
-            facts["removed"] = {"zero_width": zw, "bidi": bidi, "tag": len(tag_chars)}
-            text = text.translate(self._remove)
-        return text
+            text = self._tag_re.sub("", text)
+        facts["removed"] = {"zero_width": zw, "bidi": bidi, "tag": len(tag_chars)}
+        return text.translate(self._remove)
 
     def _fold_confusables(self, text: str, facts: dict[str, Any]) -> str:
-        latin = sum(1 for c in text if c.isascii() and c.isalpha())
-        others = sum(1 for c in text if not c.isascii() and c.isalpha())
-        mostly_latin = latin >= others
+        if self._confusable_re.search(text) is None:
+            return text
+        mostly_latin = len(self._latin_re.findall(text)) >= len(self._other_letter_re.findall(text))
         count = 0
 
         def fold(m: re.Match[str]) -> str:
             nonlocal count
             word = m.group()
-            if not any(c in self._confusable_chars for c in word):
+            if self._confusable_re.search(word) is None:
                 return word
-            mixed = any(c.isascii() for c in word)
-            if mixed or (mostly_latin and all(c in self._confusable_chars or c.isascii() for c in word)):
+            if self._ascii_letter_re.search(word) or (
+                mostly_latin and self._foldable_word_re.fullmatch(word)
+            ):
                 count += 1
                 return word.translate(self._confusables)
             return word
 
-        out = self._word_nonascii.sub(fold, text)
+        pattern = self._word_nonascii if mostly_latin else self._mixed_word_re
+        out = pattern.sub(fold, text)
         if count:
             facts.setdefault("folded", {})["confusables"] = count
         return out
@@ -203,9 +211,8 @@ class NormalizeGuard:
     def _map_algospeak(self, text: str, facts: dict[str, Any]) -> str:
         if self._algo_re is None:
             return text
-        if self._algo_first.isdisjoint(self._ctx_word.findall(text.lower())) and not any(
-            t in text for t in self._algo_chars
-        ):
+        low = text.lower()
+        if not any(h in low for h in self._algo_hints):
             return text
         mapped: list[list[str]] = []
 
@@ -303,6 +310,15 @@ _INSTRUCTION_HINTS = ("instruction", "rule", "prompt", "guideline", "direction",
 def _may_instruct(text: str) -> bool:
     low = text.lower()
     return any(h in low for h in _INSTRUCTION_HINTS)
+
+
+def _hint(term: str) -> str:
+    """A substring every spelling of ``term`` contains (its first 3+ letter piece, or a symbol)."""
+    pieces = re.findall(r"\w+", term)
+    first = next((p for p in pieces if len(p) >= 3), "")
+    if first or not pieces:
+        return first or term
+    return next((c for c in term if not c.isalnum() and not c.isspace()), pieces[0])
 
 
 def _squash(term: str) -> str:
