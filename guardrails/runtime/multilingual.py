@@ -384,7 +384,7 @@ def build_multilingual(
         "files": files,
     }
     (folder / "MANIFEST.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    if known is not None:
+    if known is not None and quantize:
         ref = known["reference_build"]
         same = all(files[n]["sha256"] == ref[n] for n in files)
         log("sha256 matches the reference build" if same else
