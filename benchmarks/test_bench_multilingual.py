@@ -48,8 +48,9 @@ def test_multilingual_single_query_other_languages(benchmark, rounds):
 def test_language_guard(benchmark, rounds):
     """The language guard on the 24-language sentence set."""
     pytest.importorskip("py3langid")
-    from guardrails.protocol import CheckContext
     from tako_language.guard import LanguageGuard
+
+    from guardrails.protocol import CheckContext
 
     guard = LanguageGuard(LanguageGuard.Config())
     rows = [json.loads(line)["text"] for line in SENTENCES.read_text(encoding="utf-8").splitlines()]
