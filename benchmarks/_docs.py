@@ -75,7 +75,7 @@ def section(rows: list[_report.Row], result: dict[str, Any], info: dict[str, Any
         f"Taken on: {info['nproc']} CPUs (`nproc`), `{info['cpu']}` (/proc/cpuinfo), Python {info['python']}, "
         f"onnxruntime {info['onnxruntime']}, {info['platform']}; 1-minute load average at the end of the run "
         f"{load:.1f}" + (" (a shared machine: other jobs were running)" if load and load > 1.5 else "")
-        + f"; calibration workload median {cal * 1e3:.2f} ms.",
+        + f"; calibration workload median {cal * 1e6:.1f} µs.",
         "",
         f"Reproduce: `{COMMAND}`",
         "",

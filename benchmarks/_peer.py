@@ -198,14 +198,15 @@ def _gelu(x: str, node: Any, const: Any, prefix: str) -> str:
 class PeerScanner:
     """Runs the peer-shaped model like a peer scanner: tokenize, truncate or chunk at 512, classify."""
 
-    def __init__(self, path: Path, tokenizer_file: Path, threads: int | None = None) -> None:
+    def __init__(self, path: Path, tokenizer_file: Path, threads: int | None = 1) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
+        if threads:  # 1 by default: the same as our encoder's default, so one request = one core
             opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self.tokenizer.no_padding()

@@ -48,13 +48,13 @@ SPECS: tuple[Spec, ...] = (
     Spec("test_document_20000", "20,000-character document, injection at its end found",
          Budget("≤ 150 ms", 150 * MS), peer="test_peer_scan[document20000]"),
     Spec("test_input_cache_hit", "same 32-token query again (cache hit)", Budget("≤ 50 µs", 50 * US)),
-    Spec("test_batch[batch_call-16]", "batch of 16, one check_input_batch call", group="throughput"),
-    Spec("test_batch[batch_call-64]", "batch of 64, one check_input_batch call", group="throughput",
+    Spec("test_chain_batch[batch_call-16]", "batch of 16, one check_input_batch call", group="throughput"),
+    Spec("test_chain_batch[batch_call-64]", "batch of 64, one check_input_batch call", group="throughput",
          peer="test_peer_batch"),
-    Spec("test_batch[batch_call-256]", "batch of 256, one check_input_batch call", group="throughput"),
-    Spec("test_batch[two_threads-16]", "batch of 16, two threads", group="throughput"),
-    Spec("test_batch[two_threads-64]", "batch of 64, two threads", group="throughput", peer="test_peer_batch"),
-    Spec("test_batch[two_threads-256]", "batch of 256 short queries, two threads",
+    Spec("test_chain_batch[batch_call-256]", "batch of 256, one check_input_batch call", group="throughput"),
+    Spec("test_chain_batch[two_threads-16]", "batch of 16, two threads", group="throughput"),
+    Spec("test_chain_batch[two_threads-64]", "batch of 64, two threads", group="throughput", peer="test_peer_batch"),
+    Spec("test_chain_batch[two_threads-256]", "batch of 256 short queries, two threads",
          Budget("≥ 1,500 texts/s", 1500, kind="min"), group="throughput"),
     Spec("test_overhead[0-guards]", "pipeline overhead, no guards", Budget("≤ 20 µs", 20 * US), group="core"),
     Spec("test_overhead[5-guards]", "pipeline overhead, 5 trivial guards", group="core"),
@@ -97,6 +97,8 @@ class Row:
     normalise: bool = True
     spec: Spec | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    cpu: float | None = None
+    """Median CPU seconds per call (calling thread), or for throughput rows texts per CPU-second."""
 
     @property
     def rate(self) -> bool:
@@ -140,7 +142,11 @@ def rows(result: dict[str, Any]) -> list[Row]:
             continue
         out[key] = Row(key, spec.label if spec else key, unit, median, p99, minimum, stats["rounds"], local,
                        median / local, minimum / local, spec=spec, extra=extra)
+    cpu_metrics = {k[: -len(":cpu")]: m for k, m in result.get("guardrails_metrics", {}).items()
+                   if k.endswith(":cpu")}
     for key, metric in result.get("guardrails_metrics", {}).items():
+        if key.endswith(":cpu"):
+            continue
         spec = SPEC_BY_KEY.get(key)
         samples = metric["samples"]
         unit = metric["unit"]
@@ -151,6 +157,12 @@ def rows(result: dict[str, Any]) -> list[Row]:
                        min(samples), len(samples), local, metric["median"] / divisor, min(samples) / divisor,
                        normalise=timed, spec=spec,
                        extra={k: v for k, v in metric.items() if k not in ("samples", "median", "p99", "unit")})
+    for key, metric in cpu_metrics.items():
+        row = out.get(key)
+        if row is None:
+            continue
+        cpu = float(metric["median"]) / float(row.extra.get("chunks", 1))
+        row.cpu = float(row.extra["texts"]) / cpu if row.rate and cpu > 0 else cpu
     ordered = [out.pop(s.key) for s in SPECS if s.key in out]
     return ordered + sorted(out.values(), key=lambda r: r.key)
 
@@ -183,6 +195,9 @@ def budget_ratio(row: Row) -> str:
     if b.p99 is not None:
         ratio = row.p99 / b.p99
         parts.append(f"p99 {ratio:.2f}{' ✅' if ratio <= 1 else ' ❌'}")
+    if row.cpu is not None and b.median is not None and not row.rate:
+        ratio = row.cpu / b.median
+        parts.append(f"CPU {ratio:.2f}{' ✅' if ratio <= 1 else ' ❌'}")
     return " / ".join(parts)
 
 
@@ -199,7 +214,8 @@ def peer_ratio(row: Row, by_key: dict[str, Row]) -> str:
 def table(rs: list[Row], *, markdown: bool = True) -> str:
     """The benchmark table (markdown, or plain text for a terminal)."""
     by_key = {r.key: r for r in rs}
-    head = ["what", "median", "p99", "budget", "ratio to budget", "vs one peer-sized scanner", "rounds"]
+    head = ["what", "median", "p99", "CPU time", "budget", "ratio to budget", "vs one peer-sized scanner",
+            "rounds"]
     lines = []
     for r in rs:
         spec = r.spec
@@ -207,6 +223,7 @@ def table(rs: list[Row], *, markdown: bool = True) -> str:
             r.label,
             fmt(r.median, r.unit),
             fmt(r.p99, r.unit) + (" (worst)" if r.rate else ""),
+            "" if r.cpu is None else (f"{r.cpu:,.0f} texts/CPU-s" if r.rate else fmt(r.cpu, "s")),
             spec.budget.text if spec and spec.budget else "",
             budget_ratio(r),
             peer_ratio(r, by_key),

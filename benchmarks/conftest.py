@@ -114,9 +114,9 @@ def _local_calibration(request: pytest.FixtureRequest) -> Any:
     if "benchmark" not in request.fixturenames and "metrics" not in request.fixturenames:
         yield
         return
-    before = calibrate(repeats=9)
+    before = calibrate(repeats=101)
     yield
-    after = calibrate(repeats=9)
+    after = calibrate(repeats=101)
     store = request.config._guardrails_local_calibration  # type: ignore[attr-defined]
     store[request.node.name] = statistics.median(before + after)
 
@@ -131,6 +131,34 @@ def quick(request: pytest.FixtureRequest) -> bool:
 def metrics(request: pytest.FixtureRequest) -> Metrics:
     """The session's custom-metric recorder."""
     return Metrics(getattr(request.config, _METRICS_KEY))
+
+
+@pytest.fixture
+def cpu_clock(request: pytest.FixtureRequest, metrics: Metrics) -> Any:
+    """``cpu_clock(fn, clock="thread"|"process")`` wraps ``fn`` so each call's CPU time is recorded.
+
+    On a shared machine wall time includes waiting for a core; the calling thread's CPU time
+    (onnxruntime runs in the caller with one intra-op thread) is what the call costs on an idle
+    one. Recorded as the metric ``<test name>:cpu``.
+    """
+    samples: list[float] = []
+    kinds: list[str] = []
+
+    def wrap(fn: Callable[..., Any], clock: str = "thread") -> Callable[..., Any]:
+        timer = time.thread_time if clock == "thread" else time.process_time
+        kinds.append(clock)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = timer()
+            out = fn(*args, **kwargs)
+            samples.append(timer() - start)
+            return out
+
+        return timed
+
+    yield wrap
+    if samples:
+        metrics.record(f"{request.node.name}:cpu", samples, "s", clock=kinds[-1])
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,7 @@ BASELINE = HERE / "baseline.json"
 ACCURACY_BASELINE = HERE / "accuracy_baseline.json"
 SHARED = REPO.parent / "shared"
 QUICK_FILES = ("test_bench_pipeline.py", "test_bench_chain.py", "test_bench_startup.py")
-QUICK_KEYS_SKIP = ("test_batch[batch_call-16]", "test_batch[two_threads-16]")
+QUICK_KEYS_SKIP = ("test_chain_batch[batch_call-16]", "test_chain_batch[two_threads-16]")
 
 
 def machine() -> dict[str, Any]:
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     print(f"\nmachine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, onnxruntime "
           f"{info['onnxruntime']}, load {info['load_avg_1m']}; calibration median "
-          f"{_report.median_calibration(result) * 1e3:.2f} ms")
+          f"{_report.median_calibration(result) * 1e6:.1f} µs")
     print(_report.table(rows, markdown=False))
 
     if args.docs:

@@ -20,37 +20,39 @@ def _fresh(pool: list[str]):
 
 
 @pytest.mark.parametrize("n_tokens", [8, 32], ids=["8tok", "32tok"])
-def test_input_chain(benchmark, rounds, default_guard, n_tokens: int) -> None:
+def test_input_chain(benchmark, rounds, cpu_clock, default_guard, n_tokens: int) -> None:
     """check_input on a distinct query each round (encoder cache misses), one thread."""
     n = rounds(400, 40)
     pool = queries(n_tokens, n + 1, seed=11)
     benchmark.extra_info["tokens"] = n_tokens
-    decision = benchmark.pedantic(default_guard.check_input, setup=_fresh(pool), rounds=n, warmup_rounds=1)
+    decision = benchmark.pedantic(cpu_clock(default_guard.check_input), setup=_fresh(pool), rounds=n,
+                                  warmup_rounds=1)
     assert decision.verdicts
 
 
 @pytest.mark.parametrize("n_tokens", [8, 32], ids=["8tok", "32tok"])
-def test_output_chain(benchmark, rounds, default_guard, n_tokens: int) -> None:
+def test_output_chain(benchmark, rounds, cpu_clock, default_guard, n_tokens: int) -> None:
     """check_output on a distinct short answer each round."""
     n = rounds(300, 30)
     pool = queries(n_tokens, n + 1, seed=12)
     benchmark.extra_info["tokens"] = n_tokens
     benchmark.pedantic(
-        lambda t: default_guard.check_output(t, prompt="a question"), setup=_fresh(pool), rounds=n, warmup_rounds=1
+        cpu_clock(lambda t: default_guard.check_output(t, prompt="a question")), setup=_fresh(pool), rounds=n,
+        warmup_rounds=1,
     )
 
 
 @pytest.mark.parametrize("stage", ["input", "output"])
-def test_answer_2000(benchmark, rounds, default_guard, stage: str) -> None:
+def test_answer_2000(benchmark, rounds, cpu_clock, default_guard, stage: str) -> None:
     """A 2,000-character text through the input or output chain (distinct text each round)."""
     n = rounds(40, 6)
     pool = [answer(2_000, seed=100 + i) for i in range(n + 1)]
     check = default_guard.check_input if stage == "input" else default_guard.check_output
     benchmark.extra_info["chars"] = 2_000
-    benchmark.pedantic(check, setup=_fresh(pool), rounds=n, warmup_rounds=1)
+    benchmark.pedantic(cpu_clock(check), setup=_fresh(pool), rounds=n, warmup_rounds=1)
 
 
-def test_document_20000(benchmark, rounds, default_guard) -> None:
+def test_document_20000(benchmark, rounds, cpu_clock, default_guard) -> None:
     """A 20,000-character retrieved document ending in an injection: timed, and it must be found."""
     n = rounds(12, 3)
     pool = [document_with_injection(20_000, seed=200 + i) for i in range(n + 1)]
@@ -61,7 +63,7 @@ def test_document_20000(benchmark, rounds, default_guard) -> None:
             return default_guard.check_context([doc])[0]
     else:
         check = default_guard.check_input
-    decision = benchmark.pedantic(check, setup=_fresh(pool), rounds=n, warmup_rounds=1)
+    decision = benchmark.pedantic(cpu_clock(check), setup=_fresh(pool), rounds=n, warmup_rounds=1)
     assert "prompt_injection" in decision.triggered, (
         f"the injection at the end of the 20,000-character document was not found: {decision.categories}"
     )
@@ -77,7 +79,7 @@ def test_input_cache_hit(benchmark, default_guard) -> None:
 
 @pytest.mark.parametrize("size", [16, 64, 256])
 @pytest.mark.parametrize("mode", ["batch_call", "two_threads"])
-def test_batch(benchmark, rounds, default_guard, size: int, mode: str) -> None:
+def test_chain_batch(benchmark, rounds, cpu_clock, default_guard, size: int, mode: str) -> None:
     """Texts per second for ``size`` distinct 16-token queries.
 
     batch_call: one ``check_input_batch(texts)``; two_threads: two threads each calling
@@ -97,7 +99,8 @@ def test_batch(benchmark, rounds, default_guard, size: int, mode: str) -> None:
 
     benchmark.extra_info.update(texts=size, per="text", throughput=True)
     try:
-        out = benchmark.pedantic(run, setup=lambda: ((next(batches),), {}), rounds=n, warmup_rounds=1)
+        out = benchmark.pedantic(cpu_clock(run, "process"), setup=lambda: ((next(batches),), {}), rounds=n,
+                                 warmup_rounds=1)
     finally:
         executor.shutdown()
     assert len(out) == size

@@ -31,18 +31,18 @@ def _fresh(pool: list[str]):
     ],
     ids=["8tok", "32tok", "answer2000", "document20000"],
 )
-def test_peer_scan(benchmark, rounds, peer, case: str, make, full: int, short: int) -> None:
+def test_peer_scan(benchmark, rounds, cpu_clock, peer, case: str, make, full: int, short: int) -> None:
     """One peer-shaped scanner over the text (512-token chunks for long text, as peers do)."""
     n = rounds(full, short)
     benchmark.extra_info.update(model=LABEL, backbone_params=backbone_params())
-    benchmark.pedantic(peer.scan, setup=_fresh(make(n + 1)), rounds=n, warmup_rounds=0)
+    benchmark.pedantic(cpu_clock(peer.scan), setup=_fresh(make(n + 1)), rounds=n, warmup_rounds=0)
 
 
-def test_peer_batch(benchmark, rounds, peer) -> None:
+def test_peer_batch(benchmark, rounds, cpu_clock, peer) -> None:
     """64 distinct 16-token queries in one padded batch through the peer-shaped scanner (texts/s)."""
     n = rounds(3, 1)
     pool = queries(16, 64 * n, seed=14 + 64)
     batches = iter([pool[i * 64 : (i + 1) * 64] for i in range(n)])
     benchmark.extra_info.update(model=LABEL, texts=64, per="text", throughput=True)
-    out = benchmark.pedantic(peer.scan_batch, setup=lambda: ((next(batches),), {}), rounds=n)
+    out = benchmark.pedantic(cpu_clock(peer.scan_batch, "process"), setup=lambda: ((next(batches),), {}), rounds=n)
     assert len(out) == 64
