@@ -94,4 +94,5 @@ def test_scaling_is_linear(name: str) -> None:
         big_total += big
         if big > 0.2:
             assert big / small <= 30, f"{name}: {unit!r} scales {big / small:.1f}x for 10x input"
-    assert big_total / small_total <= 25, f"{name}: total scales {big_total / small_total:.1f}x"
+    if big_total > 0.2:  # below that, timer noise dominates the ratio
+        assert big_total / small_total <= 25, f"{name}: total scales {big_total / small_total:.1f}x"
