@@ -28,7 +28,7 @@ __all__ = [
 
 def load_data_file(name: str) -> Any:
     """Parse a YAML file shipped in ``tako_rules/data``."""
-    text = importlib_resources.files("tako_rules").joinpath("data", name).read_text("utf-8")
+    text = importlib_resources.files("tako_rules").joinpath("data").joinpath(name).read_text("utf-8")
     return yaml.safe_load(text)
 
 

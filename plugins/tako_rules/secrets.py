@@ -107,7 +107,7 @@ class SecretsGuard:
         return resolve_overlaps(spans)
 
     def _private_keys(self, text: str) -> list[Span]:
-        spans = []
+        spans: list[Span] = []
         pos = 0
         while True:
             m = self._pem.search(text, pos)
