@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 _ALLOW = Action.ALLOW
 _BLOCK = Action.BLOCK
+_REDACT_SEVERITY = Action.REDACT.severity
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class Rail:
     @property
     def changes_text(self) -> bool:
         return bool(getattr(self.guard, "changes_text", False))
+
+    @property
+    def barrier(self) -> bool:
+        """Rails after this one must see its effect: it changes the text or sets the detection view."""
+        return self.changes_text or bool(getattr(self.guard, "sets_view", False))
 
     @property
     def batch(self) -> Callable[[list[str], list[CheckContext]], list[Verdict]] | None:
@@ -119,7 +125,7 @@ class StageRunner:
             return [[r] for r in rails]
         groups: list[list[Rail]] = []
         for rail in rails:
-            if groups and not rail.changes_text and not groups[-1][-1].changes_text:
+            if groups and not rail.barrier and not groups[-1][-1].barrier:
                 groups[-1].append(rail)
             else:
                 groups.append([rail])
@@ -160,9 +166,9 @@ class StageRunner:
             verdict.text is not None
             and rail.changes_text
             and verdict.error is None
-            and verdict.action.severity >= Action.REDACT.severity
+            and (verdict.action.severity >= _REDACT_SEVERITY or not verdict.categories)
         ):
-            result.text = verdict.text
+            result.text = verdict.text  # a redaction the policy acts on, or a pure transformation
 
     def run(self, text: str, context: CheckContext) -> StageResult:
         """Run the rails on one text."""

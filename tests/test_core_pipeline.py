@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from guardrails import Action, Decision, InvalidInput
+from guardrails import Action, Decision, InvalidInput, Verdict
 
 BLOCK_WORD = {"guard": "keyword", "config": {"words": {"custom": ["forbidden"]}}}
 
@@ -208,3 +208,31 @@ def test_trusted_construction_matches_validated_models(toy):
         assert set(v.model_dump()) == set(type(v).model_fields)
     with pytest.raises(Exception):
         d.action = Action.ALLOW  # frozen
+
+
+def test_pure_transformation_applies_its_text_and_normalising_rails_are_barriers(make_guard):
+    from guardrails import hookimpl
+    from tests.toy_guards import DigitRedactor, ToyPlugin
+
+    class Upper(DigitRedactor):
+        name = "upper"
+        sets_view = True
+
+        def check(self, text, context):
+            context.normalized = text.upper()
+            return Verdict(text=text.upper())  # scores nothing: a pure transformation
+
+    class P:
+        @hookimpl
+        def register_guards(self, register):
+            register(Upper)
+
+    plugins = [ToyPlugin(), P()]
+    guard = make_guard({"name": "t", "settings": {"parallel": True}, "input": [
+        {"guard": "upper"}, {"guard": "keyword", "config": {"words": {"custom": ["FORBIDDEN"]}}}, {"guard": "counting"}]},
+        plugins=plugins)
+    assert [len(g) for g in guard._runners["input"]._groups] == [1, 2]
+    d = guard.check_input("say forbidden")
+    assert d.text == "SAY FORBIDDEN" and d.triggered == ("custom",)
+    shadow = make_guard({"name": "s", "input": [{"guard": "upper", "mode": "shadow"}]}, plugins=plugins)
+    assert shadow.check_input("quiet").text == "quiet"

@@ -18,7 +18,7 @@ POLICY = {
          "actions": {"banned": "warn"}},
     ],
     "output": [
-        {"guard": "pii_restore", "actions": {"pii_restored": "redact"}},
+        {"guard": "pii_restore"},
         {"guard": "urls", "thresholds": {"url": 0.7}, "actions": {"url": "block"}},
         {"guard": "refusal", "actions": {"refusal": "allow"}},
     ],

@@ -172,8 +172,8 @@ class PiiRestoreGuard:
     name: ClassVar[str] = "pii_restore"
     stages: ClassVar[frozenset[str]] = frozenset({"output"})
     changes_text: ClassVar[bool] = True
-    categories: ClassVar[tuple[str, ...]] = ("pii_restored",)
-    """Scored 1.0 when something was restored, so a rail with ``action: redact`` applies the text."""
+    categories: ClassVar[tuple[str, ...]] = ()
+    """None: a pure transformation, so its text applies on any enforcing rail (details count restores)."""
 
     class Config(BaseModel):
         """No options."""
@@ -197,7 +197,7 @@ class PiiRestoreGuard:
         ]
         if not spans:
             return Verdict()
-        return Verdict(categories={"pii_restored": 1.0}, spans=tuple(spans),
+        return Verdict(spans=tuple(spans),
                        text=apply_spans(text, resolve_overlaps(spans)),
                        details={"restored": len(spans)})
 
