@@ -81,8 +81,7 @@ class JsonlWriter:
         self._open()
         self._thread = threading.Thread(target=self._run, name=f"guardrails-{name}", daemon=True)
         self._thread.start()
-        ref = weakref.ref(self)
-        self._atexit = lambda: (w := ref()) is not None and w.close()
+        self._atexit = partial(_close_at_exit, weakref.ref(self))
         atexit.register(self._atexit)
 
     # request side ---------------------------------------------------------------------------
@@ -250,6 +249,12 @@ class JsonlWriter:
                 self._write_lines(lines)
             if stop:
                 return
+
+
+def _close_at_exit(ref: weakref.ref[JsonlWriter]) -> None:
+    writer = ref()
+    if writer is not None:
+        writer.close()
 
 
 def _line(record: dict[str, Any]) -> bytes:

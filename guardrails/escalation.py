@@ -67,7 +67,7 @@ class EscalationSink:
         callables: Sequence[EscalationCallable] = (),
         policy: str | None = None,
     ) -> None:
-        self.settings = settings or EscalationSettings()
+        self.settings = settings or EscalationSettings.model_validate({})
         self.policy = policy
         self.actions = {Action(a) for a in self.settings.actions}
         self.categories = set(self.settings.categories)

@@ -77,7 +77,7 @@ class ShadowRunner:
         except Exception as exc:  # the shadow must never break the request
             log.exception("shadow policy %s raised", self.policy.name)
             return ShadowOutcome(Action.ALLOW, (), {**base, "error": f"{type(exc).__name__}: {exc}"})
-        record = {
+        record: dict[str, Any] = {
             **base,
             "action": result.action.value,
             "triggered": list(result.triggered),
@@ -188,9 +188,14 @@ def attach(guard: Guard, shadow: Any = None) -> Operations:
         ops.close()
         raise
     if ops.sinks:
-        ref = weakref.ref(ops)
-        atexit.register(lambda: (o := ref()) is not None and o.close())
+        atexit.register(_close_at_exit, weakref.ref(ops))
     return ops
+
+
+def _close_at_exit(ref: weakref.ref[Operations]) -> None:
+    ops = ref()
+    if ops is not None:
+        ops.close()
 
 
 def operations(guard: Guard) -> Operations:
