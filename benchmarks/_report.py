@@ -153,7 +153,14 @@ def rows(result: dict[str, Any]) -> list[Row]:
         timed = unit == "s"
         local = by_test.get(key, global_cal)
         divisor = local if timed else 1.0
-        out[key] = Row(key, spec.label if spec else key.replace("_", " "), unit, metric["median"], metric["p99"],
+        if spec is not None:
+            label = spec.label
+        elif key.startswith("per_guard["):
+            stage, rail = key[len("per_guard["):-1].split(":", 1)
+            label = f"guard `{rail}` inside the {stage} chain, 32-token query"
+        else:
+            label = key
+        out[key] = Row(key, label, unit, metric["median"], metric["p99"],
                        min(samples), len(samples), local, metric["median"] / divisor, min(samples) / divisor,
                        normalise=timed, spec=spec,
                        extra={k: v for k, v in metric.items() if k not in ("samples", "median", "p99", "unit")})

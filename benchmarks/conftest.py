@@ -12,6 +12,7 @@ workload) are recorded with the ``metrics`` fixture and written into the same JS
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -167,11 +168,16 @@ def rounds(quick: bool) -> Callable[[int, int], int]:
     return lambda full, short: short if quick else full
 
 
+POLICY_ENV = "GUARDRAILS_BENCH_POLICY"
+"""Benchmark this policy file instead of the shipped default (e.g. a candidate policy)."""
+
+
 def _load_default_guard() -> Any:
     try:
         from guardrails import Guard
 
-        guard = Guard.default()
+        policy = os.environ.get(POLICY_ENV)
+        guard = Guard.from_policy(policy) if policy else Guard.default()
         guard.check_input("warm up the encoder")
         guard.check_output("warm up the output rails", prompt="hi")
     except Exception as exc:  # the default policy or the model is not there yet
@@ -184,7 +190,8 @@ def _load_default_guard() -> Any:
 
 @pytest.fixture(scope="session")
 def default_guard() -> Any:
-    """``Guard.default()``, warmed up; skips with the reason when the policy or model is missing."""
+    """``Guard.default()`` (or the policy in $GUARDRAILS_BENCH_POLICY), warmed up; skips with the
+    reason when the policy or the model is missing."""
     return _load_default_guard()
 
 

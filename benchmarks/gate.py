@@ -37,6 +37,9 @@ BASELINE = HERE / "baseline.json"
 ACCURACY_BASELINE = HERE / "accuracy_baseline.json"
 SHARED = REPO.parent / "shared"
 QUICK_FILES = ("test_bench_pipeline.py", "test_bench_chain.py", "test_bench_startup.py")
+FULL_FILES = (*QUICK_FILES, "test_bench_peer.py")
+"""The other suites (encoder, rules, multilingual, accuracy) report in their own docs sections;
+run them with ``--paths`` or plain pytest."""
 QUICK_KEYS_SKIP = ("test_chain_batch[batch_call-16]", "test_chain_batch[two_threads-16]")
 
 
@@ -67,12 +70,10 @@ def machine() -> dict[str, Any]:
 def run_suite(out: Path, *, full: bool, paths: list[str] | None, select: str | None, extra: list[str]) -> int:
     """Run pytest over the benchmarks, writing pytest-benchmark's JSON to ``out``."""
     if paths is None:
-        paths = [str(HERE)] if full else [str(HERE / f) for f in QUICK_FILES if (HERE / f).is_file()]
+        paths = [str(HERE / f) for f in (FULL_FILES if full else QUICK_FILES) if (HERE / f).is_file()]
     cmd = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-rs",
            f"--benchmark-json={out}", "--benchmark-save-data", "--benchmark-sort=name"]
-    if full:
-        cmd += ["--ignore", str(HERE / "test_accuracy.py")]
-    else:
+    if not full:
         cmd += ["--bench-quick", "-m", "not peer", "--benchmark-max-time=0.3", "--benchmark-min-rounds=20"]
     if select:
         cmd += ["-k", select]
@@ -188,7 +189,7 @@ def _print_table(head: list[str], lines: list[list[str]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run, print, gate. See the module docstring."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--full", action="store_true", help="the whole suite with full rounds (peer included)")
+    p.add_argument("--full", action="store_true", help="full rounds, peer comparison included")
     p.add_argument("--ci", action="store_true", help="the CI mode (the default: short run, gate, verdict)")
     p.add_argument("--docs", action="store_true", help="rewrite the table in docs/benchmarks.md and the chart")
     p.add_argument("--update-baseline", action="store_true", help="write the baseline from this run")
