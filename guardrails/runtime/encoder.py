@@ -155,10 +155,11 @@ class OnnxEncoder:
         tok = Tokenizer.from_file(str(tok_path))
         tok.no_padding()
         tok.no_truncation()
-        self._cls = tok.token_to_id("[CLS]")
-        self._sep = tok.token_to_id("[SEP]")
-        if self._cls is None or self._sep is None:
+        cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+        if cls_id is None or sep_id is None:
             raise ModelError(f"{tok_path} has no [CLS]/[SEP] tokens")
+        self._cls: int = cls_id
+        self._sep: int = sep_id
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.intra_op_threads
         opts.inter_op_num_threads = 1

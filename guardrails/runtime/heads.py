@@ -167,7 +167,7 @@ class Head:
         json_path, npz_path = head_paths(path)
         json_path.parent.mkdir(parents=True, exist_ok=True)
         with npz_path.open("wb") as fh:
-            np.savez(fh, **self.weights)
+            np.savez(fh, **self.weights)  # type: ignore[arg-type]
         meta = self.to_dict()
         meta["weights"] = {"file": npz_path.name, "sha256": _sha256(npz_path)}
         json_path.write_text(json.dumps(meta, indent=2, sort_keys=False) + "\n", encoding="utf-8")
