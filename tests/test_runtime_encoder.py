@@ -144,6 +144,7 @@ def test_empty_odd_and_huge_inputs(encoder):
     assert encoder.embed([]).shape == (0, 384)
     assert encoder.embed_windows_batch([]) == []
     assert encoder.embed_windows("").shape == (1, 384)
+    assert encoder.embed_windows(" " * 1_000_000).shape == (1, 384)
     batch = encoder.embed_windows_batch(odd)
     assert [len(b) >= 1 for b in batch] == [True] * len(odd)
     with pytest.raises(TypeError):

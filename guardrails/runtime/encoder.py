@@ -209,14 +209,14 @@ class OnnxEncoder:
             n = len(tok_ids)
             n_tokens += n
             if n == 0:
-                if len(pieces) == 1:
-                    windows.append(Window(0, 0, c0, c1))
-                    ids.append([])
                 continue
             for s in window_starts(n, size, self.window_stride):
                 e = min(s + size, n)
                 windows.append(Window(s, e, c0 + offsets[s][0], c0 + offsets[e - 1][1]))
                 ids.append(tok_ids[s:e])
+        if not windows:  # empty or blank text: one window of [CLS] [SEP]
+            windows.append(Window(0, 0, 0, len(text)))
+            ids.append([])
         keep = select_windows(len(windows), max_windows)
         skipped_chars = len(text) - sum(e - s for s, e in pieces)
         plan = WindowPlan(
