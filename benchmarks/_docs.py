@@ -18,7 +18,7 @@ END = "<!-- bench-suite:end -->"
 COMMAND = "python benchmarks/gate.py --full --docs --json-out reports/bench.json"
 
 _LENGTH_SERIES = {
-    "our input chain": ["test_input_chain[8tok]", "test_input_chain[32tok]", "test_answer_2000[input]",
+    "our input chain (20,000 characters: context chain)": ["test_input_chain[8tok]", "test_input_chain[32tok]", "test_answer_2000[input]",
                         "test_document_20000"],
     "our output chain": ["test_output_chain[8tok]", "test_output_chain[32tok]", "test_answer_2000[output]"],
     "one peer-sized scanner (random weights)": ["test_peer_scan[8tok]", "test_peer_scan[32tok]",
@@ -65,6 +65,14 @@ def chart(rows: list[_report.Row], path: Path = CHART) -> Path | None:
     return path
 
 
+def _policy_line(policy: dict[str, Any] | None) -> str:
+    if not policy:
+        return "Policy: none loaded (the chain rows were skipped)."
+    rails = "; ".join(f"{stage}: {', '.join(r) or '-'}" for stage, r in policy.get("rails", {}).items())
+    return (f"Policy: `{policy['name']}` version {policy['version']} from {policy['source']} "
+            f"(rails: {rails}).")
+
+
 def section(rows: list[_report.Row], result: dict[str, Any], info: dict[str, Any], chart_path: Path | None) -> str:
     """The generated markdown: machine, command, table, chart."""
     cal = _report.median_calibration(result)
@@ -78,6 +86,8 @@ def section(rows: list[_report.Row], result: dict[str, Any], info: dict[str, Any
         + f"; calibration workload median {cal * 1e6:.1f} µs.",
         "",
         f"Reproduce: `{COMMAND}`",
+        "",
+        _policy_line(result.get("guardrails_policy")),
         "",
         "Medians and p99 over the rounds shown (p99 is the slowest round when there are fewer than 100). "
         "Chain figures are cache misses: every round checks a text the encoder has not seen. Throughput "

@@ -155,9 +155,10 @@ def rows(result: dict[str, Any]) -> list[Row]:
         divisor = local if timed else 1.0
         if spec is not None:
             label = spec.label
-        elif key.startswith("per_guard["):
-            stage, rail = key[len("per_guard["):-1].split(":", 1)
-            label = f"guard `{rail}` inside the {stage} chain, 32-token query"
+        elif key.startswith(("per_guard[", "per_guard_hit[")):
+            stage, rail = key.split("[", 1)[1][:-1].split(":", 1)
+            label = f"guard `{rail}` inside the {stage} chain, 32-token query" + (
+                " (cache hit)" if key.startswith("per_guard_hit[") else " (cache miss)")
         else:
             label = key
         out[key] = Row(key, label, unit, metric["median"], metric["p99"],
@@ -214,8 +215,14 @@ def peer_ratio(row: Row, by_key: dict[str, Row]) -> str:
         return ""
     peer = by_key[row.spec.peer]
     if row.rate:
-        return f"{row.median / peer.median:.1f}× faster"
-    return f"{peer.median / row.median:.1f}× faster"
+        text = f"{row.median / peer.median:.1f}× faster"
+        if row.cpu and peer.cpu:
+            text += f" (CPU {row.cpu / peer.cpu:.1f}×)"
+        return text
+    text = f"{peer.median / row.median:.1f}× faster"
+    if row.cpu and peer.cpu:
+        text += f" (CPU {peer.cpu / row.cpu:.1f}×)"
+    return text
 
 
 def table(rs: list[Row], *, markdown: bool = True) -> str:

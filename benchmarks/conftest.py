@@ -70,6 +70,7 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], o
     }
     output_json["guardrails_metrics"] = getattr(config, _METRICS_KEY, {})
     output_json["guardrails_quick"] = _quick(config)
+    output_json["guardrails_policy"] = getattr(config, "_guardrails_policy", None)
 
 
 @pytest.hookimpl(trylast=True)
@@ -189,10 +190,17 @@ def _load_default_guard() -> Any:
 
 
 @pytest.fixture(scope="session")
-def default_guard() -> Any:
+def default_guard(request: pytest.FixtureRequest) -> Any:
     """``Guard.default()`` (or the policy in $GUARDRAILS_BENCH_POLICY), warmed up; skips with the
     reason when the policy or the model is missing."""
-    return _load_default_guard()
+    guard = _load_default_guard()
+    request.config._guardrails_policy = {  # type: ignore[attr-defined]
+        "source": os.environ.get(POLICY_ENV) or "Guard.default()",
+        "name": guard.policy.name,
+        "version": guard.policy.version,
+        "rails": guard.guards,
+    }
+    return guard
 
 
 @pytest.fixture(scope="session")

@@ -73,12 +73,21 @@ def test_document_20000(benchmark, rounds, cpu_clock, default_guard) -> None:
     )
 
 
-def test_input_cache_hit(benchmark, default_guard) -> None:
-    """The same 32-token query again: every encoder window comes from the cache."""
+def test_input_cache_hit(benchmark, default_guard, metrics) -> None:
+    """The same 32-token query again: every encoder window comes from the cache.
+
+    Also records each rail's share of a cache-hit check (``per_guard_hit[...]``).
+    """
     text = queries(32, 1, seed=13)[0]
     default_guard.check_input(text)
     benchmark.extra_info["tokens"] = 32
     benchmark(default_guard.check_input, text)
+    per_rail: dict[str, list[float]] = {}
+    for _ in range(200):
+        for verdict in default_guard.check_input(text).verdicts:
+            per_rail.setdefault(verdict.rail or verdict.guard or "?", []).append(verdict.latency_ms / 1000)
+    for rail, samples in per_rail.items():
+        metrics.record(f"per_guard_hit[input:{rail}]", samples, "s")
 
 
 @pytest.mark.parametrize("size", [16, 64, 256])
