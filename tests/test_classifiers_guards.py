@@ -43,8 +43,7 @@ def guards() -> dict:
 
 
 def _thr(guard, category: str) -> float:
-    head = guard.heads[0]
-    return head.thresholds.get(category, head.provenance.get("rule_thresholds", {}).get(category, 0.5))
+    return guard.recommended_thresholds[category]
 
 
 def test_injection_scores_high(guards: dict) -> None:
@@ -97,4 +96,22 @@ def test_injection_at_the_end_of_a_long_document_is_found(guards: dict) -> None:
     g = guards["prompt_injection"]
     doc = "The quarterly report shows steady growth in all regions. " * 150 + INJECTION
     v = g.check(doc, CheckContext(stage="context"))
-    assert v.categories["prompt_injection"] >= g.heads[0].provenance.get("context_threshold", 0.5)
+    assert v.categories["prompt_injection"] >= _thr(g, "prompt_injection")
+
+
+def test_policy_with_recommended_thresholds_blocks_and_allows(guards: dict) -> None:
+    import guardrails
+
+    guard = guardrails.Guard.from_policy({
+        "name": "classifiers-test",
+        "input": [
+            {"guard": "prompt_injection"},   # thresholds: the guards' recommended_thresholds
+            {"guard": "jailbreak"},
+            {"guard": "moderation", "actions": {"self_harm": "escalate"}},
+        ],
+    })
+    d = guard.check_input(INJECTION)
+    assert d.blocked and "prompt_injection" in d.triggered
+    assert not guard.check_input(BENIGN).flagged
+    d = guard.check_input(DAN)
+    assert d.blocked and "jailbreak" in d.triggered

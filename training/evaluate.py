@@ -56,14 +56,10 @@ def build_guards(encoder: Any, heads_dir: Path | None = None) -> dict[str, Any]:
 
 def shipped_thresholds(guards: dict[str, Any]) -> dict[str, dict[str, float]]:
     """Recommended thresholds per stage, as recorded in the shipped heads."""
-    inj = guards["prompt_injection"].heads[0]
-    mod = guards["moderation"].heads[0]
-    jb = guards["jailbreak"].heads[0]
-    inp = {"prompt_injection": inj.thresholds["prompt_injection"], "jailbreak": jb.thresholds["jailbreak"]}
-    inp.update({c: mod.thresholds[c] for c in mod.categories})
-    inp["sexual_minors"] = float(mod.provenance.get("rule_thresholds", {}).get("sexual_minors", 0.4))
-    ctx = {"prompt_injection": float(inj.provenance.get("context_threshold", inj.thresholds["indirect_injection"]))}
-    return {"input": inp, "context": ctx}
+    inp: dict[str, float] = {}
+    for name in ("prompt_injection", "jailbreak", "moderation"):
+        inp.update(guards[name].recommended_thresholds)
+    return {"input": inp, "context": dict(guards["prompt_injection"].recommended_thresholds)}
 
 
 def score(guards: dict[str, Any], texts: list[str], stage: str = "input", batch: int = 256) -> list[dict[str, float]]:

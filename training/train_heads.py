@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tako_classifiers.guards import SEXUAL_MINORS_THRESHOLD
 
 from guardrails.runtime.heads import Head
 from guardrails.runtime.train import best_f1_threshold, fit_head, fit_platt
@@ -50,7 +51,6 @@ BENIGN_QUERY_SOURCES = frozenset({
 })
 """Sources whose benign rows are "ordinary search queries and instructions" for the FPR target."""
 
-SEXUAL_MINORS_THRESHOLD = 0.4
 
 
 def _label_matrix(rows: list[dict[str, Any]], cats: tuple[str, ...]) -> np.ndarray:
@@ -88,8 +88,8 @@ def _fit(x: np.ndarray, y: np.ndarray, cats: tuple[str, ...], kind: str, seed: i
             if 0 < len(pos) < 1500:
                 extra.append(rng.choice(pos, 1500 - len(pos)))
         idx = np.concatenate([np.arange(len(x)), *extra]) if extra else np.arange(len(x))
-        return fit_head(x[idx], [labels[i] for i in idx], cats, kind="mlp", hidden=256,
-                        calibration_fraction=0.0, max_iter=200, seed=seed)
+        return fit_head(x[idx], [labels[i] for i in idx], cats, kind="mlp", hidden=128,
+                        calibration_fraction=0.0, max_iter=40, seed=seed)
     return fit_head(x, labels, cats, kind="logistic", C=2.0, calibration_fraction=0.0,
                     max_iter=3000, seed=seed)
 
@@ -107,7 +107,7 @@ def train_candidate(name: str, kind: str, train_rows: list[dict[str, Any]], trai
     y = yt[owner]
     head = _fit(x, y, cats, kind, seed)
     multi = np.array([len(w) > 1 for w in wins]) & yt.any(axis=1)
-    if mil and multi.any():
+    if mil and kind == "logistic" and multi.any():
         probs = head.predict(x)
         pos_score = np.where(y, probs, 0.0).max(axis=1)
         best = text_max(pos_score[:, None], owner, len(rows))[:, 0]

@@ -30,6 +30,9 @@ __all__ = [
 HARM_CATEGORIES = ("hate", "harassment", "sexual", "sexual_minors", "self_harm", "violence", "illicit")
 """The moderation guard's categories (sexual_minors comes from a reviewed rule, not a head)."""
 
+SEXUAL_MINORS_THRESHOLD = 0.4
+"""Recommended threshold of the sexual_minors rule (lower than the others: it blocks and escalates)."""
+
 
 def shipped_head_path(name: str) -> Path:
     """Path of a shipped head (``injection``, ``jailbreak``, ``moderation``) in guardrails/models/heads."""
@@ -62,6 +65,8 @@ class _HeadsGuard:
 
     heads: tuple[Head, ...]
     encoder: EncoderLike
+    recommended_thresholds: dict[str, float]
+    """Per category, the threshold calibrated with the head (used where a policy sets none)."""
 
     def _texts(self, text: str, context: CheckContext) -> list[str]:
         view = context.view(text)
@@ -132,13 +137,24 @@ class PromptInjectionGuard(_HeadsGuard):
 
     def __init__(self, config: PromptInjectionGuard.Config, resources: Resources) -> None:
         self.config = config
-        self.heads = (_load_head(config.head or shipped_head_path("injection")),)
-        self.encoder = _encoder_for(self.heads[0], resources)
+        head = _load_head(config.head or shipped_head_path("injection"))
+        self.heads = (head,)
+        self.encoder = _encoder_for(head, resources)
+        self._t_direct = float(head.thresholds.get("prompt_injection", 0.5))
+        self._t_context = float(head.provenance.get("context_threshold", self._t_direct))
+        self.recommended_thresholds = {"prompt_injection": self._t_direct}
+
+    def _to_direct_scale(self, s: float) -> float:
+        """Map the document score so its own threshold lands on the direct threshold (monotone)."""
+        t_c, t_d = self._t_context, self._t_direct
+        if s <= t_c:
+            return s * t_d / t_c if t_c > 0 else t_d
+        return t_d + (s - t_c) * (1.0 - t_d) / (1.0 - t_c) if t_c < 1 else 1.0
 
     def _categories(self, raw: dict[str, float], text: str, stage: str) -> dict[str, float]:
         score = raw.get("prompt_injection", 0.0)
         if stage == "context" or self.config.indirect_on_input:
-            score = max(score, raw.get("indirect_injection", 0.0))
+            score = self._to_direct_scale(max(score, raw.get("indirect_injection", 0.0)))
         return {"prompt_injection": score}
 
 
@@ -161,6 +177,7 @@ class JailbreakGuard(_HeadsGuard):
         self.config = config
         self.heads = (_load_head(config.head or shipped_head_path("jailbreak")),)
         self.encoder = _encoder_for(self.heads[0], resources)
+        self.recommended_thresholds = {"jailbreak": float(self.heads[0].thresholds["jailbreak"])}
 
     def _categories(self, raw: dict[str, float], text: str, stage: str) -> dict[str, float]:
         return {"jailbreak": raw.get("jailbreak", 0.0)}
@@ -199,6 +216,10 @@ class ModerationGuard(_HeadsGuard):
         self.encoder = _encoder_for(self.heads[0], resources)
         self.rule = MinorsRule.load(config.lexicon) if config.lexicon else MinorsRule.load()
         self._wanted = tuple(config.categories or HARM_CATEGORIES)
+        head = self.heads[0]
+        rule_thr = head.provenance.get("rule_thresholds", {}).get("sexual_minors", SEXUAL_MINORS_THRESHOLD)
+        recommended = {**head.thresholds, "sexual_minors": float(rule_thr)}
+        self.recommended_thresholds = {c: float(recommended[c]) for c in self._wanted if c in recommended}
 
     def _categories(self, raw: dict[str, float], text: str, stage: str) -> dict[str, float]:
         out = {c: raw.get(c, 0.0) for c in HARM_CATEGORIES if c != "sexual_minors"}
@@ -233,6 +254,7 @@ class HeadGuard(_HeadsGuard):
         self.heads = (head,)
         self.encoder = _encoder_for(head, resources)
         self.head_categories = head.categories
+        self.recommended_thresholds = {c: float(head.thresholds[c]) for c in head.categories}
 
     def _categories(self, raw: dict[str, float], text: str, stage: str) -> dict[str, float]:
         return {c: raw.get(c, 0.0) for c in self.head_categories}
