@@ -11,11 +11,12 @@ from typing import Any
 __all__ = ["build_eval_guard", "register_cli"]
 
 
-def build_eval_guard(policy: str | None, *, run_all: bool = True) -> Any:
+def build_eval_guard(policy: str | None, *, run_all: bool = True, share_with: Any = None) -> Any:
     """A Guard for offline runs: the policy without its audit/metrics/escalation/shadow sections.
 
     ``run_all`` keeps running rails after a block so that every category gets a score (the
-    action is unchanged: the most severe action wins either way).
+    action is unchanged: the most severe action wins either way). ``share_with`` reuses another
+    Guard's plugins and encoders (and so their embedding cache).
     """
     from guardrails.guard import Guard
     from guardrails.ops import _strip_ops
@@ -24,7 +25,10 @@ def build_eval_guard(policy: str | None, *, run_all: bool = True) -> Any:
     loaded = _strip_ops(load_policy(policy))
     if run_all and not loaded.settings.run_all:
         loaded = loaded.model_copy(update={"settings": loaded.settings.model_copy(update={"run_all": True})})
-    guard = Guard(loaded)
+    if share_with is not None:  # same encoders and cache: a second policy over the same models is cheap
+        guard = Guard(loaded, plugin_manager=share_with.plugin_manager, resources=share_with.resources)
+    else:
+        guard = Guard(loaded)
     guard.source = str(policy) if policy else "<default policy>"
     return guard
 
@@ -78,7 +82,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     if len(policies) != 2:
         raise SystemExit("guardrails diff: give --policy A --policy B (or one --policy to compare with the default)")
     examples = load_examples(args.data, limit=args.limit)
-    guards = [build_eval_guard(p, run_all=False) for p in policies]
+    first = build_eval_guard(policies[0], run_all=False)
+    guards = [first, build_eval_guard(policies[1], run_all=False, share_with=first)]
     progress = _progress(args, 2 * len(examples), "diff")
     try:
         report = diff_policies(guards[0], guards[1], examples, stage=args.stage, batch_size=args.batch_size,
