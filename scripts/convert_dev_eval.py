@@ -21,6 +21,9 @@ all_input.jsonl            the input-stage sets together (``source`` says which)
 
 Usage: python scripts/convert_dev_eval.py [--shared ../shared] [--out reports/dev-eval]
        [--bipia-positions start,middle,end] [--max-per-source N]
+(--max-per-source, default 1000, caps each BIPIA task: all clean contexts plus a fixed random
+sample of the attacked ones, 41,250 in all, whose long documents take minutes per thousand on a
+2-core CPU; 0 keeps everything.)
 then:  guardrails eval reports/dev-eval/all_input.jsonl --out reports/eval-dev
        guardrails eval --stage context reports/dev-eval/bipia.jsonl --out reports/eval-bipia
 """
@@ -142,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     parser.add_argument("--out", type=Path, default=Path("reports/dev-eval"))
     parser.add_argument("--bipia-positions", default="start,middle,end")
-    parser.add_argument("--max-per-source", type=int, default=5000,
+    parser.add_argument("--max-per-source", type=int, default=1000,
                         help="cap rows per source (all benign rows kept, labelled rows sampled); 0: no cap")
     args = parser.parse_args(argv)
     root = args.shared / "datasets" / "dev-eval"
