@@ -18,12 +18,13 @@ print(time.perf_counter() - t, time.process_time() - c)
 """
 
 _COLD = """
-import json, time
+import json, os, time
 t0 = time.perf_counter()
 import guardrails
 t1 = time.perf_counter()
 c1 = time.process_time()
-guard = guardrails.Guard.default()
+policy = os.environ.get("GUARDRAILS_BENCH_POLICY")
+guard = guardrails.Guard.from_policy(policy) if policy else guardrails.Guard.default()
 t2 = time.perf_counter()
 guard.check_input("hello, what is the weather in Paris tomorrow?")
 t3 = time.perf_counter()
