@@ -43,7 +43,22 @@ def main(argv: list[str] | None = None) -> int:
         args += ["--out", str(OUT)]
     if "--figures" not in args:
         args += ["--figures", str(FIGURES)]
-    return train_heads.main(args)
+    status = train_heads.main(args)
+    out = Path(args[args.index("--out") + 1])
+    if status == 0 and "--no-write" not in args:
+        relabel(out)
+    return status
+
+
+def relabel(folder: Path) -> None:
+    """Point every head in ``folder`` at the ``multilingual`` encoder (fit_head names ``default``)."""
+    from guardrails.runtime.heads import Head
+    from guardrails.runtime.multilingual import ENCODER_NAME
+
+    for path in sorted(folder.glob("*.head.json")):
+        head = Head.load(path)
+        head.encoder = ENCODER_NAME
+        head.save(path)
 
 
 if __name__ == "__main__":
