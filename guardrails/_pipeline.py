@@ -134,7 +134,9 @@ class StageRunner:
     def _skip(self, rail: Rail, context: CheckContext) -> bool:
         languages = rail.spec.languages
         lang = context.request.language
-        return bool(languages) and lang is not None and lang not in languages  # type: ignore[operator]
+        if not languages or lang is None or lang == "und":  # unknown language: every rail runs
+            return False
+        return lang not in languages
 
     def _call(self, rail: Rail, text: str, context: CheckContext) -> Verdict:
         start = time.perf_counter()

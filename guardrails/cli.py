@@ -15,7 +15,11 @@ from guardrails.errors import GuardrailsError
 __all__ = ["main"]
 
 # modules that add their own subcommands: each has register_cli(subparsers)
-_EXTENSION_MODULES: tuple[str, ...] = ("guardrails._ops_cli",)
+_EXTENSION_MODULES: tuple[str, ...] = (
+    "guardrails._ops_cli",
+    "guardrails.runtime.train_cli",
+    "guardrails.runtime.multilingual",
+)
 
 _BAR = "█"
 

@@ -89,3 +89,13 @@ def test_policy_show_prints_the_default_policy(capsys):
 def test_console_script_entry_point_runs():
     code, out, _ = run("--help")
     assert code == 0 and "check" in out and "scan" in out
+
+
+def test_every_subcommand_is_wired():
+    parser = cli.build_parser()
+    names = set(parser._subparsers._group_actions[0].choices)  # noqa: SLF001
+    assert names >= {"check", "scan", "plugins", "policy", "eval", "diff", "audit", "train-head", "models"}
+    for name in names:
+        args = {"policy": ["policy", "show"], "models": ["models", "path"]}.get(name)
+        if args:
+            assert callable(parser.parse_args(args).func)

@@ -236,3 +236,14 @@ def test_pure_transformation_applies_its_text_and_normalising_rails_are_barriers
     assert d.text == "SAY FORBIDDEN" and d.triggered == ("custom",)
     shadow = make_guard({"name": "s", "input": [{"guard": "upper", "mode": "shadow"}]}, plugins=plugins)
     assert shadow.check_input("quiet").text == "quiet"
+
+
+def test_language_filtered_rails_run_when_language_is_unknown(toy):
+    from guardrails import RequestContext
+
+    guard = toy({"input": [{**BLOCK_WORD, "languages": ["de"]}]})
+    assert guard.check_input("forbidden").action is Action.BLOCK  # language never detected
+    assert guard.check_input("forbidden", context=RequestContext(language="und")).action is Action.BLOCK
+    assert guard.check_input("forbidden", context=RequestContext(language="de")).action is Action.BLOCK
+    skipped = guard.check_input("forbidden", context=RequestContext(language="en"))
+    assert skipped.action is Action.ALLOW and skipped.verdicts == ()

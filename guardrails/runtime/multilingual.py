@@ -409,6 +409,12 @@ def add_models_parser(subparsers: Any) -> None:
     build.add_argument("--out", type=Path, default=None, help=f"folder (default: ${MODEL_DIR_ENV} or the user cache)")
     build.add_argument("--min-cosine", type=float, default=MIN_COSINE)
     sub.add_parser("path", help="print where the multilingual encoder is (or would be) built")
+    models.set_defaults(func=run_models)
+
+
+def register_cli(subparsers: Any) -> None:
+    """Hook for guardrails.cli: adds ``models build multilingual`` and ``models path``."""
+    add_models_parser(subparsers)
 
 
 def run_models(args: argparse.Namespace) -> int:
