@@ -47,6 +47,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("test_answer_2000[output]", "output chain, 2,000-character answer", peer="test_peer_scan[answer2000]"),
     Spec("test_document_20000", "20,000-character document, injection at its end found",
          Budget("≤ 150 ms", 150 * MS), peer="test_peer_scan[document20000]"),
+    Spec("document_injection_found", "the injection at the end of that document is found", Budget("found", 1.0)),
     Spec("test_input_cache_hit", "same 32-token query again (cache hit)", Budget("≤ 50 µs", 50 * US)),
     Spec("test_chain_batch[batch_call-16]", "batch of 16, one check_input_batch call", group="throughput"),
     Spec("test_chain_batch[batch_call-64]", "batch of 64, one check_input_batch call", group="throughput",
@@ -185,6 +186,8 @@ def fmt(value: float, unit: str) -> str:
         return f"{value:.2f} s"
     if unit == "MB":
         return f"{value:.0f} MB"
+    if unit == "found":
+        return "found" if value >= 1 else "NOT found"
     if unit == "texts/s":
         return f"{value:,.0f} texts/s"
     return f"{value:g} {unit}"
@@ -196,6 +199,10 @@ def budget_ratio(row: Row) -> str:
     if spec is None or spec.budget is None:
         return ""
     b = spec.budget
+    if row.unit == "found":
+        score = row.extra.get("score")
+        detail = f" (score {score:.2f})" if isinstance(score, float) else ""
+        return ("✅" if row.median >= 1 else "❌") + detail
     parts = []
     if b.median is not None:
         ratio = (b.median / row.median) if b.kind == "min" else (row.median / b.median)

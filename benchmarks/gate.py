@@ -92,7 +92,12 @@ def compare(rows: list[_report.Row], baseline: dict[str, Any], margin: float, fl
         if row is None:
             lines.append([key, "-", "-", "not run", "skipped (no figure in this run)"])
             continue
-        if not base.get("normalise", True):
+        if row.unit == "found":
+            bad = base["median"] >= 1 and row.median < 1
+            verdict = "REGRESSION (no longer found)" if bad else ("ok" if row.median >= 1 else "not found (as in the baseline)")
+            lines.append([key, "found" if base["median"] >= 1 else "not found",
+                          "found" if row.median >= 1 else "not found", "-", verdict])
+        elif not base.get("normalise", True):
             ratio = row.median / base["median"]
             bad = ratio > memory_margin
             verdict = f"REGRESSION (> {memory_margin:g}x)" if bad else "ok"

@@ -56,8 +56,13 @@ def test_answer_2000(benchmark, rounds, cpu_clock, default_guard, stage: str) ->
     benchmark.pedantic(cpu_clock(check), setup=_fresh(pool), rounds=n, warmup_rounds=1)
 
 
-def test_document_20000(benchmark, rounds, cpu_clock, default_guard) -> None:
-    """A 20,000-character retrieved document ending in an injection: timed, and it must be found."""
+def test_document_20000(benchmark, rounds, cpu_clock, default_guard, metrics, quick) -> None:
+    """A 20,000-character retrieved document ending in an injection: timed, and it must be found.
+
+    Whether it was found is also a gated figure (``document_injection_found``): in the CI gate's
+    short mode a miss fails the gate only if the baseline found it (a regression); the full run
+    fails the test on a miss, since DESIGN.md requires it.
+    """
     n = rounds(12, 3)
     pool = [document_with_injection(20_000, seed=200 + i) for i in range(n + 1)]
     stage = "context" if default_guard.guards["context"] else "input"
@@ -68,9 +73,11 @@ def test_document_20000(benchmark, rounds, cpu_clock, default_guard) -> None:
     else:
         check = default_guard.check_input
     decision = benchmark.pedantic(cpu_clock(check), setup=_fresh(pool), rounds=n, warmup_rounds=1)
-    assert "prompt_injection" in decision.triggered, (
-        f"the injection at the end of the 20,000-character document was not found: {decision.categories}"
-    )
+    found = "prompt_injection" in decision.triggered
+    score = decision.categories.get("prompt_injection")
+    metrics.record("document_injection_found", [1.0 if found else 0.0], "found", score=score)
+    if not quick:
+        assert found, f"the injection at the end of the 20,000-character document was not found: {decision.categories}"
 
 
 def test_input_cache_hit(benchmark, default_guard, metrics) -> None:

@@ -73,3 +73,12 @@ def test_memory_and_missing_figures() -> None:
     lines, failures = gate.compare([rss], base, 1.5, 20e-6, 1.3)
     assert failures == ["rss: REGRESSION (> 1.3x)"]
     assert any(line[0] == "gone" and line[3] == "not run" for line in lines)
+
+
+def test_detection_figure_gates_only_regressions() -> None:
+    """'Found' fails the gate only when the baseline found it."""
+    found = {"entries": {"doc": {"median": 1.0, "normalise": False}}}
+    missed = {"entries": {"doc": {"median": 0.0, "normalise": False}}}
+    miss = _report.Row("doc", "doc", "found", 0.0, 0.0, 0.0, 1, 1.0, 0.0, 0.0, normalise=False)
+    assert gate.compare([miss], found, 1.5, 20e-6, 1.3)[1] == ["doc: REGRESSION (no longer found)"]
+    assert gate.compare([miss], missed, 1.5, 20e-6, 1.3)[1] == []
