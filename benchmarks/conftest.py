@@ -71,6 +71,7 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], o
     output_json["guardrails_metrics"] = getattr(config, _METRICS_KEY, {})
     output_json["guardrails_quick"] = _quick(config)
     output_json["guardrails_policy"] = getattr(config, "_guardrails_policy", None)
+    output_json["guardrails_load_avg_1m"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
 
 @pytest.hookimpl(trylast=True)

@@ -40,7 +40,7 @@ QUICK_FILES = ("test_bench_pipeline.py", "test_bench_chain.py", "test_bench_star
 FULL_FILES = (*QUICK_FILES, "test_bench_peer.py")
 """The other suites (encoder, rules, multilingual, accuracy) report in their own docs sections;
 run them with ``--paths`` or plain pytest."""
-QUICK_KEYS_SKIP = ("test_chain_batch[batch_call-16]", "test_chain_batch[two_threads-16]")
+QUICK_KEYS_SKIP: tuple[str, ...] = ()
 
 
 def machine() -> dict[str, Any]:
