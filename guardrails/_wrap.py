@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from guardrails.guard import Guard
 
 _PROMPT_KWARGS = ("prompt", "messages", "text", "query", "input")
-_SENTENCE_END = re.compile(r"[.!?。！？\n]\s*")
+_SENTENCE_END = re.compile(r"[.!?]\s+|[。！？\n]\s*")
+"""A cut point: sentence punctuation followed by whitespace (so "jane.doe@x.com" is never split)."""
+_LAST_SPACE = re.compile(r"\s(?=\S*$)")
 
 
 def _find_prompt(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Callable[[Any], tuple[tuple[Any, ...], dict[str, Any]]]]:
@@ -66,15 +68,19 @@ class _Wrapper:
 
 
 class _StreamJudge:
-    """Checks a stream's accumulated text at sentence boundaries and at least every N characters."""
+    """Checks a stream at sentence boundaries and at least every N characters.
+
+    Each check covers the new segment plus a bounded overlap of text already judged, so a long
+    answer costs linear time, and a block that needs a little context is still found.
+    """
 
     def __init__(self, wrapper: _Wrapper, prompt: Any, request: RequestContext) -> None:
         self.wrapper = wrapper
         self.prompt = prompt
         self.request = request
         self.every = wrapper.settings.stream_check_chars
+        self.overlap = 4 * self.every
         self.checked = ""
-        self.emitted = ""
         self.pending = ""
         self.stopped = False
 
@@ -86,10 +92,12 @@ class _StreamJudge:
         last = None
         for match in _SENTENCE_END.finditer(self.pending):
             last = match.end()
-        if last is None and len(self.pending) < self.every:
-            return []
-        cut = last if last is not None else len(self.pending)
-        return self._judge(cut)
+        if last is None:
+            if len(self.pending) < self.every:
+                return []
+            space = _LAST_SPACE.search(self.pending)  # cut between words, never inside one
+            last = space.end() if space and space.end() > 0 else len(self.pending)
+        return self._judge(last)
 
     def finish(self) -> list[str]:
         """Judge what is left at the end of the stream."""
@@ -97,17 +105,14 @@ class _StreamJudge:
 
     def _judge(self, cut: int) -> list[str]:
         segment, self.pending = self.pending[:cut], self.pending[cut:]
-        raw = self.checked + segment
-        decision = self.wrapper.guard.check_output(raw, prompt=self.prompt, context=self.request)
+        window = self.checked[-self.overlap:] + segment
+        check = self.wrapper.guard.check_output
+        decision = check(window, prompt=self.prompt, context=self.request)
         if decision.action is Action.BLOCK:
             self.stopped = True
             return [self.wrapper.stop(decision)]
-        self.checked = raw
-        if decision.text.startswith(self.emitted):
-            out = decision.text[len(self.emitted):]
-        else:  # a redaction moved text already emitted: redact the new segment on its own
-            out = self.wrapper.guard.check_output(segment, prompt=self.prompt, context=self.request).text
-        self.emitted += out
+        self.checked += segment
+        out = segment if decision.text == window else check(segment, prompt=self.prompt, context=self.request).text
         return [out] if out else []
 
 
