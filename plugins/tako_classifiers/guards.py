@@ -8,6 +8,7 @@ a category's score is its head's calibrated probability, maximised over windows 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -68,9 +69,10 @@ class _HeadsGuard:
     recommended_thresholds: dict[str, float]
     """Per category, the threshold calibrated with the head (used where a policy sets none)."""
 
-    def _texts(self, text: str, context: CheckContext) -> list[str]:
+    def _texts(self, text: str, context: CheckContext) -> list[tuple[str, bool]]:
+        """(text, is_segment) pairs to embed: the view, decoded blobs, and any extra segments."""
         view = context.view(text)
-        return [view, *(d for d in context.decoded if d and d != view)]
+        return [(t, False) for t in (view, *(d for d in context.decoded if d and d != view))]
 
     def _raw(self, windows: np.ndarray) -> dict[str, float]:
         scores: dict[str, float] = {}
@@ -78,27 +80,27 @@ class _HeadsGuard:
             scores.update(head.score_windows(windows))
         return scores
 
-    def _finish(self, raws: list[dict[str, float]], texts: list[str], stage: str) -> Verdict:
+    def _finish(self, raws: list[dict[str, float]], texts: list[tuple[str, bool]], stage: str) -> Verdict:
         """Turn per-text raw head scores into the guard's categories (max over texts)."""
         out: dict[str, float] = {}
-        for raw, text in zip(raws, texts, strict=True):
-            for cat, score in self._categories(raw, text, stage).items():
+        for raw, (text, segment) in zip(raws, texts, strict=True):
+            for cat, score in self._categories(raw, text, stage, segment).items():
                 out[cat] = max(out.get(cat, 0.0), float(score))
         return Verdict(categories=out, details={"texts_scored": len(texts)})
 
-    def _categories(self, raw: dict[str, float], text: str, stage: str) -> dict[str, float]:
+    def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         raise NotImplementedError
 
     def check(self, text: str, context: CheckContext) -> Verdict:
         """Score ``text`` (and decoded blobs in ``context``): category -> probability 0..1."""
         texts = self._texts(text, context)
-        windows = self.encoder.embed_windows_batch(texts)
+        windows = self.encoder.embed_windows_batch([t for t, _ in texts])
         return self._finish([self._raw(w) for w in windows], texts, context.stage)
 
     def check_batch(self, texts: Sequence[str], contexts: Sequence[CheckContext]) -> list[Verdict]:
         """``check`` for many texts, embedded through the encoder in one batch."""
         groups = [self._texts(t, c) for t, c in zip(texts, contexts, strict=True)]
-        flat = [t for g in groups for t in g]
+        flat = [t for g in groups for t, _ in g]
         windows = self.encoder.embed_windows_batch(flat) if flat else []
         out: list[Verdict] = []
         i = 0
@@ -111,6 +113,33 @@ class _HeadsGuard:
     def score_windows(self, windows: np.ndarray, text: str, stage: str = "input") -> dict[str, float]:
         """Category scores from precomputed window embeddings (training and evaluation use this)."""
         return self._categories(self._raw(windows), text, stage)
+
+
+_SENTENCE = re.compile(r"[^\n.!?]*(?:[.!?]+|\n|$)")
+
+
+def segments(text: str, min_chars: int = 40, max_chars: int = 300, limit: int = 32) -> list[str]:
+    """Sentence-sized pieces of a long text (short sentences merged to ``min_chars``, long ones
+    cut at ``max_chars``); at most ``limit``, keeping the first, the last and an even sample of
+    the middle ones."""
+    pieces: list[str] = []
+    cur = ""
+    for m in _SENTENCE.finditer(text):
+        cur += m.group(0)
+        while len(cur) > max_chars:
+            pieces.append(cur[:max_chars].strip())
+            cur = cur[max_chars:]
+        if len(cur.strip()) >= min_chars:
+            pieces.append(cur.strip())
+            cur = ""
+    if cur.strip():
+        pieces.append(cur.strip())
+    if len(pieces) > limit:
+        third = limit // 3
+        step = (len(pieces) - 2 * third) / third
+        middle = [pieces[third + int(i * step)] for i in range(third)]
+        pieces = pieces[:third] + middle + pieces[-(limit - 2 * third):]
+    return pieces
 
 
 class PromptInjectionGuard(_HeadsGuard):
@@ -134,6 +163,9 @@ class PromptInjectionGuard(_HeadsGuard):
         """Path of a replacement injection head (default: the shipped one)."""
         indirect_on_input: bool = False
         """Also use the document-injection output on user input (more recall, more false positives)."""
+        segment_chars: int = Field(400, ge=0)
+        """Texts longer than this are also scored sentence by sentence with the direct-injection
+        output, so one planted instruction is not diluted by a long window (0: off)."""
 
     def __init__(self, config: PromptInjectionGuard.Config, resources: Resources) -> None:
         self.config = config
@@ -151,8 +183,17 @@ class PromptInjectionGuard(_HeadsGuard):
             return s * t_d / t_c if t_c > 0 else t_d
         return t_d + (s - t_c) * (1.0 - t_d) / (1.0 - t_c) if t_c < 1 else 1.0
 
-    def _categories(self, raw: dict[str, float], text: str, stage: str) -> dict[str, float]:
+    def _texts(self, text: str, context: CheckContext) -> list[tuple[str, bool]]:
+        texts = super()._texts(text, context)
+        view = texts[0][0]
+        if self.config.segment_chars and len(view) > self.config.segment_chars:
+            texts += [(seg, True) for seg in segments(view)]
+        return texts
+
+    def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         score = raw.get("prompt_injection", 0.0)
+        if segment:
+            return {"prompt_injection": score}
         if stage == "context" or self.config.indirect_on_input:
             score = self._to_direct_scale(max(score, raw.get("indirect_injection", 0.0)))
         return {"prompt_injection": score}
@@ -179,7 +220,7 @@ class JailbreakGuard(_HeadsGuard):
         self.encoder = _encoder_for(self.heads[0], resources)
         self.recommended_thresholds = {"jailbreak": float(self.heads[0].thresholds["jailbreak"])}
 
-    def _categories(self, raw: dict[str, float], text: str, stage: str) -> dict[str, float]:
+    def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         return {"jailbreak": raw.get("jailbreak", 0.0)}
 
 
@@ -221,7 +262,7 @@ class ModerationGuard(_HeadsGuard):
         recommended = {**head.thresholds, "sexual_minors": float(rule_thr)}
         self.recommended_thresholds = {c: float(recommended[c]) for c in self._wanted if c in recommended}
 
-    def _categories(self, raw: dict[str, float], text: str, stage: str) -> dict[str, float]:
+    def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         out = {c: raw.get(c, 0.0) for c in HARM_CATEGORIES if c != "sexual_minors"}
         out["sexual_minors"] = self.rule.score(text, out.get("sexual", 0.0))
         return {c: out[c] for c in self._wanted}
@@ -256,7 +297,7 @@ class HeadGuard(_HeadsGuard):
         self.head_categories = head.categories
         self.recommended_thresholds = {c: float(head.thresholds[c]) for c in head.categories}
 
-    def _categories(self, raw: dict[str, float], text: str, stage: str) -> dict[str, float]:
+    def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         return {c: raw.get(c, 0.0) for c in self.head_categories}
 
 
