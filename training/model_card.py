@@ -190,7 +190,7 @@ def render(fig: dict[str, Any], ev: dict[str, Any]) -> str:
         "* **Indirect injection** positives are synthetic (BIPIA-style insertion); BIPIA-style attacks that are",
         "  ordinary instructions (\"what is the capital of Brazil?\") planted in a table are hard to tell from data.",
         "* **Non-English**: the encoder is English-centric; German comes from GermEval only; injection data is",
-        "  multilingual but benign multilingual text is scarce (a reviewed file of 50 queries).",
+        "  multilingual but benign multilingual text is scarce (a reviewed file of 110 queries, 60 of them German); GermEval OTHER tweets are flagged far more often than English ones.",
         "* Thresholds are tuned for few false positives on ordinary queries; recall is traded for that.",
         "",
     ]

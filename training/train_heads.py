@@ -79,6 +79,9 @@ def text_max(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+REVIEWED_WEIGHT = 4
+"""How many times a reviewed hand-written row counts in training."""
+
 MLP = {"hidden": 256, "max_iter": 100}
 """Size and epochs of the MLP candidate (``--mlp-hidden``, ``--mlp-iter``)."""
 
@@ -110,6 +113,10 @@ def train_candidate(name: str, kind: str, train_rows: list[dict[str, Any]], trai
     wins = [train_wins[i] for i in keep]
     x, owner = window_matrix(wins)
     yt = _label_matrix(rows, cats)
+    # reviewed hand-written rows (few, clean, many hard negatives) count REVIEWED_WEIGHT times
+    rep = np.array([REVIEWED_WEIGHT if r["source"].startswith("reviewed_") else 1 for r in rows])
+    take = np.repeat(np.arange(len(owner)), rep[owner])
+    x, owner = x[take], owner[take]
     y = yt[owner]
     head = _fit(x, y, cats, kind, seed)
     multi = np.array([len(w) > 1 for w in wins]) & yt.any(axis=1)
