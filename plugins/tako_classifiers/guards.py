@@ -119,21 +119,21 @@ _SENTENCE = re.compile(r"[^\n.!?]*(?:[.!?]+|\n|$)")
 
 
 def segments(text: str, min_chars: int = 40, max_chars: int = 300, limit: int = 32) -> list[str]:
-    """Sentence-sized pieces of a long text (short sentences merged to ``min_chars``, long ones
-    cut at ``max_chars``); at most ``limit``, keeping the first, the last and an even sample of
-    the middle ones."""
+    """Sentence-sized pieces of a long text (a short fragment joins the piece before it, long
+    sentences are cut at ``max_chars``); at most ``limit``, keeping the first, the last and an
+    even sample of the middle ones."""
     pieces: list[str] = []
-    cur = ""
     for m in _SENTENCE.finditer(text):
-        cur += m.group(0)
-        while len(cur) > max_chars:
-            pieces.append(cur[:max_chars].strip())
-            cur = cur[max_chars:]
-        if len(cur.strip()) >= min_chars:
-            pieces.append(cur.strip())
-            cur = ""
-    if cur.strip():
-        pieces.append(cur.strip())
+        part = m.group(0).strip()
+        if not part:
+            continue
+        if len(part) < min_chars and pieces and len(pieces[-1]) + len(part) <= max_chars:
+            pieces[-1] = f"{pieces[-1]} {part}"
+            continue
+        while len(part) > max_chars:
+            pieces.append(part[:max_chars])
+            part = part[max_chars:]
+        pieces.append(part)
     if len(pieces) > limit:
         third = limit // 3
         step = (len(pieces) - 2 * third) / third
