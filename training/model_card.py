@@ -192,6 +192,8 @@ def render(fig: dict[str, Any], ev: dict[str, Any]) -> str:
         "* **Non-English**: the encoder is English-centric; German comes from GermEval only; injection data is",
         "  multilingual but benign multilingual text is scarce (a reviewed file of 110 queries, 60 of them German); GermEval OTHER tweets are flagged far more often than English ones.",
         "* Thresholds are tuned for few false positives on ordinary queries; recall is traded for that.",
+        "* An instruction glued into the middle of a prose sentence (no sentence break) is diluted and often missed;",
+        "  long documents cost one encoder pass per 128-token window plus up to 32 sentences.",
         "",
     ]
     return "\n".join(lines)
