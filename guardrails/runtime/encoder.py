@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from guardrails.errors import ModelError, ModelIntegrityError
+from guardrails.runtime._files import sha256_file
 from guardrails.runtime.cache import CacheInfo, LRUCache
 from guardrails.runtime.windows import (
     Window,
@@ -40,14 +41,6 @@ _SHORT_KEY = 256
 """Texts up to this many characters are cache keys themselves; longer ones by blake2b digest."""
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def verify_manifest(model_dir: Path, manifest: dict[str, Any]) -> None:
     """Raise ModelIntegrityError naming the first file whose sha256 or size is not as recorded."""
     files = manifest.get("files") or {}
@@ -62,7 +55,7 @@ def verify_manifest(model_dir: Path, manifest: dict[str, Any]) -> None:
             raise ModelIntegrityError(
                 f"model file {path} has {size} bytes, {MANIFEST} records {meta['bytes']}"
             )
-        digest = _sha256(path)
+        digest = sha256_file(path)
         if digest != meta.get("sha256"):
             raise ModelIntegrityError(
                 f"model file {path} does not match its sha256 in {MANIFEST} "

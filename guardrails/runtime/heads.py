@@ -18,7 +18,6 @@ microseconds per text), so many heads can share one embedding per text window.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 
 from guardrails.errors import ModelError, ModelIntegrityError
+from guardrails.runtime._files import sha256_file
 
 __all__ = ["FORMAT_VERSION", "HEAD_SUFFIX", "Head", "head_paths"]
 
@@ -50,14 +50,6 @@ def head_paths(path: str | Path) -> tuple[Path, Path]:
             break
     base = p.with_name(name)
     return base.with_name(name + HEAD_SUFFIX), base.with_name(name + ".head.npz")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -169,7 +161,7 @@ class Head:
         with npz_path.open("wb") as fh:
             np.savez(fh, **self.weights)  # type: ignore[arg-type]
         meta = self.to_dict()
-        meta["weights"] = {"file": npz_path.name, "sha256": _sha256(npz_path)}
+        meta["weights"] = {"file": npz_path.name, "sha256": sha256_file(npz_path)}
         json_path.write_text(json.dumps(meta, indent=2, sort_keys=False) + "\n", encoding="utf-8")
         return json_path
 
@@ -211,7 +203,7 @@ class Head:
         if not npz_path.is_file():
             raise ModelError(f"head weights not found: {npz_path} (named by {json_path})")
         expected = wmeta.get("sha256")
-        if expected and _sha256(npz_path) != expected:
+        if expected and sha256_file(npz_path) != expected:
             raise ModelIntegrityError(
                 f"head weights {npz_path} do not match the sha256 recorded in {json_path.name}"
             )

