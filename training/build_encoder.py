@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import importlib.metadata
 import json
 import shutil
@@ -34,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from guardrails.runtime._files import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SENTENCES = ROOT / "training" / "data" / "encoder_fidelity.txt"
@@ -267,15 +268,6 @@ def latency_ms(sess: Any, tok: Any, tokens: int = 32, runs: int = 300) -> tuple[
     return statistics.median(wall) * 1e3, statistics.median(cpu) * 1e3
 
 
-def sha256(path: Path) -> str:
-    """Hex sha256 of a file."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def build_variant(name: str, fp32: Path, work: Path) -> tuple[Path, list[str]]:
     """Quantize the fp32 export following recipe ``name``; returns (path, fp32 node names)."""
     recipe = RECIPES[name]
@@ -357,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.copyfile(res["path"], args.out / "model.int8.onnx")
     shutil.copyfile(src / "tokenizer.json", args.out / "tokenizer.json")
     files = {
-        f: {"sha256": sha256(args.out / f), "bytes": (args.out / f).stat().st_size}
+        f: {"sha256": sha256_file(args.out / f), "bytes": (args.out / f).stat().st_size}
         for f in ("model.int8.onnx", "tokenizer.json")
     }
     manifest = {
