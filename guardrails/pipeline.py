@@ -1,18 +1,31 @@
-"""Runs the rails of one stage over one text or a batch: timeouts, errors, short-circuit, shadow."""
+"""The stage runner: a policy's rails bound to built guards, run over one text or a batch.
+
+``build_rails`` turns a stage's rail specs into Rails (guard configs validated, one guard per
+distinct config); ``StageRunner`` runs them in policy order with timeouts, error handling,
+short-circuit on block, parallel groups and shadow rails.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import (
+    TimeoutError as FutureTimeout,  # distinct from TimeoutError before 3.11
+)
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from guardrails.policy import PolicySettings, RailSpec
-from guardrails.protocol import CheckContext
-from guardrails.results import Action, Stage, Verdict, replaced
+from pydantic import ValidationError
+
+from guardrails.errors import GuardError, GuardrailsError, GuardTimeout, PluginError, PolicyError
+from guardrails.policy import Policy, PolicySettings, RailSpec, format_validation_error
+from guardrails.protocol import CheckContext, Resources
+from guardrails.results import Action, ErrorKind, Stage, Verdict, replaced
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
+
+    from guardrails.plugins import GuardInfo
 
 _ALLOW = Action.ALLOW
 _BLOCK = Action.BLOCK
@@ -40,7 +53,69 @@ class Rail:
 
     @property
     def batch(self) -> Callable[[list[str], list[CheckContext]], list[Verdict]] | None:
-        return getattr(self.guard, "check_batch", None)
+        """The guard's own batched check; None for none, or for BaseGuard's one-by-one default."""
+        batch = getattr(self.guard, "check_batch", None)
+        return None if getattr(batch, "sequential", False) else batch
+
+    @property
+    def timeout_ms(self) -> float | None:
+        return self.timeout_s * 1000 if self.timeout_s is not None else None
+
+
+def build_rails(
+    policy: Policy,
+    stage: Stage,
+    available: dict[str, GuardInfo],
+    resources: Resources,
+    source: str,
+    instances: dict[tuple[str, str], Any],
+) -> list[Rail]:
+    """The enabled rails of ``stage``, each bound to a guard built from ``available`` classes.
+
+    Guard configs are validated against the guard's ``Config`` (errors name ``source`` and the
+    field); ``instances`` caches one guard per (guard name, config) across stages.
+    """
+    rails = []
+    default_timeout = policy.settings.timeout_ms
+    for index, spec in enumerate(getattr(policy, stage)):
+        if not spec.enabled:
+            continue
+        where = f"{stage}[{index}]"
+        info = available.get(spec.guard)
+        if info is None:
+            names = ", ".join(sorted(available)) or "none"
+            raise PolicyError(
+                f"{source}: {where}.guard: no guard named {spec.guard!r} is installed (installed: {names})",
+                source=source,
+            )
+        if stage not in info.cls.stages:
+            raise PolicyError(
+                f"{source}: {where}.guard: guard {spec.guard!r} does not support stage "
+                f"{stage!r} (it supports {', '.join(sorted(info.cls.stages))})",
+                source=source,
+            )
+        try:
+            config = info.cls.Config.model_validate(spec.config)
+        except ValidationError as exc:
+            raise format_validation_error(exc, source, prefix=f"{where}.config") from None
+        key = (spec.guard, config.model_dump_json())
+        instance = instances.get(key)
+        if instance is None:
+            try:
+                instance = info.cls(config, resources)
+            except GuardrailsError:
+                raise
+            except Exception as exc:
+                raise PluginError(f"{source}: {where}: building guard {spec.guard!r} failed: {exc}") from exc
+            instances[key] = instance
+        timeout_ms = spec.timeout_ms or default_timeout
+        rails.append(Rail(
+            spec=spec,
+            guard=instance,
+            timeout_s=timeout_ms / 1000 if timeout_ms else None,
+            recommended=dict(getattr(instance, "recommended_thresholds", None) or {}),
+        ))
+    return rails
 
 
 @dataclass
@@ -63,7 +138,7 @@ class StageResult:
 def _judge(rail: Rail, stage: Stage, raw: Any, latency_ms: float) -> Verdict:
     spec = rail.spec
     if not isinstance(raw, Verdict):
-        raise TypeError(f"guard {spec.guard!r} returned {type(raw).__name__}, expected Verdict")
+        raise GuardError(f"guard {spec.guard!r} returned {type(raw).__name__}, expected Verdict")
     triggered = tuple(c for c, s in raw.categories.items() if s >= spec.threshold_for(c, rail.recommended))
     action = Action.most_severe([spec.action_for(c) for c in triggered]) if triggered else _ALLOW
     return replaced(
@@ -80,17 +155,15 @@ def _judge(rail: Rail, stage: Stage, raw: Any, latency_ms: float) -> Verdict:
     )
 
 
+def _error_kind(exc: BaseException) -> ErrorKind:
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    return "invalid" if isinstance(exc, GuardError) else "exception"
+
+
 def _failed(rail: Rail, stage: Stage, exc: BaseException, latency_ms: float) -> Verdict:
     spec = rail.spec
     closed = spec.on_error == "fail_closed"
-    from concurrent.futures import (
-        TimeoutError as FutureTimeout,  # distinct from TimeoutError before 3.11
-    )
-
-    if isinstance(exc, TimeoutError | FutureTimeout):
-        message = f"GuardTimeout: no result within {spec.timeout_ms or rail.timeout_s and rail.timeout_s * 1000:g} ms"
-    else:
-        message = f"{type(exc).__name__}: {exc}"
     return Verdict(
         guard=spec.guard,
         rail=spec.rail_id,
@@ -98,7 +171,8 @@ def _failed(rail: Rail, stage: Stage, exc: BaseException, latency_ms: float) -> 
         action=_BLOCK if closed else _ALLOW,
         mode=spec.mode,
         latency_ms=latency_ms,
-        error=message,
+        error=f"{type(exc).__name__}: {exc}",
+        error_kind=_error_kind(exc),
         outcome="fail_closed" if closed else "fail_open",
     )
 
@@ -144,7 +218,11 @@ class StageRunner:
             if rail.timeout_s is None:
                 raw = rail.guard.check(text, context)
             else:
-                raw = self._executor().submit(rail.guard.check, text, context).result(rail.timeout_s)
+                future = self._executor().submit(rail.guard.check, text, context)
+                try:
+                    raw = future.result(rail.timeout_s)
+                except FutureTimeout:
+                    raise GuardTimeout(f"no result within {rail.timeout_ms:g} ms") from None
             return _judge(rail, self.stage, raw, (time.perf_counter() - start) * 1000)
         except Exception as exc:  # a guard must never break the caller's request
             return _failed(rail, self.stage, exc, (time.perf_counter() - start) * 1000)
