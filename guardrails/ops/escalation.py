@@ -17,10 +17,11 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from guardrails._ops_settings import EscalationSettings
-from guardrails.audit import JsonlWriter, audit_record
 from guardrails.errors import PolicyError
 from guardrails.hookspecs import hookimpl
+from guardrails.ops.audit import audit_record
+from guardrails.ops.settings import EscalationSettings
+from guardrails.ops.writer import JsonlWriter
 from guardrails.protocol import CheckContext
 from guardrails.results import Action, Decision
 
@@ -58,17 +59,18 @@ def escalation_record(decision: Decision, context: CheckContext | None, reasons:
 
 
 class EscalationSink:
-    """An ``on_decision`` plugin that routes escalated decisions to a review queue and callables."""
+    """A sink that routes escalated decisions to a review queue and callables.
+
+    Attached to a Guard by the ops plugin when its policy has an ``escalation:`` section.
+    """
 
     def __init__(
         self,
         settings: EscalationSettings | None = None,
         *,
         callables: Sequence[EscalationCallable] = (),
-        policy: str | None = None,
     ) -> None:
         self.settings = settings or EscalationSettings.model_validate({})
-        self.policy = policy
         self.actions = {Action(a) for a in self.settings.actions}
         self.categories = set(self.settings.categories)
         self.callables: list[EscalationCallable] = [load_callable(p) for p in self.settings.callables]
@@ -92,8 +94,6 @@ class EscalationSink:
     @hookimpl
     def on_decision(self, decision: Decision, context: CheckContext) -> None:
         """Escalate the decision when the policy says so."""
-        if self.policy is not None and decision.policy != self.policy:
-            return
         reasons = self.reasons(decision)
         if not reasons:
             return

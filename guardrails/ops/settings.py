@@ -1,8 +1,8 @@
-"""Policy sections for operations: audit log, safety metrics, escalation and shadow launch.
+"""The policy sections the ops plugin owns: ``audit:``, ``metrics:`` and ``escalation:``.
 
-These models are fields of :class:`guardrails.policy.Policy` (``audit:``, ``metrics:``,
-``escalation:``, ``shadow:``); the sinks they configure live in guardrails.audit,
-guardrails.metrics and guardrails.escalation, and are attached by guardrails.ops.
+Declared through the ``register_policy_sections`` hook, so the core validates them when a
+policy is loaded (errors name the file and the field) without importing the sinks; the sinks
+(guardrails.ops.audit, .metrics, .escalation) are attached from the ``guard_built`` hook.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ __all__ = [
     "EscalationSettings",
     "MetricsSettings",
     "PrometheusSettings",
-    "ShadowSettings",
+    "SECTIONS",
 ]
 
 
@@ -83,10 +83,9 @@ class EscalationSettings(_Strict):
     queue_size: int = Field(10_000, ge=1)
 
 
-class ShadowSettings(_Strict):
-    """``shadow:`` run a candidate policy beside this one and record what it would have done."""
-
-    policy: str
-    """The candidate policy file; a relative path is relative to this policy's file."""
-    sample_rate: float = Field(1.0, ge=0.0, le=1.0)
-    """Fraction of checks the candidate also runs on (it runs inline, after the enforcing policy)."""
+SECTIONS: dict[str, type[BaseModel]] = {
+    "audit": AuditSettings,
+    "metrics": MetricsSettings,
+    "escalation": EscalationSettings,
+}
+"""The sections this plugin declares, by top-level policy key."""

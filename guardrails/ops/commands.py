@@ -1,14 +1,50 @@
-"""The operators' subcommands: ``guardrails eval``, ``guardrails diff``, ``guardrails audit``."""
+"""The operators' subcommands: ``guardrails eval``, ``guardrails diff``, ``guardrails audit``.
+
+Added through the ``register_commands`` hook of the ops plugin; each command imports what it
+needs when it runs, so building the parser stays cheap.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-__all__ = ["build_eval_guard", "register_cli"]
+__all__ = ["Progress", "add_commands", "build_eval_guard"]
+
+
+class Progress:
+    """A one-line progress bar on stderr (only when enabled; tqdm is not needed)."""
+
+    def __init__(self, total: int, label: str = "eval", *, enabled: bool | None = None,
+                 stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.total, self.label, self.done = total, label, 0
+        self.started = self._last = time.perf_counter()
+
+    def update(self, n: int) -> None:
+        """Advance by ``n`` items."""
+        self.done += n
+        now = time.perf_counter()
+        if self.enabled and (now - self._last >= 0.1 or self.done >= self.total):
+            self._last = now
+            rate = self.done / max(now - self.started, 1e-9)
+            frac = self.done / self.total if self.total else 1.0
+            eta = (self.total - self.done) / rate if rate else 0.0
+            bar = "#" * int(frac * 30)
+            self.stream.write(f"\r{self.label} {self.done}/{self.total} [{bar:<30}] {frac:4.0%} "
+                              f"{rate:,.0f}/s eta {eta:.0f}s ")
+            self.stream.flush()
+
+    def close(self) -> None:
+        """End the line."""
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 def build_eval_guard(policy: str | None, *, run_all: bool = True, share_with: Any = None) -> Any:
@@ -19,10 +55,9 @@ def build_eval_guard(policy: str | None, *, run_all: bool = True, share_with: An
     Guard's plugins and encoders (and so their embedding cache).
     """
     from guardrails.guard import Guard
-    from guardrails.ops import _strip_ops
     from guardrails.policy import load_policy
 
-    loaded = _strip_ops(load_policy(policy))
+    loaded = load_policy(policy).core_only()
     if run_all and not loaded.settings.run_all:
         loaded = loaded.model_copy(update={"settings": loaded.settings.model_copy(update={"run_all": True})})
     if share_with is not None:  # same encoders and cache: a second policy over the same models is cheap
@@ -33,18 +68,14 @@ def build_eval_guard(policy: str | None, *, run_all: bool = True, share_with: An
     return guard
 
 
-def _progress(args: argparse.Namespace, total: int, label: str) -> Any:
-    from guardrails.eval import Progress
-
-    return Progress(total, label, enabled=args.progress)
-
-
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from guardrails.eval import evaluate, load_examples, render_markdown, write_report
+    from guardrails.ops.data import load_examples
+    from guardrails.ops.eval import evaluate
+    from guardrails.ops.reports import public_report, render_markdown, write_report
 
     examples = load_examples(args.data, limit=args.limit)
     guard = build_eval_guard(args.policy, run_all=not args.as_enforced)
-    progress = _progress(args, len(examples), "eval")
+    progress = Progress(len(examples), "eval", enabled=args.progress)
     try:
         report = evaluate(guard, examples, stage=args.stage, batch_size=args.batch_size,
                           examples_shown=args.examples, latency_sample=args.latency_sample,
@@ -63,9 +94,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         for path in paths:
             print(path)
     elif args.json:
-        public = {**report, "categories": {c: {k: v for k, v in r.items() if not k.startswith("_")}
-                                           for c, r in report["categories"].items()}}
-        print(json.dumps(public, indent=2, ensure_ascii=False))
+        print(json.dumps(public_report(report), indent=2, ensure_ascii=False))
     else:
         print(render_markdown(report), end="")
         print(summary, file=sys.stderr)
@@ -73,8 +102,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from guardrails.diff import diff_policies, render_diff_markdown, write_diff
-    from guardrails.eval import load_examples
+    from guardrails.ops.data import load_examples
+    from guardrails.ops.diff import diff_policies
+    from guardrails.ops.reports import render_diff_markdown, write_diff
 
     policies = args.policy or []
     if len(policies) == 1:
@@ -84,7 +114,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     examples = load_examples(args.data, limit=args.limit)
     first = build_eval_guard(policies[0], run_all=False)
     guards = [first, build_eval_guard(policies[1], run_all=False, share_with=first)]
-    progress = _progress(args, 2 * len(examples), "diff")
+    progress = Progress(2 * len(examples), "diff", enabled=args.progress)
     try:
         report = diff_policies(guards[0], guards[1], examples, stage=args.stage, batch_size=args.batch_size,
                                examples_shown=args.examples, progress=progress, data_name=str(args.data))
@@ -106,7 +136,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from guardrails._audit_summary import render_summary, summarize
+    from guardrails.ops.audit_summary import summarize
+    from guardrails.ops.reports import render_summary
 
     summary = summarize(args.files)
     print(json.dumps(summary, indent=2) if args.json else render_summary(summary), end="\n" if args.json else "")
@@ -125,8 +156,8 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="progress bar on stderr (default: when stderr is a terminal)")
 
 
-def register_cli(sub: Any) -> None:
-    """Add ``eval`` and ``diff`` to the ``guardrails`` command."""
+def add_commands(sub: Any) -> None:
+    """Add ``eval``, ``diff`` and ``audit summarize`` to the ``guardrails`` command."""
     p = sub.add_parser("eval", help="evaluate a policy on labelled data: metrics, sweeps, worst errors, charts")
     _common(p)
     p.add_argument("--policy", help="policy file (default: the shipped default policy)")

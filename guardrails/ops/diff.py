@@ -3,20 +3,20 @@
 Groups: ``newly_blocked`` (B blocks, A did not), ``newly_allowed`` (B allows what A acted on),
 ``action_changed`` (any other change of action, e.g. warn -> redact) and ``triggered_changed``
 (same action, different categories). With labels, each change is also judged: a ``fix`` (B is
-right where A was wrong) or a ``regression`` (the other way round).
+right where A was wrong) or a ``regression`` (the other way round). guardrails.ops.reports
+renders the result.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from guardrails.eval import Example, Outcome, Progress, _group_rates, _short, _table, run_policy
+from guardrails.ops.data import Example
+from guardrails.ops.eval import Outcome, group_rates, run_policy
 from guardrails.results import Action
 
-__all__ = ["diff_policies", "render_diff_markdown", "write_diff"]
+__all__ = ["GROUPS", "diff_policies"]
 
 GROUPS = ("newly_blocked", "newly_allowed", "action_changed", "triggered_changed")
 
@@ -66,7 +66,7 @@ def diff_policies(
     stage: str = "input",
     batch_size: int = 256,
     examples_shown: int = 10,
-    progress: Progress | None = None,
+    progress: Any = None,
     data_name: str = "",
 ) -> dict[str, Any]:
     """Run both guards on ``examples`` and report the decisions that differ (a JSON-ready dict)."""
@@ -116,46 +116,5 @@ def diff_policies(
         "groups": summary,
     }
     if labelled:
-        report["rates"] = {"a": _group_rates(runs[0]), "b": _group_rates(runs[1])}
+        report["rates"] = {"a": group_rates(runs[0]), "b": group_rates(runs[1])}
     return report
-
-
-def render_diff_markdown(report: dict[str, Any]) -> str:
-    """The diff as markdown (what ``guardrails diff`` writes to diff.md)."""
-    a, b, d = report["a"], report["b"], report["data"]
-    lines = [f"# Policy diff: A = {a['name']} v{a['version']}, B = {b['name']} v{b['version']}", "",
-             f"Data: {d['name'] or '(in memory)'}, {d['rows']} rows, stage {d['stage']}. "
-             f"{report['changed']} decisions change action.", ""]
-    if "rates" in report:
-        ra, rb = report["rates"]["a"], report["rates"]["b"]
-        lines += _table(["", "detection rate", "false-positive rate", "benign blocked/escalated"],
-                        [["A", ra["detection_rate"], ra["false_positive_rate"], ra["benign_blocked_rate"]],
-                         ["B", rb["detection_rate"], rb["false_positive_rate"], rb["benign_blocked_rate"]]])
-        lines.append("")
-    head = ["group", "count", *(["fixes", "regressions"] if d["labelled"] else []), "by category", "transitions"]
-    lines += _table(head, [
-        [name.replace("_", " "), g["count"], *([g["fixes"], g["regressions"]] if d["labelled"] else []),
-         ", ".join(f"{c} {n}" for c, n in g["per_category"].items()) or "–",
-         ", ".join(f"{t} ({n})" for t, n in g["transitions"].items()) or "–"]
-        for name, g in report["groups"].items()])
-    for name, g in report["groups"].items():
-        if not g["examples"]:
-            continue
-        lines += ["", f"## {name.replace('_', ' ').capitalize()} ({g['count']})", ""]
-        lines += _table(["text", "labels", "A", "B", "scores A → B", *(["judged"] if d["labelled"] else [])], [
-            [_short(r["text"]), ", ".join(r["labels"]) or "benign",
-             f"{r['a']['action']} {', '.join(r['a']['triggered'])}".strip(),
-             f"{r['b']['action']} {', '.join(r['b']['triggered'])}".strip(),
-             ", ".join(f"{c} {x:.2f}→{y:.2f}" for c, (x, y) in r["scores"].items()),
-             *([r.get("judged", "–")] if d["labelled"] else [])]
-            for r in g["examples"]])
-    return "\n".join(lines) + "\n"
-
-
-def write_diff(report: dict[str, Any], out_dir: str | Path) -> list[Path]:
-    """Write diff.md and diff.json to ``out_dir``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "diff.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (out / "diff.md").write_text(render_diff_markdown(report), encoding="utf-8")
-    return [out / "diff.md", out / "diff.json"]

@@ -1,18 +1,17 @@
-"""The audit log: one JSON Lines record per decision, written by a background thread.
+"""JsonlWriter: the one background JSON Lines writer of the ops plugin (audit log, review queue).
 
 The request path only puts a record on a bounded queue (never waits for the disk); a writer
 thread turns records into lines and appends them in whole batches with one ``write`` call each,
 so lines from many threads never interleave. Records reach the file at most
-``flush_interval_ms`` after the check returned; ``fsync: true`` also pushes them to the device.
+``flush_interval_ms`` after they were queued; ``fsync: true`` also pushes them to the device.
 The file rotates by size. When the queue is full, or the disk is full or unwritable, records are
-dropped and counted (``stats()``, a logged error, and a ``dropped`` record in the log once it
+dropped and counted (``stats()``, a logged error, and a ``dropped`` record in the file once it
 can be written again), never raised into a request.
 """
 
 from __future__ import annotations
 
 import atexit
-import hashlib
 import json
 import logging
 import os
@@ -25,13 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from guardrails._ops_settings import AuditSettings
-from guardrails.errors import PolicyError
-from guardrails.hookspecs import hookimpl
-from guardrails.protocol import CheckContext
-from guardrails.results import Decision
-
-__all__ = ["AuditSink", "JsonlWriter", "audit_record"]
+__all__ = ["JsonlWriter", "now_iso"]
 
 log = logging.getLogger("guardrails.audit")
 
@@ -214,7 +207,7 @@ class JsonlWriter:
             self._counts["written"] += len(lines)
             self._unreported_drops, drops = 0, self._unreported_drops
         if drops:
-            self._write_lines([_line({"type": "dropped", "count": drops, "time": _now_iso(),
+            self._write_lines([_line({"type": "dropped", "count": drops, "time": now_iso(),
                                       "reason": "queue full"})])
 
     def _run(self) -> None:
@@ -263,121 +256,6 @@ def _line(record: dict[str, Any]) -> bytes:
     )
 
 
-def _now_iso(ts: float | None = None) -> str:
+def now_iso(ts: float | None = None) -> str:
     ts = time.time() if ts is None else ts
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts % 1 * 1000):03d}Z"
-
-
-def audit_record(
-    decision: Decision,
-    context: CheckContext | None = None,
-    *,
-    include_text: bool = False,
-    include_metadata: list[str] | tuple[str, ...] = (),
-) -> dict[str, Any]:
-    """The audit record of a decision (what AuditSink writes): ids, scores, latencies, text hash."""
-    record: dict[str, Any] = {
-        "type": "decision",
-        "id": decision.id,
-        "time": _now_iso(decision.created_at or None),
-        "policy": decision.policy,
-        "policy_version": decision.policy_version,
-        "stage": decision.stage,
-        "action": decision.action.value,
-        "triggered": list(decision.triggered),
-        "scores": {k: round(v, 4) for k, v in sorted(decision.categories.items())},
-        "latency_ms": round(decision.latency_ms, 3),
-        "guards": [
-            {
-                "rail": v.rail or v.guard,
-                "guard": v.guard,
-                "action": v.action.value,
-                "mode": v.mode,
-                "triggered": list(v.triggered),
-                "latency_ms": round(v.latency_ms, 3),
-                "outcome": v.outcome,
-                **({"error": v.error} if v.error else {}),
-            }
-            for v in decision.verdicts
-        ],
-        "text_sha256": hashlib.sha256(decision.original_text.encode("utf-8", "replace")).hexdigest(),
-        "text_chars": len(decision.original_text),
-        "redacted": decision.text != decision.original_text,
-    }
-    if decision.shadow_action is not None:
-        record["shadow_action"] = decision.shadow_action.value
-        record["shadow_triggered"] = list(decision.shadow_triggered)
-    if "shadow" in decision.details:
-        record["shadow"] = decision.details["shadow"]
-    if decision.message:
-        record["message"] = decision.message
-    if decision.dropped_documents:
-        record["dropped_documents"] = list(decision.dropped_documents)
-    if decision.documents:
-        record["documents"] = [d.id for d in decision.documents]
-    if context is not None:
-        record.update(_context_fields(context, include_metadata))
-    if include_text:
-        record["text"] = decision.text
-    return record
-
-
-def _context_fields(context: CheckContext, include_metadata: list[str] | tuple[str, ...]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if context.document_index is not None:
-        out["document_index"] = context.document_index
-    if include_metadata:
-        metadata = context.request.metadata
-        picked = {k: metadata[k] for k in include_metadata if k in metadata}
-        if picked:
-            out["metadata"] = picked
-    return out
-
-
-def _deferred_record(decision: Decision, fields: dict[str, Any], include_text: bool) -> dict[str, Any]:
-    record = audit_record(decision, include_text=include_text)
-    record.update(fields)
-    return record
-
-
-class AuditSink:
-    """An ``on_decision`` plugin that writes an audit record per decision of one policy.
-
-    Attached by the Guard when its policy has an ``audit:`` section (guardrails.ops); it can
-    also be built in code and registered on any plugin manager.
-    """
-
-    def __init__(self, settings: AuditSettings, *, policy: str | None = None) -> None:
-        self.settings = settings
-        self.policy = policy
-        self.writer = JsonlWriter(
-            settings.path,
-            max_bytes=settings.max_bytes,
-            backups=settings.backups,
-            flush_interval_ms=settings.flush_interval_ms,
-            fsync=settings.fsync,
-            queue_size=settings.queue_size,
-        )
-        if settings.required and self.writer.last_error:
-            self.writer.close()
-            raise PolicyError(f"audit.path: {self.writer.last_error}")
-
-    @hookimpl
-    def on_decision(self, decision: Decision, context: CheckContext) -> None:
-        """Queue the decision's audit record (decisions of other policies are ignored)."""
-        if self.policy is not None and decision.policy != self.policy:
-            return
-        fields = _context_fields(context, self.settings.include_metadata)  # the context is mutable: read now
-        self.writer.write(partial(_deferred_record, decision, fields, self.settings.include_text))
-
-    def stats(self) -> dict[str, Any]:
-        """The writer's counts (written, dropped, failed, errors, rotations, queued, last_error)."""
-        return self.writer.stats()
-
-    def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until the queued records are written."""
-        return self.writer.flush(timeout)
-
-    def close(self) -> None:
-        """Flush and stop the writer."""
-        self.writer.close()

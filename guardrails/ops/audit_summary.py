@@ -1,32 +1,31 @@
-"""``guardrails audit summarize``: what an audit log says (actions, categories, errors, shadow)."""
+"""``guardrails audit summarize``: what audit logs say (actions, categories, errors, shadow).
+
+The summary is a JSON-ready dict; guardrails.ops.reports renders it as markdown.
+"""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from guardrails.eval import DataError, _percentiles, _table
+from guardrails.errors import DataError
+from guardrails.jsonl import iter_jsonl
+from guardrails.ops.eval import percentiles
 
-__all__ = ["render_summary", "summarize"]
+__all__ = ["summarize"]
 
 
-def _records(paths: Iterable[Path]) -> Iterable[tuple[str, dict[str, Any] | None]]:
+def _records(paths: Iterable[Path]) -> Iterable[dict[str, Any] | None]:
     for path in paths:
         try:
             handle = path.open(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
         with handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    yield f"{path}:{number}", json.loads(line)
-                except json.JSONDecodeError:
-                    yield f"{path}:{number}", None
+            for _number, record, _problem in iter_jsonl(handle):
+                yield record
 
 
 def summarize(paths: Sequence[str | Path]) -> dict[str, Any]:
@@ -39,7 +38,7 @@ def summarize(paths: Sequence[str | Path]) -> dict[str, Any]:
     latencies: list[float] = []
     times: list[str] = []
     dropped = unreadable = decisions = 0
-    for _where, record in _records(Path(p) for p in paths):
+    for record in _records(Path(p) for p in paths):
         if record is None:
             unreadable += 1
             continue
@@ -57,7 +56,7 @@ def summarize(paths: Sequence[str | Path]) -> dict[str, Any]:
             times.append(record["time"])
         for guard in record.get("guards", ()):
             if guard.get("error"):
-                kind = "timeout" if str(guard["error"]).startswith("GuardTimeout") else "error"
+                kind = "timeout" if guard.get("error_kind") == "timeout" else "error"
                 errors[(guard.get("rail", "?"), kind)] += 1
         if "shadow_action" in record:
             shadow[(record["action"], record["shadow_action"])] += 1
@@ -69,7 +68,7 @@ def summarize(paths: Sequence[str | Path]) -> dict[str, Any]:
         "by_stage_action": {f"{s}/{a}": n for (s, a), n in sorted(actions.items())},
         "triggered": dict(triggered.most_common()),
         "errors": {f"{r}/{k}": n for (r, k), n in sorted(errors.items())},
-        "latency_ms": _percentiles(latencies),
+        "latency_ms": percentiles(latencies),
         "shadow": {
             "compared": sum(shadow.values()),
             "disagree": sum(n for (a, b), n in shadow.items() if a != b),
@@ -78,27 +77,3 @@ def summarize(paths: Sequence[str | Path]) -> dict[str, Any]:
         "dropped": dropped,
         "unreadable_lines": unreadable,
     }
-
-
-def render_summary(summary: dict[str, Any]) -> str:
-    """The summary as markdown."""
-    s = summary
-    lines = ["# Audit log summary", "",
-             f"{s['decisions']} decisions, {s['first'] or '–'} to {s['last'] or '–'}; policies: "
-             + (", ".join(f"{p} ({n})" for p, n in s["policies"].items()) or "–"), ""]
-    lines += _table(["stage/action", "decisions"], list(s["by_stage_action"].items()))
-    lines += ["", "## Categories triggered", ""]
-    lines += _table(["category", "decisions"], list(s["triggered"].items())) if s["triggered"] else ["None."]
-    lines += ["", "## Rail errors and timeouts", ""]
-    lines += _table(["rail/kind", "count"], list(s["errors"].items())) if s["errors"] else ["None."]
-    lat = s["latency_ms"]
-    if lat:
-        lines += ["", f"Latency: p50 {lat['p50']} ms, p99 {lat['p99']} ms, max {lat['max']} ms."]
-    sh = s["shadow"]
-    if sh["compared"]:
-        lines += ["", "## Shadow", "", f"{sh['compared']} decisions ran in shadow; {sh['disagree']} "
-                  f"({sh['disagree'] / sh['compared']:.1%}) would have been different.", ""]
-        lines += _table(["enforced -> shadow", "decisions"], list(sh["pairs"].items()))
-    if s["dropped"] or s["unreadable_lines"]:
-        lines += ["", f"Records dropped by the writer: {s['dropped']}; unreadable lines: {s['unreadable_lines']}."]
-    return "\n".join(lines) + "\n"

@@ -24,13 +24,13 @@ import logging
 import threading
 from typing import Any
 
-from guardrails._ops_settings import MetricsSettings
 from guardrails.errors import PolicyError
 from guardrails.hookspecs import hookimpl
+from guardrails.ops.settings import MetricsSettings
 from guardrails.protocol import CheckContext
 from guardrails.results import Decision
 
-__all__ = ["MetricsSink", "instrument", "prometheus_meter_provider"]
+__all__ = ["MetricsSink", "instrument", "metrics_sink_from_settings", "prometheus_meter_provider"]
 
 log = logging.getLogger("guardrails.metrics")
 
@@ -51,16 +51,15 @@ def _need_otel() -> Any:
 
 
 class MetricsSink:
-    """An ``on_decision`` plugin that records counters and histograms for every decision.
+    """A sink that records counters and histograms for every decision.
 
     ``meter_provider`` defaults to the global one (a no-op until the application configures an
-    OpenTelemetry SDK). Register it with :func:`instrument` or let the policy's ``metrics:``
+    OpenTelemetry SDK). Attach it with :func:`instrument` or let the policy's ``metrics:``
     section attach it.
     """
 
-    def __init__(self, meter_provider: Any = None, *, policy: str | None = None) -> None:
+    def __init__(self, meter_provider: Any = None) -> None:
         metrics = _need_otel()
-        self.policy = policy
         provider = meter_provider or metrics.get_meter_provider()
         meter = provider.get_meter("guardrails")
         self.meter_provider = provider
@@ -88,8 +87,6 @@ class MetricsSink:
     @hookimpl
     def on_decision(self, decision: Decision, context: CheckContext) -> None:
         """Record one decision."""
-        if self.policy is not None and decision.policy != self.policy:
-            return
         base = {"policy": decision.policy, "stage": decision.stage}
         action = decision.action.value
         self.decisions.add(1, {**base, "action": action})
@@ -104,7 +101,7 @@ class MetricsSink:
             rail = verdict.rail or verdict.guard
             self.guard_latency.record(verdict.latency_ms, {**base, "rail": rail})
             if verdict.error:
-                kind = "timeout" if verdict.error.startswith("GuardTimeout") else "error"
+                kind = "timeout" if verdict.error_kind == "timeout" else "error"
                 self.errors.add(1, {**base, "rail": rail, "kind": kind, "outcome": verdict.outcome})
 
 
@@ -137,16 +134,14 @@ def prometheus_meter_provider(port: int = 9464, addr: str = "127.0.0.1") -> Any:
         return _PROMETHEUS[key]
 
 
-def metrics_sink_from_settings(settings: MetricsSettings, policy: str | None = None) -> MetricsSink:
+def metrics_sink_from_settings(settings: MetricsSettings) -> MetricsSink:
     """The sink a policy's ``metrics:`` section asks for."""
     provider = None
     if settings.prometheus is not None:
         provider = prometheus_meter_provider(settings.prometheus.port, settings.prometheus.addr)
-    return MetricsSink(provider, policy=policy)
+    return MetricsSink(provider)
 
 
 def instrument(guard: Any, meter_provider: Any = None) -> MetricsSink:
     """Record the metrics of ``guard``'s decisions on ``meter_provider`` (default: the global one)."""
-    sink = MetricsSink(meter_provider, policy=guard.policy.name)
-    guard.plugin_manager.register(sink)
-    return sink
+    return guard.add_sink(MetricsSink(meter_provider))
