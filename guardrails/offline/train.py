@@ -15,12 +15,13 @@ import numpy as np
 
 from guardrails.runtime.heads import Head
 
-__all__ = ["fit_head", "fit_platt", "best_f1_threshold"]
+__all__ = ["best_f1_threshold", "fit_head", "fit_platt", "sklearn_modules"]
 
 _INSTALL_HINT = "pip install 'tako-guardrails[train]'"
 
 
-def _sklearn() -> Any:
+def sklearn_modules() -> Any:
+    """scikit-learn's ``linear_model`` and ``neural_network``; ImportError naming the extra without it."""
     try:
         import sklearn  # noqa: F401
         from sklearn import linear_model, neural_network
@@ -31,7 +32,7 @@ def _sklearn() -> Any:
 
 def fit_platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Platt scaling (a, b) so that ``sigmoid(a * logit + b)`` is calibrated; (1, 0) if degenerate."""
-    linear_model, _ = _sklearn()
+    linear_model, _ = sklearn_modules()
     y = np.asarray(y).astype(int)
     if y.min() == y.max() or len(y) < 4:
         return 1.0, 0.0
@@ -108,7 +109,7 @@ def fit_head(
     out to fit Platt scaling and the recommended F1-optimal thresholds; with 0 the model is
     uncalibrated and thresholds are 0.5. Categories without positive rows raise ValueError.
     """
-    linear_model, neural_network = _sklearn()
+    linear_model, neural_network = sklearn_modules()
     x = np.asarray(embeddings, dtype=np.float32)
     if x.ndim != 2 or x.shape[0] != len(labels):
         raise ValueError(f"embeddings {x.shape} and {len(labels)} label lists do not match")
