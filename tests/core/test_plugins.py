@@ -190,3 +190,44 @@ def test_every_hook_is_documented_and_tested():
         params = [p for p in inspect.signature(spec).parameters]
         for param in params:
             assert f":param {param}:" in (spec.__doc__ or ""), f"hook {name} does not document {param!r}"
+
+
+def test_base_guard_and_guard_config_are_an_optional_base(make_guard):
+    from pydantic import ValidationError
+
+    from guardrails import BaseGuard, GuardConfig, GuardPlugin
+
+    class Shout(BaseGuard):
+        name = "shout"
+        stages = frozenset({"input", "context"})
+        categories = ("shouting",)
+
+        class Config(GuardConfig):
+            min_letters: int = 4
+
+        def check(self, text, context):
+            letters = [c for c in text if c.isalpha()]
+            loud = len(letters) >= self.config.min_letters and all(c.isupper() for c in letters)
+            return Verdict(categories={"shouting": float(loud)})
+
+    with pytest.raises(ValidationError, match="Extra inputs"):
+        Shout.Config.model_validate({"min_leters": 3})
+    assert isinstance(Shout(Shout.Config()), GuardPlugin) and Shout.changes_text is False
+    check_guard_contract(Shout)
+    guard_obj = Shout(Shout.Config())
+    assert guard_obj.check_batch(["HEY YOU", "hello"], [None, None])[0].categories == {"shouting": 1.0}
+
+    class Plugin:
+        @hookimpl
+        def register_guards(self, register):
+            register(Shout)
+
+    guard = make_guard({"name": "p", "input": [{"guard": "shout", "thresholds": {"shouting": 0.7}}],
+                        "context": [{"guard": "shout"}]}, plugins=[Plugin()])
+    decisions = guard.check_batch("context", ["STOP THAT", "fine"])
+    assert [d.action for d in decisions] == [Action.BLOCK, Action.ALLOW]
+    assert all(d.stage == "context" for d in decisions)
+    assert guard.thresholds("input") == {"shout": {"shouting": 0.7}}
+    assert guard.thresholds("context", ["other"]) == {"shout": {"shouting": 0.5, "other": 0.5}}
+    rail = guard._runners["input"].rails[0]  # noqa: SLF001 - the pipeline's view of the guard
+    assert rail.batch is None  # the base's one-by-one check_batch: each text timed on its own

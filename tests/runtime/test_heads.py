@@ -14,21 +14,6 @@ DIM = 16
 CATS = ("prompt_injection", "jailbreak")
 
 
-def _data(n: int = 400, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, DIM)).astype(np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    labels = []
-    for row in x:
-        labs = []
-        if row[0] + 0.1 * rng.normal() > 0.2:
-            labs.append("prompt_injection")
-        if row[1] + 0.1 * rng.normal() > 0.3:
-            labs.append("jailbreak")
-        labels.append(labs)
-    return x, labels
-
-
 def _head(kind: str = "logistic") -> Head:
     rng = np.random.default_rng(1)
     if kind == "logistic":
