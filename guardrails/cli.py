@@ -114,11 +114,18 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
-    from guardrails.plugins import collect_encoders, collect_guards, get_plugin_manager
+    from guardrails.plugins import (
+        collect_encoders,
+        collect_guards,
+        collect_policy_sections,
+        get_plugin_manager,
+    )
 
     pm = get_plugin_manager()
     guards = collect_guards(pm)
     encoders = collect_encoders(pm)
+    sections = collect_policy_sections(pm)
+    plugins = sorted(name for name, _ in pm.list_name_plugin())
     if args.json:
         print(json.dumps({
             "guards": [
@@ -127,6 +134,8 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
                 for g in guards.values()
             ],
             "encoders": sorted(encoders),
+            "policy_sections": sorted(sections),
+            "plugins": plugins,
         }, indent=2))
         return 0
     print(f"{'guard':<20} {'stages':<22} {'plugin':<18} categories")
@@ -134,6 +143,8 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
         where = g.plugin + (f" ({g.distribution})" if g.distribution else "")
         print(f"{g.name:<20} {','.join(sorted(g.cls.stages)):<22} {where:<18} {', '.join(g.cls.categories)}")
     print(f"encoders: {', '.join(sorted(encoders)) or 'none'}")
+    print(f"policy sections: {', '.join(sections) or 'none'}")
+    print(f"plugins: {', '.join(plugins)}")
     return 0
 
 

@@ -67,6 +67,8 @@ def test_plugins_lists_guards_with_their_origin(toy_env, capsys):
     listing = json.loads(capsys.readouterr().out)
     toys = {g["name"]: g for g in listing["guards"] if g["plugin"] == "toys"}
     assert toys["keyword"]["distribution"] == "toy-guards-dist 1.0"
+    assert {"runtime", "ops", "toys"} <= set(listing["plugins"])
+    assert {"audit", "metrics", "escalation"} <= set(listing["policy_sections"])
     assert cli.main(["plugins"]) == 0
     assert "keyword" in capsys.readouterr().out
 
