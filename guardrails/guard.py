@@ -38,7 +38,7 @@ from guardrails.policy import Policy, load_policy, load_policy_source
 from guardrails.protocol import CheckContext, RequestContext, Resources
 from guardrails.results import Action, Decision, Stage, trusted
 from guardrails.shadow import ShadowRunner, resolve_candidate
-from guardrails.sinks import Operations, S
+from guardrails.sinks import Operations, SinkT
 from guardrails.wrap import wrap_callable
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ class Guard:
         """This Guard's sinks: ``.sinks``, ``.sink(kind)``, ``.flush()``, ``.stats()``, ``.close()``."""
         return self._operations
 
-    def add_sink(self, sink: S) -> S:
+    def add_sink(self, sink: SinkT) -> SinkT:
         """Attach a sink (an object with ``on_decision(decision, context)``) to this Guard only.
 
         It sees every decision of this Guard, after the Guard decides, and is flushed and closed

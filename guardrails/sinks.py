@@ -22,7 +22,7 @@ __all__ = ["Operations", "Sink"]
 
 log = logging.getLogger("guardrails")
 
-S = TypeVar("S")
+SinkT = TypeVar("SinkT")
 
 
 @runtime_checkable
@@ -42,7 +42,7 @@ class Operations:
         self._closed = False
         self._atexit: Any = None
 
-    def add(self, sink: S) -> S:
+    def add(self, sink: SinkT) -> SinkT:
         """Attach ``sink``: it sees this Guard's decisions and is closed with it; returns it."""
         if not callable(getattr(sink, "on_decision", None)):
             raise TypeError(f"a sink needs an on_decision(decision, context) method; {type(sink).__name__} has none")
@@ -61,7 +61,7 @@ class Operations:
             except Exception:
                 log.exception("sink %s raised; the decision stands", type(sink).__name__)
 
-    def sink(self, kind: type[S]) -> S | None:
+    def sink(self, kind: type[SinkT]) -> SinkT | None:
         """The first attached sink of class ``kind`` (None when there is none)."""
         return next((s for s in self.sinks if isinstance(s, kind)), None)
 
