@@ -15,8 +15,9 @@ import json
 import pytest
 from _texts import queries
 
+from guardrails.offline.multilingual import SENTENCES
 from guardrails.runtime.encoder import MANIFEST
-from guardrails.runtime.multilingual import SENTENCES, multilingual_encoder, multilingual_model_dir
+from guardrails.runtime.multilingual import multilingual_encoder, multilingual_model_dir
 
 built = pytest.mark.skipif(
     not (multilingual_model_dir() / MANIFEST).is_file(), reason="multilingual encoder not built"

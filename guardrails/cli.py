@@ -1,25 +1,25 @@
-"""The ``guardrails`` command: check, scan, plugins, policy, and the operators' tools."""
+"""The ``guardrails`` command (also ``tako-guardrails``); its subcommands come from a hook.
+
+Every subcommand is added through the ``register_commands`` hook: the core ones (check, scan,
+plugins, policy) by this module, which the command registers as the plugin ``commands``; the
+operators' tools (eval, diff, audit) by the ``ops`` plugin; the build-time ones (train-head,
+models) by the ``offline`` plugin; and any installed plugin's own.
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from guardrails.errors import GuardrailsError
+from guardrails.hookspecs import hookimpl
+from guardrails.jsonl import iter_jsonl
 
-__all__ = ["main"]
-
-# modules that add their own subcommands: each has register_cli(subparsers)
-_EXTENSION_MODULES: tuple[str, ...] = (
-    "guardrails._ops_cli",
-    "guardrails.runtime.train_cli",
-    "guardrails.runtime.multilingual",
-)
+__all__ = ["build_parser", "main", "register_commands"]
 
 _BAR = "█"
 
@@ -71,21 +71,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_jsonl(handle: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    for number, line in enumerate(handle, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, None, f"line {number}: not JSON: {exc.msg}"
-            continue
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            yield number, None, f"line {number}: needs a 'text' string field"
-            continue
-        yield number, row, None
-
-
 def _cmd_scan(args: argparse.Namespace) -> int:
     guard = _guard(args)
     source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8", errors="replace")
@@ -108,12 +93,11 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         batch.clear()
 
     try:
-        for number, row, error in _read_jsonl(source):
-            if error:
+        for number, row, problem in iter_jsonl(source, require_text=True):
+            if row is None:
                 counts["error"] = counts.get("error", 0) + 1
-                out.write(json.dumps({"line": number, "error": error}) + "\n")
+                out.write(json.dumps({"line": number, "error": f"line {number}: {problem}"}) + "\n")
                 continue
-            assert row is not None
             batch.append((number, row))
             if len(batch) >= args.batch_size:
                 flush()
@@ -130,11 +114,18 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
-    from guardrails.plugins import collect_encoders, collect_guards, get_plugin_manager
+    from guardrails.plugins import (
+        collect_encoders,
+        collect_guards,
+        collect_policy_sections,
+        get_plugin_manager,
+    )
 
     pm = get_plugin_manager()
     guards = collect_guards(pm)
     encoders = collect_encoders(pm)
+    sections = collect_policy_sections(pm)
+    plugins = sorted(name for name, _ in pm.list_name_plugin())
     if args.json:
         print(json.dumps({
             "guards": [
@@ -143,6 +134,8 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
                 for g in guards.values()
             ],
             "encoders": sorted(encoders),
+            "policy_sections": sorted(sections),
+            "plugins": plugins,
         }, indent=2))
         return 0
     print(f"{'guard':<20} {'stages':<22} {'plugin':<18} categories")
@@ -150,16 +143,16 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
         where = g.plugin + (f" ({g.distribution})" if g.distribution else "")
         print(f"{g.name:<20} {','.join(sorted(g.cls.stages)):<22} {where:<18} {', '.join(g.cls.categories)}")
     print(f"encoders: {', '.join(sorted(encoders)) or 'none'}")
+    print(f"policy sections: {', '.join(sections) or 'none'}")
+    print(f"plugins: {', '.join(plugins)}")
     return 0
 
 
 def _cmd_policy(args: argparse.Namespace) -> int:
     if args.policy_command == "show":
-        from importlib import resources
+        from guardrails.policy import default_policy_text
 
-        from guardrails.policy import DEFAULT_POLICY_FILE
-
-        print(resources.files("guardrails").joinpath(DEFAULT_POLICY_FILE).read_text(encoding="utf-8"), end="")
+        print(default_policy_text(), end="")
         return 0
     from guardrails.guard import Guard
 
@@ -170,11 +163,10 @@ def _cmd_policy(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``guardrails`` command."""
-    parser = argparse.ArgumentParser(prog="guardrails", description="Policy-driven guards for LLM calls.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+@hookimpl(tryfirst=True)
+def register_commands(subparsers: Any) -> None:
+    """Add the core subcommands: check, scan, plugins and policy."""
+    sub = subparsers
     p = sub.add_parser("check", help="check one text and print the decision")
     p.add_argument("text", help="the text to check ('-' reads standard input)")
     p.add_argument("--policy", help="policy file (default: the shipped default policy)")
@@ -202,8 +194,15 @@ def build_parser() -> argparse.ArgumentParser:
     psub.add_parser("show", help="print the shipped default policy")
     p.set_defaults(func=_cmd_policy)
 
-    for module_name in _EXTENSION_MODULES:
-        importlib.import_module(module_name).register_cli(sub)
+
+def build_parser(plugin_manager: Any = None) -> argparse.ArgumentParser:
+    """The argument parser of the ``guardrails`` command, its subcommands from every plugin."""
+    from guardrails.plugins import get_plugin_manager
+
+    pm = plugin_manager or get_plugin_manager(commands=True)
+    parser = argparse.ArgumentParser(prog="guardrails", description="Policy-driven guards for LLM calls.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    pm.hook.register_commands(subparsers=sub)
     return parser
 
 

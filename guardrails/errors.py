@@ -1,4 +1,23 @@
-"""One exception tree: everything the SDK raises on purpose is a GuardrailsError."""
+"""One exception tree: everything the SDK raises on purpose is a GuardrailsError.
+
+::
+
+    GuardrailsError                  base of every error the SDK raises on purpose
+    ├── PolicyError (ValueError)     a policy file, dict or section is invalid (file, field, expectation)
+    ├── PluginError                  a plugin failed to load, registered a bad guard, or a hook failed
+    ├── ModelError                   a model artifact (encoder, tokenizer, head) is missing or unusable
+    │   └── ModelIntegrityError      a model file does not match the sha256 in its manifest
+    ├── GuardError                   a guard failed on a text (recorded in the Verdict, never raised
+    │   │                            into a request): it returned something other than a Verdict
+    │   └── GuardTimeout (TimeoutError)  a guard did not answer within its rail's timeout_ms
+    ├── InvalidInput (TypeError)     a check was given something that is not text or chat messages
+    ├── DataError (ValueError)       a labelled-data or audit-log file cannot be read (file and line)
+    └── Blocked                      a wrapped call was blocked and the policy says on_block: raise
+
+``GuardError`` and ``GuardTimeout`` are raised inside the pipeline and caught there: the rail's
+``on_error`` decides, and the Verdict records the message (``error``) and its kind
+(``error_kind``: ``timeout``, ``invalid`` or ``exception``).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +28,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Blocked",
+    "DataError",
     "GuardError",
     "GuardTimeout",
     "GuardrailsError",
+    "InvalidInput",
     "ModelError",
     "ModelIntegrityError",
     "PluginError",
@@ -33,7 +54,7 @@ class PolicyError(GuardrailsError, ValueError):
 
 
 class PluginError(GuardrailsError):
-    """A plugin could not be loaded, registered a bad guard, or implements an unknown hook."""
+    """A plugin could not be loaded, registered a bad guard, implements an unknown hook, or a hook failed."""
 
 
 class ModelError(GuardrailsError):
@@ -45,11 +66,19 @@ class ModelIntegrityError(ModelError):
 
 
 class GuardError(GuardrailsError):
-    """A guard raised while checking text. Recorded in the Verdict, never raised into a request."""
+    """A guard failed on a text. Recorded in the Verdict, never raised into a request."""
 
 
 class GuardTimeout(GuardError, TimeoutError):
     """A guard did not finish within its rail's timeout_ms."""
+
+
+class InvalidInput(GuardrailsError, TypeError):
+    """The value given to a check is neither text, bytes, None nor chat messages."""
+
+
+class DataError(GuardrailsError, ValueError):
+    """A labelled data file or an audit log cannot be read; the message names the file and line."""
 
 
 class Blocked(GuardrailsError):

@@ -1,4 +1,10 @@
-"""Guard: runs a policy's rails on text, chat messages, documents and batches, sync or async."""
+"""Guard: runs a policy's rails on text, chat messages, documents and batches, sync or async.
+
+The request path: the pipeline runs the rails, the shadow runner the candidate policy, and each
+decision goes to the Guard's own sinks and the global ``on_decision`` hook. Plugins attach what
+a policy enables (audit, metrics, escalation) from the ``guard_built`` hook; this module never
+imports them.
+"""
 
 from __future__ import annotations
 
@@ -11,60 +17,36 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
-from pydantic import ValidationError
 
-from guardrails._pipeline import Rail, StageResult, StageRunner
-from guardrails.errors import GuardrailsError, PluginError, PolicyError
-from guardrails.plugins import GuardInfo, collect_encoders, collect_guards, get_plugin_manager
-from guardrails.policy import Policy, format_validation_error, load_policy, load_policy_source
+from guardrails.errors import GuardrailsError, PluginError
+from guardrails.inputs import (
+    ChatTurn,
+    MessagesLike,
+    TextLike,
+    coerce_text,
+    is_messages,
+    last_user_text,
+)
+from guardrails.pipeline import StageResult, StageRunner, build_rails
+from guardrails.plugins import (
+    collect_encoders,
+    collect_guards,
+    collect_policy_sections,
+    get_plugin_manager,
+)
+from guardrails.policy import Policy, load_policy, load_policy_source
 from guardrails.protocol import CheckContext, RequestContext, Resources
 from guardrails.results import Action, Decision, Stage, trusted
+from guardrails.shadow import ShadowRunner, resolve_candidate
+from guardrails.sinks import Operations, SinkT
+from guardrails.wrap import wrap_callable
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, ThreadPoolExecutor
 
-__all__ = ["Guard", "InvalidInput"]
+__all__ = ["Guard"]
 
 log = logging.getLogger("guardrails")
-
-_DOCUMENT_ROLES = frozenset({"tool", "function", "document", "retrieved", "context", "ipython"})
-TextLike = str | bytes | None
-MessagesLike = Sequence[Mapping[str, Any]]
-
-
-class InvalidInput(GuardrailsError, TypeError):
-    """The value given to a check is neither text, bytes, None nor chat messages."""
-
-
-def _coerce_text(value: Any) -> tuple[str, str | None]:
-    """Text to check and, when the input needed repair, a note saying what was done."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-            return value, None
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "replace").decode("utf-8"), "lone surrogates replaced"
-    if value is None:
-        return "", "input was None; checked as empty text"
-    if isinstance(value, bytes | bytearray | memoryview):
-        raw = bytes(value)
-        try:
-            return raw.decode("utf-8"), None
-        except UnicodeDecodeError:
-            return raw.decode("utf-8", "replace"), "invalid UTF-8 replaced with U+FFFD"
-    raise InvalidInput(
-        f"expected text (str or UTF-8 bytes), None or chat messages, got {type(value).__name__}"
-    )
-
-
-def _content_text(content: Any) -> str:
-    if isinstance(content, list):  # multi-part content: [{"type": "text", "text": ...}, ...]
-        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping))
-    return _coerce_text(content)[0]
-
-
-def _is_messages(value: Any) -> bool:
-    return isinstance(value, list | tuple) and all(isinstance(m, Mapping) for m in value) and bool(value)
 
 
 class Guard:
@@ -82,27 +64,47 @@ class Guard:
         resources: Resources | None = None,
         shadow: Any = None,
     ) -> None:
-        source: str
-        if isinstance(policy, Policy):
-            self.policy, source = policy, f"<policy {policy.name}>"
-        elif policy is None:
-            self.policy, source = load_policy(None), "<default policy>"
-        else:
-            self.policy, source = load_policy_source(policy)
-        self.source = source
         self.plugin_manager = plugin_manager or get_plugin_manager()
+        sections = collect_policy_sections(self.plugin_manager)
+        if isinstance(policy, Policy):
+            self.policy, self.source = policy, f"<policy {policy.name}>"
+        elif policy is None:
+            self.policy, self.source = load_policy(None, sections=sections), "<default policy>"
+        else:
+            self.policy, self.source = load_policy_source(policy, sections=sections)
         self.resources = resources or Resources(collect_encoders(self.plugin_manager))
         self._executor_obj: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
         available = collect_guards(self.plugin_manager)
-        self._instances: dict[tuple[str, str], Any] = {}
+        instances: dict[tuple[str, str], Any] = {}  # one guard per distinct config, shared by stages
         self._runners: dict[str, StageRunner] = {
-            stage: StageRunner(stage, self._build_rails(stage, available), self.policy.settings, self._executor)
+            stage: StageRunner(
+                stage,
+                build_rails(self.policy, stage, available, self.resources, self.source, instances),
+                self.policy.settings,
+                self._executor,
+            )
             for stage in ("input", "output", "context")
         }
-        from guardrails.ops import attach  # audit, metrics, escalation sinks and the shadow policy
+        self._operations = Operations()
+        self._shadow: ShadowRunner | None = None
+        settings = self.policy.shadow
+        if shadow is None and settings is not None:
+            shadow = settings.policy
+        if shadow is not None:
+            candidate = resolve_candidate(shadow, self.source, self._sibling, sections)
+            self._shadow = ShadowRunner(candidate, settings.sample_rate if settings is not None else 1.0)
+        try:
+            self.plugin_manager.hook.guard_built(guard=self)
+        except BaseException as exc:
+            self.close()
+            if isinstance(exc, GuardrailsError) or not isinstance(exc, Exception):
+                raise
+            raise PluginError(f"{self.source}: a guard_built hook failed: {exc}") from exc
 
-        self._ops = attach(self, shadow)
+    def _sibling(self, policy: Policy) -> Guard:
+        """A Guard of ``policy`` sharing this one's plugins and encoders (and so their caches)."""
+        return Guard(policy, plugin_manager=self.plugin_manager, resources=self.resources)
 
     @classmethod
     def default(cls, **kwargs: Any) -> Guard:
@@ -113,52 +115,6 @@ class Guard:
     def from_policy(cls, policy: Policy | str | Path | Mapping[str, Any], **kwargs: Any) -> Guard:
         """A Guard for a policy file (YAML, TOML, JSON), a dict, or a Policy."""
         return cls(policy, **kwargs)
-
-    # construction ---------------------------------------------------------------------------
-
-    def _build_rails(self, stage: Stage, available: dict[str, GuardInfo]) -> list[Rail]:
-        rails = []
-        default_timeout = self.policy.settings.timeout_ms
-        for index, spec in enumerate(getattr(self.policy, stage)):
-            if not spec.enabled:
-                continue
-            where = f"{stage}[{index}]"
-            info = available.get(spec.guard)
-            if info is None:
-                names = ", ".join(sorted(available)) or "none"
-                raise PolicyError(
-                    f"{self.source}: {where}.guard: no guard named {spec.guard!r} is installed "
-                    f"(installed: {names})",
-                    source=self.source,
-                )
-            if stage not in info.cls.stages:
-                raise PolicyError(
-                    f"{self.source}: {where}.guard: guard {spec.guard!r} does not support stage "
-                    f"{stage!r} (it supports {', '.join(sorted(info.cls.stages))})",
-                    source=self.source,
-                )
-            try:
-                config = info.cls.Config.model_validate(spec.config)
-            except ValidationError as exc:
-                raise format_validation_error(exc, self.source, prefix=f"{where}.config") from None
-            key = (spec.guard, config.model_dump_json())
-            instance = self._instances.get(key)
-            if instance is None:
-                try:
-                    instance = info.cls(config, self.resources)
-                except GuardrailsError:
-                    raise
-                except Exception as exc:
-                    raise PluginError(f"{self.source}: {where}: building guard {spec.guard!r} failed: {exc}") from exc
-                self._instances[key] = instance
-            timeout_ms = spec.timeout_ms or default_timeout
-            rails.append(Rail(
-                spec=spec,
-                guard=instance,
-                timeout_s=timeout_ms / 1000 if timeout_ms else None,
-                recommended=dict(getattr(instance, "recommended_thresholds", None) or {}),
-            ))
-        return rails
 
     def _executor(self) -> Executor:
         if self._executor_obj is None:
@@ -172,11 +128,14 @@ class Guard:
         return self._executor_obj
 
     def close(self) -> None:
-        """Release the worker threads (a guard cut off by its timeout may still be running)."""
+        """Flush and close the sinks and release the worker threads (a guard cut off by its
+        timeout may still be running)."""
         if self._executor_obj is not None:
             self._executor_obj.shutdown(wait=False, cancel_futures=True)
             self._executor_obj = None
-        self._ops.close()
+        self._operations.close()
+        if self._shadow is not None:
+            self._shadow.close()
 
     def __enter__(self) -> Guard:
         return self
@@ -188,6 +147,39 @@ class Guard:
     def guards(self) -> dict[str, list[str]]:
         """The rail ids of each stage, in order."""
         return {stage: [r.spec.rail_id for r in runner.rails] for stage, runner in self._runners.items()}
+
+    @property
+    def operations(self) -> Operations:
+        """This Guard's sinks: ``.sinks``, ``.sink(kind)``, ``.flush()``, ``.stats()``, ``.close()``."""
+        return self._operations
+
+    def add_sink(self, sink: SinkT) -> SinkT:
+        """Attach a sink (an object with ``on_decision(decision, context)``) to this Guard only.
+
+        It sees every decision of this Guard, after the Guard decides, and is flushed and closed
+        with it. Returns the sink.
+        """
+        return self._operations.add(sink)
+
+    def thresholds(self, stage: Stage, categories: Iterable[str] = ()) -> dict[str, dict[str, float]]:
+        """Per rail id of ``stage``, the threshold in force for each category the rail knows of.
+
+        A rail knows its guard's categories, its recommended thresholds and the policy's own;
+        ``categories`` adds more (a custom head's categories, say).
+        """
+        extra = tuple(categories)
+        out: dict[str, dict[str, float]] = {}
+        for rail in self._runners[stage].rails:
+            known = (*getattr(rail.guard, "categories", ()), *rail.recommended, *rail.spec.thresholds, *extra)
+            out[rail.spec.rail_id] = {c: rail.spec.threshold_for(c, rail.recommended) for c in dict.fromkeys(known)}
+        return out
+
+    def run_rails(self, stage: Stage, text: str, context: CheckContext) -> StageResult:
+        """Run one stage's rails on ``text`` without making a Decision (no sinks, no hooks).
+
+        What the shadow runner calls on a candidate policy.
+        """
+        return self._runners[stage].run(text, context)
 
     # decisions ------------------------------------------------------------------------------
 
@@ -213,7 +205,7 @@ class Guard:
             details["input_note"] = note
         if context.request.language:
             details["language"] = context.request.language
-        shadow = self._ops.shadow.run(stage, original, context) if self._ops.shadow else None
+        shadow = self._shadow.run(stage, original, context) if self._shadow is not None else None
         if shadow is not None:
             details["shadow"] = shadow.record
         decision = trusted(Decision, {
@@ -241,6 +233,8 @@ class Guard:
         return decision
 
     def _emit(self, decision: Decision, context: CheckContext) -> None:
+        if self._operations.sinks:
+            self._operations.emit(decision, context)
         try:
             self.plugin_manager.hook.on_decision(decision=decision, context=context)
         except Exception:  # a sink must never break the request
@@ -250,7 +244,7 @@ class Guard:
         self, stage: Stage, value: Any, request: RequestContext | None, **ctx: Any
     ) -> Decision:
         started = time.perf_counter()
-        text, note = _coerce_text(value)
+        text, note = coerce_text(value)
         context = CheckContext(stage=stage, request=request or RequestContext(), **ctx)
         result = self._runners[stage].run(text, context)
         return self._decision(stage, text, result, started, context, note)
@@ -268,7 +262,7 @@ class Guard:
         function or document message (plus ``documents``) by the context rails; a blocked
         document is dropped on its own (``Decision.dropped_documents``), not the whole request.
         """
-        if _is_messages(text) or documents:
+        if is_messages(text) or documents:
             return self._check_chat(text, documents or (), context)
         return self._check_text("input", text, context)
 
@@ -280,9 +274,9 @@ class Guard:
         context: RequestContext | None = None,
     ) -> Decision:
         """Run the output rails on a model's answer; ``prompt`` is what the model was asked."""
-        if _is_messages(prompt):
-            prompt = next((_content_text(m.get("content")) for m in reversed(prompt) if m.get("role") == "user"), "")
-        prompt_text = _coerce_text(prompt)[0] if prompt is not None else None
+        if is_messages(prompt):
+            prompt = last_user_text(prompt)
+        prompt_text = coerce_text(prompt)[0] if prompt is not None else None
         return self._check_text("output", text, context, prompt=prompt_text)
 
     def check_context(
@@ -299,50 +293,24 @@ class Guard:
     ) -> Decision:
         started = time.perf_counter()
         request = request or RequestContext()
-        messages = [dict(m) for m in value] if _is_messages(value) else []
-        user_index = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].get("role") == "user"), None)
-        if messages:
-            user_text = _content_text(messages[user_index].get("content")) if user_index is not None else ""
-            note = None
-        else:
-            user_text, note = _coerce_text(value)
+        turn = ChatTurn.split(value, documents)
         if request.system_prompt is None:
-            request.system_prompt = next(
-                (_content_text(m.get("content")) for m in messages if m.get("role") == "system"), None
-            )
-        doc_slots: list[tuple[int, str]] = [
-            (i, _content_text(m.get("content"))) for i, m in enumerate(messages) if m.get("role") in _DOCUMENT_ROLES
-        ]
-        offset = len(messages)
-        doc_slots += [(offset + j, _coerce_text(d)[0]) for j, d in enumerate(documents)]
+            request.system_prompt = turn.system_prompt()
         doc_decisions = tuple(
-            self._check_text("context", text, request, document_index=slot) for slot, text in doc_slots
+            self._check_text("context", text, request, document_index=slot) for slot, text in turn.documents
         )
-        dropped = tuple(slot for (slot, _), d in zip(doc_slots, doc_decisions) if d.action is Action.BLOCK)
-        context = CheckContext(stage="input", request=request, messages=tuple(messages))
-        result = self._runners["input"].run(user_text, context)
-        passed_on: tuple[dict[str, Any], ...] | None = None
-        if messages:
-            out = []
-            for i, m in enumerate(messages):
-                if i in dropped:
-                    continue
-                if i == user_index and result.text != user_text:
-                    m = {**m, "content": result.text}
-                elif m.get("role") in _DOCUMENT_ROLES:
-                    doc = doc_decisions[[s for s, _ in doc_slots].index(i)]
-                    if doc.text != doc.original_text:
-                        m = {**m, "content": doc.text}
-                out.append(m)
-            passed_on = tuple(out)
+        dropped = tuple(slot for (slot, _), d in zip(turn.documents, doc_decisions) if d.action is Action.BLOCK)
+        context = CheckContext(stage="input", request=request, messages=tuple(turn.messages))
+        result = self._runners["input"].run(turn.user_text, context)
         return self._decision(
-            "input", user_text, result, started, context, note,
-            documents=doc_decisions, dropped_documents=dropped, messages=passed_on,
+            "input", turn.user_text, result, started, context, turn.note,
+            documents=doc_decisions, dropped_documents=dropped,
+            messages=turn.passed_on(result.text, doc_decisions, dropped),
         )
 
     def check_input_batch(self, texts: Iterable[TextLike], *, context: RequestContext | None = None) -> list[Decision]:
         """Decisions for many prompts, in order, batched through the encoder rail by rail."""
-        return self._check_batch("input", list(texts), None, context)
+        return self.check_batch("input", texts, context=context)
 
     def check_output_batch(
         self,
@@ -352,20 +320,29 @@ class Guard:
         context: RequestContext | None = None,
     ) -> list[Decision]:
         """Decisions for many answers (``prompts`` aligned with them), batched through the encoder."""
-        return self._check_batch("output", list(texts), prompts, context)
+        return self.check_batch("output", texts, prompts=prompts, context=context)
 
-    def _check_batch(
-        self, stage: Stage, values: list[Any], prompts: Sequence[Any] | None, request: RequestContext | None
+    def check_batch(
+        self,
+        stage: Stage,
+        texts: Iterable[TextLike],
+        *,
+        prompts: Sequence[TextLike] | None = None,
+        context: RequestContext | None = None,
     ) -> list[Decision]:
+        """Decisions for many texts on any stage (input, output or context), in order, batched
+        through the encoder rail by rail; ``prompts`` (output stage) are aligned with the texts."""
+        values = list(texts)
+        request = context
         if not values:
             return []
         started = time.perf_counter()
-        coerced = [_coerce_text(v) for v in values]
+        coerced = [coerce_text(v) for v in values]
         contexts = [
             CheckContext(
                 stage=stage,
                 request=request or RequestContext(),
-                prompt=_coerce_text(prompts[i])[0] if prompts is not None else None,
+                prompt=coerce_text(prompts[i])[0] if prompts is not None else None,
             )
             for i in range(len(values))
         ]
@@ -406,8 +383,6 @@ class Guard:
         argument (or ``prompt=`` / ``messages=``) is the prompt or chat messages; it may return
         text, or a sync or async iterator of text chunks. See docs/wrapping.md.
         """
-        from guardrails._wrap import wrap_callable
-
         if fn is None:
             return lambda f: wrap_callable(self, f, **options)
         return wrap_callable(self, fn, **options)

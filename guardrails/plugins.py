@@ -1,7 +1,16 @@
-"""The plugin manager: built on demand (no global at import), loading the ``guardrails`` entry points."""
+"""The plugin manager: built on demand (no global at import), loading the ``guardrails`` entry points.
+
+The SDK's own plugins are plugins like any other. ``runtime`` (the shipped encoder) and ``ops``
+(audit, metrics, escalation) are entry points of this distribution, and are also registered
+directly, under the same names, when entry points are not loaded (the test kit, a source
+checkout that was never installed). ``commands`` (the core CLI commands) and ``offline``
+(build-time commands) are registered only for the command line, so building a Guard never
+imports them. The block list applies to every one of them.
+"""
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
 from collections.abc import Callable, Iterable
@@ -16,10 +25,13 @@ from guardrails.errors import PluginError
 from guardrails.protocol import EncoderLike
 
 __all__ = [
+    "BUILTIN_PLUGINS",
+    "COMMAND_PLUGINS",
     "DISABLE_ENV",
     "GuardInfo",
     "collect_encoders",
     "collect_guards",
+    "collect_policy_sections",
     "get_plugin_manager",
     "validate_guard_class",
 ]
@@ -27,7 +39,10 @@ __all__ = [
 DISABLE_ENV = "GUARDRAILS_DISABLE_PLUGINS"
 """Comma-separated entry-point names (or plugin names) that are not loaded."""
 
-_BUILTIN_PLUGINS = ("guardrails.runtime",)
+BUILTIN_PLUGINS: dict[str, str] = {"runtime": "guardrails.runtime", "ops": "guardrails.ops"}
+"""The SDK's own plugins, by entry-point name: module."""
+COMMAND_PLUGINS: dict[str, str] = {"commands": "guardrails.cli", "offline": "guardrails.offline"}
+"""Plugins registered only by the ``guardrails`` command (``get_plugin_manager(commands=True)``)."""
 _VALID_STAGES = {"input", "output", "context"}
 
 
@@ -51,22 +66,23 @@ def get_plugin_manager(
     load_entrypoints: bool = True,
     disable: Iterable[str] | None = None,
     plugins: Iterable[Any] = (),
+    commands: bool = False,
 ) -> pluggy.PluginManager:
     """A new plugin manager with the hook specs, builtin plugins and the entry-point group loaded.
 
     ``disable`` (and the ``GUARDRAILS_DISABLE_PLUGINS`` variable) names entry points not to load.
-    ``plugins`` are extra plugin objects (modules or instances) to register. Implementations of
-    hooks that do not exist (a misspelled hook) raise PluginError.
+    ``plugins`` are extra plugin objects (modules or instances) to register. ``commands`` also
+    registers the command-line plugins (COMMAND_PLUGINS). Implementations of hooks that do not
+    exist (a misspelled hook) raise PluginError.
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    blocked = _blocked_names(disable)
-    for blocked_name in blocked:
+    for blocked_name in _blocked_names(disable):
         pm.set_blocked(blocked_name)
-    for module_name in _BUILTIN_PLUGINS:
-        if module_name not in blocked:
-            module = __import__(module_name, fromlist=["_"])
-            pm.register(module, name=module_name)
+    builtins = {**BUILTIN_PLUGINS, **(COMMAND_PLUGINS if commands else {})}
+    for name, module_name in builtins.items():
+        if not pm.is_blocked(name) and not pm.is_blocked(module_name):
+            pm.register(importlib.import_module(module_name), name=name)
     if load_entrypoints:
         try:
             pm.load_setuptools_entrypoints(hookspecs.PROJECT)
@@ -134,6 +150,23 @@ def collect_guards(pm: pluggy.PluginManager) -> dict[str, GuardInfo]:
 
         impl.function(register=register)
     return found
+
+
+def collect_policy_sections(pm: pluggy.PluginManager) -> dict[str, type[BaseModel]]:
+    """Every top-level policy section the registered plugins declare, by name, with its model."""
+    found: dict[str, tuple[type[BaseModel], str]] = {}
+    for impl in pm.hook.register_policy_sections.get_hookimpls():
+
+        def register(name: str, model: type[BaseModel], _plugin: str = impl.plugin_name) -> None:
+            where = f"policy section {name!r} from plugin {_plugin!r}"
+            if not (inspect.isclass(model) and issubclass(model, BaseModel)):
+                raise PluginError(f"{where}: register() takes a pydantic model class, got {model!r}")
+            if name in found and found[name][0] is not model:
+                raise PluginError(f"{where}: also declared by plugin {found[name][1]!r}")
+            found[name] = (model, _plugin)
+
+        impl.function(register=register)
+    return {name: model for name, (model, _) in sorted(found.items())}
 
 
 def collect_encoders(pm: pluggy.PluginManager) -> dict[str, Callable[[], EncoderLike]]:

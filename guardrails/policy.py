@@ -1,4 +1,10 @@
-"""Policy files (YAML, TOML or JSON) as pydantic models, with errors that name the file and field."""
+"""Policy files (YAML, TOML or JSON) as pydantic models, with errors that name the file and field.
+
+The core owns the rails, the settings and the shadow launch. Other top-level sections (``audit``,
+``metrics``, ``escalation``, a third party's own) belong to plugins, which declare them with the
+``register_policy_sections`` hook; they are validated here against the plugin's model, with the
+same file-and-field errors, and read back with ``policy.section(name)``.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +15,17 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
-from guardrails._ops_settings import (
-    AuditSettings,
-    EscalationSettings,
-    MetricsSettings,
-    ShadowSettings,
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
 )
-from guardrails.errors import PolicyError
+
+from guardrails.errors import PluginError, PolicyError
 from guardrails.results import Action
 
 if sys.version_info >= (3, 11):
@@ -27,13 +35,18 @@ else:  # pragma: no cover
 
 __all__ = [
     "DEFAULT_POLICY_FILE",
-    "PolicySettings",
     "Policy",
+    "PolicySettings",
     "RailSpec",
+    "ShadowSettings",
+    "default_policy_text",
     "format_validation_error",
     "load_policy",
     "load_policy_source",
 ]
+
+Sections = Mapping[str, type[BaseModel]]
+"""Plugin-owned policy sections: top-level name -> the pydantic model that validates it."""
 
 DEFAULT_POLICY_FILE = "default_policy.yaml"
 DEFAULT_THRESHOLD = 0.5
@@ -122,8 +135,21 @@ class PolicySettings(_Strict):
     max_workers: int = Field(4, ge=1, le=64)
 
 
+class ShadowSettings(_Strict):
+    """``shadow:`` run a candidate policy beside this one and record what it would have done."""
+
+    policy: str
+    """The candidate policy file; a relative path is relative to this policy's file."""
+    sample_rate: float = Field(1.0, ge=0.0, le=1.0)
+    """Fraction of checks the candidate also runs on (it runs inline, after the enforcing policy)."""
+
+
 class Policy(_Strict):
-    """A named, versioned set of rails per stage; every Decision carries its name and version."""
+    """A named, versioned set of rails per stage; every Decision carries its name and version.
+
+    Sections owned by plugins (``audit:``, ``metrics:``, ``escalation:``, ...) are validated when
+    the policy is loaded and read with :meth:`section`.
+    """
 
     name: str
     version: str = "1"
@@ -133,16 +159,9 @@ class Policy(_Strict):
     output: list[RailSpec] = Field(default_factory=list)
     context: list[RailSpec] = Field(default_factory=list)
     """Rails for retrieved documents and tool outputs; a blocked document is dropped on its own."""
-    extensions: dict[str, Any] = Field(default_factory=dict)
-    """Sections owned by plugins and operators' tools (audit, metrics, escalation)."""
-    audit: AuditSettings | None = None
-    """A JSON Lines audit record per decision (docs/operators.md)."""
-    metrics: MetricsSettings | None = None
-    """Safety metrics through OpenTelemetry (docs/operators.md)."""
-    escalation: EscalationSettings | None = None
-    """Where escalated decisions go: a review queue file, callables (docs/operators.md)."""
     shadow: ShadowSettings | None = None
     """A candidate policy run beside this one, recorded but never enforced (docs/operators.md)."""
+    _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
 
     @field_validator("version", mode="before")
     @classmethod
@@ -161,9 +180,28 @@ class Policy(_Strict):
                 seen.add(rail.rail_id)
         return self
 
-    def rails(self, stage: str) -> list[RailSpec]:
-        """The enabled rails of a stage, in order."""
-        return [r for r in getattr(self, stage) if r.enabled]
+    def section(self, name: str) -> Any:
+        """The validated plugin section ``name`` (e.g. ``audit``), or None when the policy has none."""
+        return self._sections.get(name)
+
+    @property
+    def sections(self) -> dict[str, BaseModel]:
+        """Every plugin section the policy holds, by name."""
+        return dict(self._sections)
+
+    def with_sections(self, sections: Mapping[str, BaseModel]) -> Policy:
+        """A copy of the policy holding ``sections`` (already validated) instead of its own."""
+        copy = self.model_copy()
+        copy._sections = dict(sections)
+        return copy
+
+    def core_only(self) -> Policy:
+        """The rails and settings alone: no plugin sections and no shadow (offline runs, candidates)."""
+        return self.model_copy(update={"shadow": None}).with_sections({})
+
+
+CORE_FIELDS = frozenset(Policy.model_fields)
+"""Top-level keys the core owns; every other top-level key must be a plugin's section."""
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -176,8 +214,7 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def format_validation_error(exc: ValidationError, source: str, prefix: str = "") -> PolicyError:
-    """A PolicyError whose message lists ``source: field.path: what was expected`` per problem."""
+def _error_lines(exc: ValidationError, source: str, prefix: str = "") -> list[str]:
     lines = []
     for err in exc.errors():
         where = _loc(tuple(err["loc"]))
@@ -186,7 +223,16 @@ def format_validation_error(exc: ValidationError, source: str, prefix: str = "")
         got = err.get("input")
         got_text = "" if isinstance(got, dict | list) else f" (got {got!r})"
         lines.append(f"{source}: {where}: {err['msg']}{got_text}")
-    return PolicyError("invalid policy\n  " + "\n  ".join(lines), source=source, errors=exc.errors())
+    return lines
+
+
+def format_validation_error(exc: ValidationError, source: str, prefix: str = "") -> PolicyError:
+    """A PolicyError whose message lists ``source: field.path: what was expected`` per problem."""
+    return _policy_error(_error_lines(exc, source, prefix), source, exc.errors())
+
+
+def _policy_error(lines: list[str], source: str, errors: list[Any]) -> PolicyError:
+    return PolicyError("invalid policy\n  " + "\n  ".join(lines), source=source, errors=errors)
 
 
 def _parse_file(path: Path) -> Any:
@@ -211,8 +257,56 @@ def _parse_file(path: Path) -> Any:
     raise PolicyError(f"{path}: unknown policy format {suffix!r}; use .yaml, .yml, .toml or .json", source=str(path))
 
 
-def load_policy_source(source: str | Path | Mapping[str, Any] | Policy) -> tuple[Policy, str]:
-    """Parse and validate a policy; returns it with a name for the source used in error messages."""
+def _installed_sections() -> dict[str, type[BaseModel]]:
+    from guardrails.plugins import collect_policy_sections, get_plugin_manager
+
+    return collect_policy_sections(get_plugin_manager())
+
+
+def _validate(data: dict[str, Any], origin: str, sections: Sections | None) -> Policy:
+    extra = [key for key in data if key not in CORE_FIELDS]
+    if extra and sections is None:  # only a policy with plugin sections needs the plugins
+        sections = _installed_sections()
+    sections = sections or {}
+    clash = sorted(CORE_FIELDS & set(sections))
+    if clash:
+        raise PluginError(f"a plugin declares the policy section(s) {clash}, which are core policy fields")
+    lines: list[str] = []
+    errors: list[Any] = []
+    policy: Policy | None = None
+    try:
+        policy = Policy.model_validate({k: v for k, v in data.items() if k in CORE_FIELDS})
+    except ValidationError as exc:
+        lines += _error_lines(exc, origin)
+        errors += exc.errors()
+    found: dict[str, BaseModel] = {}
+    for key in extra:
+        model = sections.get(key)
+        if model is None:
+            known = ", ".join(sorted(sections)) or "none installed"
+            lines.append(f"{origin}: {key}: not a policy field, and no installed plugin declares a "
+                         f"section of that name (plugin sections: {known})")
+            continue
+        if data[key] is None:  # an empty section (``metrics:`` with nothing under it) is no section
+            continue
+        try:
+            found[key] = model.model_validate(data[key])
+        except ValidationError as exc:
+            lines += _error_lines(exc, origin, key)
+            errors += exc.errors()
+    if lines or policy is None:
+        raise _policy_error(lines, origin, errors)
+    return policy.with_sections(found) if found else policy
+
+
+def load_policy_source(
+    source: str | Path | Mapping[str, Any] | Policy, *, sections: Sections | None = None
+) -> tuple[Policy, str]:
+    """Parse and validate a policy; returns it with a name for the source used in error messages.
+
+    ``sections`` are the plugin sections the policy may hold (``collect_policy_sections``); by
+    default those of the installed plugins, looked up only when the policy has a section.
+    """
     if isinstance(source, Policy):
         return source, f"<policy {source.name}>"
     if isinstance(source, Mapping):
@@ -224,17 +318,20 @@ def load_policy_source(source: str | Path | Mapping[str, Any] | Policy) -> tuple
         origin = str(path)
     if not isinstance(data, dict):
         raise PolicyError(f"{origin}: a policy must be a mapping at the top level, got {type(data).__name__}", source=origin)
-    try:
-        return Policy.model_validate(data), origin
-    except ValidationError as exc:
-        raise format_validation_error(exc, origin) from None
+    return _validate(data, origin, sections), origin
 
 
-def load_policy(source: str | Path | Mapping[str, Any] | Policy | None = None) -> Policy:
+def default_policy_text() -> str:
+    """The shipped default policy file, as text (``guardrails policy show`` prints it)."""
+    return importlib_resources.files("guardrails").joinpath(DEFAULT_POLICY_FILE).read_text(encoding="utf-8")
+
+
+def load_policy(
+    source: str | Path | Mapping[str, Any] | Policy | None = None, *, sections: Sections | None = None
+) -> Policy:
     """Load a policy from a file path, a dict, or (None) the shipped default policy."""
     if source is None:
         import yaml
 
-        text = importlib_resources.files("guardrails").joinpath(DEFAULT_POLICY_FILE).read_text(encoding="utf-8")
-        return load_policy_source(yaml.safe_load(text))[0]
-    return load_policy_source(source)[0]
+        return load_policy_source(yaml.safe_load(default_policy_text()), sections=sections)[0]
+    return load_policy_source(source, sections=sections)[0]

@@ -1,9 +1,10 @@
-"""What a guard is, and the per-request objects a guard sees.
+"""What a guard is, the per-request objects a guard sees, and what a guarded call needs.
 
 A guard is a plain class with class attributes ``name``, ``stages``, ``changes_text``,
 ``categories`` and a nested pydantic ``Config``; it is built once as ``cls(config, resources)``
 and then ``check(text, context)`` is called from many threads at once. Per-request state lives
-in the context, never on the guard.
+in the context, never on the guard. ``BaseGuard`` and ``GuardConfig`` are an optional base for
+guard authors; a duck-typed class with the same attributes is just as valid.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from guardrails.errors import ModelError
 from guardrails.results import Stage, Verdict
@@ -21,7 +22,19 @@ from guardrails.results import Stage, Verdict
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["CheckContext", "EncoderLike", "GuardPlugin", "RequestContext", "Resources"]
+    from guardrails.policy import Policy
+    from guardrails.results import Decision
+
+__all__ = [
+    "BaseGuard",
+    "CheckContext",
+    "Checker",
+    "EncoderLike",
+    "GuardConfig",
+    "GuardPlugin",
+    "RequestContext",
+    "Resources",
+]
 
 
 @runtime_checkable
@@ -57,6 +70,59 @@ class GuardPlugin(Protocol):
     def check(self, text: str, context: CheckContext) -> Verdict:
         """Score ``text``; return a Verdict with category scores 0..1 (and spans, changed text)."""
         ...
+
+
+class GuardConfig(BaseModel):
+    """Base of a guard's ``Config``: unknown keys are an error (``extra="forbid"``), as the SDK requires."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _sequential(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn.sequential = True  # type: ignore[attr-defined]
+    return fn
+
+
+class BaseGuard:
+    """An optional base class for guards: stores ``config`` and ``resources``, batches by looping.
+
+    Subclasses set ``name``, ``stages``, ``categories`` (and ``changes_text`` when they change the
+    text), nest ``class Config(GuardConfig)`` and implement ``check``. Guards that can batch (a
+    model guard sending many texts through the encoder at once) override ``check_batch``.
+    """
+
+    name: ClassVar[str]
+    stages: ClassVar[frozenset[str]]
+    changes_text: ClassVar[bool] = False
+    categories: ClassVar[tuple[str, ...]] = ()
+    Config: ClassVar[type[BaseModel]] = GuardConfig
+
+    def __init__(self, config: Any, resources: Resources | None = None) -> None:
+        self.config = config
+        self.resources = resources
+
+    def check(self, text: str, context: CheckContext) -> Verdict:
+        """Score ``text``; return a Verdict with category scores 0..1 (and spans, changed text)."""
+        raise NotImplementedError
+
+    @_sequential
+    def check_batch(self, texts: Sequence[str], contexts: Sequence[CheckContext]) -> list[Verdict]:
+        """``check`` for each text in turn (the pipeline times and isolates each text on its own)."""
+        return [self.check(text, context) for text, context in zip(texts, contexts)]
+
+
+@runtime_checkable
+class Checker(Protocol):
+    """What ``guard.wrap`` needs from a Guard: its policy and the input and output checks."""
+
+    @property
+    def policy(self) -> Policy: ...
+
+    def check_input(self, text: Any, *, context: RequestContext | None = None) -> Decision: ...
+
+    def check_output(
+        self, text: Any, *, prompt: Any = None, context: RequestContext | None = None
+    ) -> Decision: ...
 
 
 @dataclass
@@ -98,11 +164,6 @@ class CheckContext:
         """The text a detection guard should score: the normalised view when a rail set one."""
         return self.normalized if self.normalized is not None else text
 
-    @property
-    def vault(self) -> dict[str, str]:
-        """The request's PII vault (placeholder -> original)."""
-        return self.request.vault
-
 
 class Resources:
     """Shared, lazily built resources for the guards of one Guard: encoders by name.
@@ -116,20 +177,6 @@ class Resources:
         self._encoders: dict[str, EncoderLike] = {}
         self._lock = threading.Lock()
 
-    @property
-    def encoder_names(self) -> tuple[str, ...]:
-        """Names of the encoders that can be built."""
-        return tuple(sorted(self._factories))
-
-    def add_encoder(self, name: str, factory: Callable[[], EncoderLike] | EncoderLike) -> None:
-        """Register an encoder (or a factory of one) under ``name``."""
-        with self._lock:
-            if isinstance(factory, EncoderLike):
-                self._encoders[name] = factory
-            else:
-                self._factories[name] = factory
-                self._encoders.pop(name, None)
-
     def encoder(self, name: str = "default") -> EncoderLike:
         """The encoder called ``name``, built on first use (thread-safe)."""
         enc = self._encoders.get(name)
@@ -140,7 +187,7 @@ class Resources:
             if enc is None:
                 factory = self._factories.get(name)
                 if factory is None:
-                    available = ", ".join(sorted(set(self._factories) | set(self._encoders))) or "none"
+                    available = ", ".join(sorted(self._factories)) or "none"
                     raise ModelError(f"no encoder named {name!r} is registered (available: {available})")
                 enc = factory()
                 self._encoders[name] = enc

@@ -7,10 +7,13 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Action", "Decision", "Span", "Stage", "Verdict"]
+__all__ = ["Action", "Decision", "ErrorKind", "Span", "Stage", "Verdict"]
 
 Stage = Literal["input", "output", "context"]
 """Where a rail runs: user input, model output, or retrieved context (documents, tool output)."""
+
+ErrorKind = Literal["timeout", "invalid", "exception"]
+"""Why a guard produced no result: it timed out, returned something other than a Verdict, or raised."""
 
 _SEVERITY = {"allow": 0, "warn": 1, "redact": 2, "escalate": 3, "block": 4}
 _M = TypeVar("_M", bound=BaseModel)
@@ -78,7 +81,8 @@ class Verdict(BaseModel):
 
     A guard fills ``categories`` (scores 0..1), and where it applies ``spans``, ``text`` (the
     changed text, for guards that change text) and ``details``. The pipeline fills ``guard``,
-    ``stage``, ``action``, ``triggered``, ``mode``, ``latency_ms``, ``error`` and ``outcome``.
+    ``stage``, ``action``, ``triggered``, ``mode``, ``latency_ms``, ``error``, ``error_kind`` and
+    ``outcome``.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -99,6 +103,9 @@ class Verdict(BaseModel):
     mode: Literal["enforce", "shadow"] = "enforce"
     latency_ms: float = 0.0
     error: str | None = None
+    """What went wrong (``"GuardTimeout: no result within 50 ms"``); None when the guard answered."""
+    error_kind: ErrorKind | None = None
+    """The kind of failure (timeout, invalid result, exception); None when the guard answered."""
     outcome: Literal["ok", "fail_open", "fail_closed", "skipped"] = "ok"
     """``fail_open``/``fail_closed``: the guard raised or timed out and the policy's on_error decided."""
 

@@ -130,7 +130,7 @@ def check_guard_contract(
 
 @pytest.fixture
 def guardrails_pm() -> Any:
-    """A plugin manager with the hook specs and builtins but no entry points loaded."""
+    """A plugin manager with the hook specs and the built-in plugins (runtime, ops), no entry points."""
     return get_plugin_manager(load_entrypoints=False)
 
 

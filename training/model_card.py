@@ -61,7 +61,7 @@ def render(fig: dict[str, Any], ev: dict[str, Any]) -> str:
         "",
         "## What ships",
         "",
-        "| guard | stages | head (guardrails/models/heads) | categories |",
+        "| guard | stages | head (tako_classifiers/heads) | categories |",
         "|---|---|---|---|",
         "| `prompt_injection` | input, context | `injection` (" + fig["selection"]["injection"]["chosen"] + ") | prompt_injection (context stage: max of direct and indirect outputs) |",
         "| `jailbreak` | input | `jailbreak` (" + fig["selection"]["jailbreak"]["chosen"] + ") | jailbreak |",

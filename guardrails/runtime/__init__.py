@@ -15,7 +15,7 @@ from typing import Any
 
 from guardrails.hookspecs import hookimpl
 from guardrails.runtime.cache import CacheInfo
-from guardrails.runtime.encoder import OnnxEncoder
+from guardrails.runtime.encoder import THREADS_ENV, OnnxEncoder
 from guardrails.runtime.heads import Head
 from guardrails.runtime.windows import Window, WindowPlan
 
@@ -30,10 +30,6 @@ __all__ = [
     "default_model_dir",
     "register_encoders",
 ]
-
-THREADS_ENV = "GUARDRAILS_ENCODER_THREADS"
-"""Environment variable: intra-op threads of the default encoder (default 1)."""
-
 
 def default_model_dir() -> Path:
     """The folder of the shipped int8 encoder (``guardrails/models/minilm-l6-v2``)."""

@@ -28,10 +28,12 @@ from guardrails.runtime.windows import (
     window_starts,
 )
 
-__all__ = ["MANIFEST", "OnnxEncoder", "verify_manifest"]
+__all__ = ["MANIFEST", "THREADS_ENV", "OnnxEncoder", "verify_manifest"]
 
 MANIFEST = "MANIFEST.json"
 """Name of the file listing a model folder's files with their sha256 and size."""
+THREADS_ENV = "GUARDRAILS_ENCODER_THREADS"
+"""Environment variable: intra-op threads of the shipped encoders (default 1)."""
 
 log = logging.getLogger("guardrails.runtime")
 

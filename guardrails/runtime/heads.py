@@ -60,7 +60,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 class Head:
     """A multi-label classifier head: embeddings (n, dim) in, calibrated probabilities (n, k) out.
 
-    Build one with ``guardrails.runtime.train.fit_head`` or load one with ``Head.load(path)``.
+    Build one with ``guardrails.offline.train.fit_head`` or load one with ``Head.load(path)``.
     """
 
     name: str
@@ -122,12 +122,6 @@ class Head:
         if z.shape[0] == 0:
             return np.zeros((0, len(self.categories)), dtype=np.float32)
         return _sigmoid(self.calibration_a * z + self.calibration_b).astype(np.float32, copy=False)
-
-    def predict_dict(self, emb: np.ndarray) -> list[dict[str, float]]:
-        """``predict`` as one ``{category: probability}`` dict per row."""
-        return [
-            dict(zip(self.categories, map(float, row), strict=True)) for row in self.predict(emb)
-        ]
 
     def score_windows(self, windows: np.ndarray) -> dict[str, float]:
         """Per category, the maximum probability over the windows of one text (0.0 if none)."""

@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from guardrails.errors import ModelError
-from guardrails.protocol import CheckContext, EncoderLike, Resources
+from guardrails.protocol import BaseGuard, CheckContext, EncoderLike, GuardConfig, Resources
 from guardrails.results import Verdict
 from guardrails.runtime.heads import Head
 
@@ -35,11 +34,15 @@ SEXUAL_MINORS_THRESHOLD = 0.4
 """Recommended threshold of the sexual_minors rule (lower than the others: it blocks and escalates)."""
 
 
-def shipped_head_path(name: str) -> Path:
-    """Path of a shipped head (``injection``, ``jailbreak``, ``moderation``) in guardrails/models/heads."""
-    import guardrails
+HEADS_DIR = Path(__file__).resolve().parent / "heads"
+"""The shipped heads on the default encoder (package data of this plugin)."""
+MULTILINGUAL_HEADS_DIR = Path(__file__).resolve().parent / "heads-multilingual"
+"""The shipped heads on the ``multilingual`` encoder (select one with a rail's ``config.head``)."""
 
-    return Path(guardrails.__file__).resolve().parent / "models" / "heads" / f"{name}.head.json"
+
+def shipped_head_path(name: str, *, multilingual: bool = False) -> Path:
+    """Path of a shipped head (``injection``, ``jailbreak``, ``moderation``) in this plugin's package."""
+    return (MULTILINGUAL_HEADS_DIR if multilingual else HEADS_DIR) / f"{name}.head.json"
 
 
 def _load_head(path: str | Path) -> Head:
@@ -59,10 +62,8 @@ def _encoder_for(head: Head, resources: Resources) -> EncoderLike:
     return enc
 
 
-class _HeadsGuard:
+class _HeadsGuard(BaseGuard):
     """Shared machinery: embed views (+ decoded blobs) in windows, score with heads, max-pool."""
-
-    changes_text: ClassVar[bool] = False
 
     heads: tuple[Head, ...]
     encoder: EncoderLike
@@ -151,14 +152,13 @@ class PromptInjectionGuard(_HeadsGuard):
     only the direct output is used unless ``indirect_on_input`` is set.
     """
 
-    name: ClassVar[str] = "prompt_injection"
-    stages: ClassVar[frozenset[str]] = frozenset({"input", "context"})
-    categories: ClassVar[tuple[str, ...]] = ("prompt_injection",)
+    name = "prompt_injection"
+    stages = frozenset({"input", "context"})
+    categories = ("prompt_injection",)
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """Options of the prompt_injection guard."""
 
-        model_config = ConfigDict(extra="forbid")
         head: str | None = None
         """Path of a replacement injection head (default: the shipped one)."""
         indirect_on_input: bool = False
@@ -168,7 +168,7 @@ class PromptInjectionGuard(_HeadsGuard):
         output, so one planted instruction is not diluted by a long window (0: off)."""
 
     def __init__(self, config: PromptInjectionGuard.Config, resources: Resources) -> None:
-        self.config = config
+        super().__init__(config, resources)
         head = _load_head(config.head or shipped_head_path("injection"))
         self.heads = (head,)
         self.encoder = _encoder_for(head, resources)
@@ -203,19 +203,18 @@ class JailbreakGuard(_HeadsGuard):
     """Finds attempts to make the model ignore its safety rules: role-play and DAN-style
     personas, hypothetical framing, "developer mode", adversarial suffixes."""
 
-    name: ClassVar[str] = "jailbreak"
-    stages: ClassVar[frozenset[str]] = frozenset({"input"})
-    categories: ClassVar[tuple[str, ...]] = ("jailbreak",)
+    name = "jailbreak"
+    stages = frozenset({"input"})
+    categories = ("jailbreak",)
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """Options of the jailbreak guard."""
 
-        model_config = ConfigDict(extra="forbid")
         head: str | None = None
         """Path of a replacement jailbreak head (default: the shipped one)."""
 
     def __init__(self, config: JailbreakGuard.Config, resources: Resources) -> None:
-        self.config = config
+        super().__init__(config, resources)
         self.heads = (_load_head(config.head or shipped_head_path("jailbreak")),)
         self.encoder = _encoder_for(self.heads[0], resources)
         self.recommended_thresholds = {"jailbreak": float(self.heads[0].thresholds["jailbreak"])}
@@ -233,14 +232,13 @@ class ModerationGuard(_HeadsGuard):
     damped in protective or educational context) combined with the head's ``sexual`` score.
     """
 
-    name: ClassVar[str] = "moderation"
-    stages: ClassVar[frozenset[str]] = frozenset({"input", "output"})
-    categories: ClassVar[tuple[str, ...]] = HARM_CATEGORIES
+    name = "moderation"
+    stages = frozenset({"input", "output"})
+    categories = HARM_CATEGORIES
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """Options of the moderation guard."""
 
-        model_config = ConfigDict(extra="forbid")
         head: str | None = None
         """Path of a replacement moderation head (default: the shipped one)."""
         categories: list[str] | None = Field(None)
@@ -249,7 +247,7 @@ class ModerationGuard(_HeadsGuard):
         """Path of a replacement sexual_minors lexicon (JSON, same shape as the shipped one)."""
 
     def __init__(self, config: ModerationGuard.Config, resources: Resources) -> None:
-        self.config = config
+        super().__init__(config, resources)
         unknown = set(config.categories or ()) - set(HARM_CATEGORIES)
         if unknown:
             raise ModelError(f"moderation: unknown categories {sorted(unknown)}; known: {HARM_CATEGORIES}")
@@ -275,19 +273,18 @@ class HeadGuard(_HeadsGuard):
     ``{guard: head, config: {path: ./refunds.head.json}, thresholds: {refund_request: 0.6}}``.
     """
 
-    name: ClassVar[str] = "head"
-    stages: ClassVar[frozenset[str]] = frozenset({"input", "output", "context"})
-    categories: ClassVar[tuple[str, ...]] = ()
+    name = "head"
+    stages = frozenset({"input", "output", "context"})
+    categories = ()
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """Options of the head guard."""
 
-        model_config = ConfigDict(extra="forbid")
         path: str
         """Path of the head's ``NAME.head.json`` (relative paths are relative to the working directory)."""
 
     def __init__(self, config: HeadGuard.Config, resources: Resources) -> None:
-        self.config = config
+        super().__init__(config, resources)
         try:
             head = _load_head(config.path)
         except ModelError as exc:
@@ -299,8 +296,3 @@ class HeadGuard(_HeadsGuard):
 
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         return {c: raw.get(c, 0.0) for c in self.head_categories}
-
-
-def describe(guard: Any) -> dict[str, Any]:
-    """Recommended thresholds recorded in a guard's heads (for docs and ``guardrails plugins``)."""
-    return {h.name: dict(h.thresholds) for h in getattr(guard, "heads", ())}

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from typing import Any, ClassVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from guardrails.errors import ModelError
-from guardrails.protocol import CheckContext, Resources
+from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Verdict
 
 __all__ = ["UNDETERMINED", "LanguageGuard", "detect_language"]
@@ -62,10 +62,6 @@ def _load_identifier(candidates: list[str] | None) -> Any:
     return identifier
 
 
-def _letters(text: str) -> int:
-    return sum(1 for ch in text if unicodedata.category(ch).startswith("L"))
-
-
 def _cjk_weighted_letters(text: str) -> int:
     """Letters, counting a Han/kana/Hangul character as three (one carries a word's worth)."""
     n = 0
@@ -89,7 +85,7 @@ def detect_language(
     return code, float(prob)
 
 
-class LanguageGuard:
+class LanguageGuard(BaseGuard):
     """Identifies the text's language (py3langid) and flags languages the policy does not serve.
 
     Scores category ``language`` 1.0 when the detected language is in ``blocked``, or when
@@ -98,15 +94,13 @@ class LanguageGuard:
     on the input stage a determined code is also stored in ``context.request.language``.
     """
 
-    name: ClassVar[str] = "language"
-    stages: ClassVar[frozenset[str]] = frozenset({"input", "output", "context"})
-    changes_text: ClassVar[bool] = False
-    categories: ClassVar[tuple[str, ...]] = ("language",)
+    name = "language"
+    stages = frozenset({"input", "output", "context"})
+    categories = ("language",)
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """Which languages pass, and how sure the identifier must be."""
 
-        model_config = ConfigDict(extra="forbid")
         allowed: list[str] | None = None
         """ISO 639-1 codes served; anything else scores 1.0. None: every language passes."""
         blocked: list[str] = Field(default_factory=list)
@@ -128,7 +122,7 @@ class LanguageGuard:
             return None if value is None else [v.strip().lower() for v in value]
 
     def __init__(self, config: LanguageGuard.Config, resources: Resources | None = None) -> None:
-        self.config = config
+        super().__init__(config, resources)
         self._identifier = _load_identifier(config.candidates)
         self._allowed = frozenset(config.allowed) if config.allowed is not None else None
         self._blocked = frozenset(config.blocked)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from guardrails.errors import PolicyError
-from guardrails.protocol import CheckContext, EncoderLike, Resources
+from guardrails.protocol import BaseGuard, CheckContext, EncoderLike, GuardConfig, Resources
 from guardrails.results import Span, Verdict
 from tako_rules._common import calibrate, load_yaml_path
 from tako_rules._trie import trie_pattern
@@ -21,7 +21,7 @@ __all__ = ["LexiconGuard", "TopicGuard"]
 _WORD = r"\w+"
 
 
-class LexiconGuard:
+class LexiconGuard(BaseGuard):
     """Flags banned terms (single words or phrases) on word boundaries, case-insensitively.
 
     Matches on the normalised view by default, so ``k1ll``, ``k i l l`` or homoglyph spellings
@@ -30,15 +30,13 @@ class LexiconGuard:
     from YAML or plain-text files. Spans refer to the text matched (the view by default).
     """
 
-    name: ClassVar[str] = "lexicon"
-    stages: ClassVar[frozenset[str]] = frozenset({"input", "output", "context"})
-    changes_text: ClassVar[bool] = False
-    categories: ClassVar[tuple[str, ...]] = ("lexicon",)
+    name = "lexicon"
+    stages = frozenset({"input", "output", "context"})
+    categories = ("lexicon",)
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """The term lists and the category they score."""
 
-        model_config = ConfigDict(extra="forbid")
         terms: dict[str, list[str]] = Field(default_factory=dict)
         """Language code (or ``any``) -> terms."""
         files: list[str] = Field(default_factory=list)
@@ -52,7 +50,7 @@ class LexiconGuard:
         """Stop after this many matches (the score is the same)."""
 
     def __init__(self, config: LexiconGuard.Config, resources: Resources | None = None) -> None:
-        self.config = config
+        super().__init__(config, resources)
         self._word = re.compile(_WORD)
         lists: dict[str, list[str]] = {k: list(v) for k, v in config.terms.items()}
         for path in config.files:
@@ -132,7 +130,7 @@ class Topic(BaseModel):
     threshold: float | None = Field(None, ge=0.0, le=1.0)
 
 
-class TopicGuard:
+class TopicGuard(BaseGuard):
     """Flags topics described in the policy (``competitor products``, ``medical diagnosis``)
     by cosine similarity between the text's encoder windows and the topic descriptions.
 
@@ -140,22 +138,20 @@ class TopicGuard:
     threshold of 0.5 on the category means "at or above the configured similarity".
     """
 
-    name: ClassVar[str] = "topic"
-    stages: ClassVar[frozenset[str]] = frozenset({"input", "output", "context"})
-    changes_text: ClassVar[bool] = False
-    categories: ClassVar[tuple[str, ...]] = ("topic",)
+    name = "topic"
+    stages = frozenset({"input", "output", "context"})
+    categories = ("topic",)
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """The topics and the similarity that counts as on-topic."""
 
-        model_config = ConfigDict(extra="forbid")
         topics: list[Topic] = Field(default_factory=list)
         threshold: float = Field(0.45, ge=0.0, le=1.0)
         category: str = "topic"
         encoder: str = "default"
 
     def __init__(self, config: TopicGuard.Config, resources: Resources) -> None:
-        self.config = config
+        super().__init__(config, resources)
         self._resources = resources
         self._lock = threading.Lock()
         self._matrix: np.ndarray | None = None

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from guardrails.protocol import CheckContext, Resources
+from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Verdict
 from tako_rules._common import load_data_file, load_yaml_path
 from tako_rules._decode import Decoder
@@ -37,7 +37,7 @@ _INSTRUCTION = (
 )
 
 
-class NormalizeGuard:
+class NormalizeGuard(BaseGuard):
     """Builds the detection view of a text that later rails score (``context.normalized``).
 
     Applies NFKC; removes zero-width, bidi-control and Unicode tag characters (decoding text
@@ -47,17 +47,15 @@ class NormalizeGuard:
     ``prompt_injection`` only when hidden or obfuscated text carries instructions.
     """
 
-    name: ClassVar[str] = "normalize"
-    stages: ClassVar[frozenset[str]] = frozenset({"input", "output", "context"})
-    changes_text: ClassVar[bool] = False
-    categories: ClassVar[tuple[str, ...]] = ("prompt_injection",)
-    sets_view: ClassVar[bool] = True
+    name = "normalize"
+    stages = frozenset({"input", "output", "context"})
+    categories = ("prompt_injection",)
+    sets_view = True
     """It writes ``context.normalized``: later rails must not run concurrently with it."""
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """Which normalisation steps run."""
 
-        model_config = ConfigDict(extra="forbid")
         nfkc: bool = True
         invisible: bool = True
         confusables: bool = True
@@ -74,7 +72,7 @@ class NormalizeGuard:
         hidden_instruction_score: float = Field(0.9, ge=0.0, le=1.0)
 
     def __init__(self, config: NormalizeGuard.Config, resources: Resources | None = None) -> None:
-        self.config = config
+        super().__init__(config, resources)
         self._remove = {ord(c): None for c in _ZERO_WIDTH + _BIDI}
         table = load_data_file("confusables.yaml")
         self._confusables = {ord(k): v for group in table.values() for k, v in group.items()}

@@ -5,12 +5,12 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from typing import Any, ClassVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from guardrails.errors import PolicyError
-from guardrails.protocol import CheckContext, Resources
+from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Span, Verdict
 from tako_rules._common import calibrate
 from tako_rules._schema import check_schema, validate
@@ -29,20 +29,18 @@ _REFUSAL = (
 _FENCE = r"^\s{0,8}```[a-zA-Z0-9_-]{0,20}[ \t]*\n?(.*?)\n?```\s{0,8}$"
 
 
-class SystemPromptLeakGuard:
+class SystemPromptLeakGuard(BaseGuard):
     """Flags answers that leak the system prompt: a canary token (config ``canary`` or request
     metadata ``canary``) or word n-gram overlap with the system prompt (config ``system_prompt``
     or ``RequestContext.system_prompt``)."""
 
-    name: ClassVar[str] = "system_prompt_leak"
-    stages: ClassVar[frozenset[str]] = frozenset({"output"})
-    changes_text: ClassVar[bool] = False
-    categories: ClassVar[tuple[str, ...]] = ("system_prompt_leak",)
+    name = "system_prompt_leak"
+    stages = frozenset({"output"})
+    categories = ("system_prompt_leak",)
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """Canary and overlap settings."""
 
-        model_config = ConfigDict(extra="forbid")
         canary: str | None = None
         system_prompt: str | None = None
         """Used when the request carries no system prompt."""
@@ -52,7 +50,7 @@ class SystemPromptLeakGuard:
         min_prompt_words: int = Field(8, ge=1)
 
     def __init__(self, config: SystemPromptLeakGuard.Config, resources: Resources | None = None) -> None:
-        self.config = config
+        super().__init__(config, resources)
         self._word = re.compile(r"\w+")
         self._cache: dict[str, frozenset[tuple[str, ...]]] = {}
 
@@ -90,19 +88,17 @@ class SystemPromptLeakGuard:
                        details={"coverage": round(coverage, 4), "shared_ngrams": len(shared)})
 
 
-class RefusalGuard:
+class RefusalGuard(BaseGuard):
     """Detects that the model refused ("I'm sorry, but I can't help with that"). Recorded for
     metrics (over-refusal rates); its category ``refusal`` is meant to map to ``allow``."""
 
-    name: ClassVar[str] = "refusal"
-    stages: ClassVar[frozenset[str]] = frozenset({"output"})
-    changes_text: ClassVar[bool] = False
-    categories: ClassVar[tuple[str, ...]] = ("refusal",)
+    name = "refusal"
+    stages = frozenset({"output"})
+    categories = ("refusal",)
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """Where to look."""
 
-        model_config = ConfigDict(extra="forbid")
         head_chars: int = Field(300, ge=20)
         """A refusal phrase in the first ``head_chars`` scores 1.0, later ones ``later_score``."""
         later_score: float = Field(0.4, ge=0.0, le=1.0)
@@ -110,7 +106,7 @@ class RefusalGuard:
         """More refusal phrases (plain text, matched case-insensitively)."""
 
     def __init__(self, config: RefusalGuard.Config, resources: Resources | None = None) -> None:
-        self.config = config
+        super().__init__(config, resources)
         extra = "".join("|" + re.escape(p.lower()) for p in config.extra_phrases)
         self._pattern = re.compile(_REFUSAL + extra, re.IGNORECASE)
 
@@ -124,26 +120,24 @@ class RefusalGuard:
                        details={"refused": score >= 0.5, "phrase": m.group(), "at": m.start()})
 
 
-class RelevanceGuard:
+class RelevanceGuard(BaseGuard):
     """Scores ``off_topic`` when the answer is dissimilar to the prompt (shared encoder cosine).
     A similarity equal to ``min_similarity`` scores 0.5."""
 
-    name: ClassVar[str] = "relevance"
-    stages: ClassVar[frozenset[str]] = frozenset({"output"})
-    changes_text: ClassVar[bool] = False
-    categories: ClassVar[tuple[str, ...]] = ("off_topic",)
+    name = "relevance"
+    stages = frozenset({"output"})
+    categories = ("off_topic",)
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """The similarity below which an answer counts as off-topic."""
 
-        model_config = ConfigDict(extra="forbid")
         min_similarity: float = Field(0.2, ge=0.0, lt=1.0)
         encoder: str = "default"
         min_answer_chars: int = Field(20, ge=0)
         """Shorter answers ("Yes.", "42") are not judged."""
 
     def __init__(self, config: RelevanceGuard.Config, resources: Resources) -> None:
-        self.config = config
+        super().__init__(config, resources)
         self._resources = resources
 
     def check(self, text: str, context: CheckContext) -> Verdict:
@@ -158,19 +152,17 @@ class RelevanceGuard:
         return Verdict(categories={"off_topic": round(score, 4)}, details={"similarity": round(sim, 4)})
 
 
-class OutputShapeGuard:
+class OutputShapeGuard(BaseGuard):
     """Checks that the answer is JSON (optionally inside a code fence) that validates against a
     JSON Schema subset (``json_schema``) or a pydantic model (``model: "pkg.mod:Class"``)."""
 
-    name: ClassVar[str] = "output_shape"
-    stages: ClassVar[frozenset[str]] = frozenset({"output"})
-    changes_text: ClassVar[bool] = False
-    categories: ClassVar[tuple[str, ...]] = ("output_shape",)
+    name = "output_shape"
+    stages = frozenset({"output"})
+    categories = ("output_shape",)
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """The expected shape."""
 
-        model_config = ConfigDict(extra="forbid")
         json_schema: dict[str, Any] | None = None
         model: str | None = None
         strip_code_fence: bool = True
@@ -182,7 +174,7 @@ class OutputShapeGuard:
             return self
 
     def __init__(self, config: OutputShapeGuard.Config, resources: Resources | None = None) -> None:
-        self.config = config
+        super().__init__(config, resources)
         self._fence = re.compile(_FENCE, re.DOTALL)
         self._model: Any = None
         if config.model:
@@ -219,26 +211,25 @@ class OutputShapeGuard:
         return Verdict(categories={"output_shape": 0.0})
 
 
-class LimitsGuard:
+class LimitsGuard(BaseGuard):
     """Scores ``length`` 1.0 when a text is longer than ``max_chars`` or ``max_tokens``
     (approximate: words and punctuation marks); with ``truncate`` it returns the cut text."""
 
-    name: ClassVar[str] = "limits"
-    stages: ClassVar[frozenset[str]] = frozenset({"input", "output", "context"})
-    changes_text: ClassVar[bool] = True
-    categories: ClassVar[tuple[str, ...]] = ("length",)
+    name = "limits"
+    stages = frozenset({"input", "output", "context"})
+    changes_text = True
+    categories = ("length",)
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """The limits."""
 
-        model_config = ConfigDict(extra="forbid")
         max_chars: int | None = Field(None, ge=1)
         max_tokens: int | None = Field(None, ge=1)
         truncate: bool = False
         """Return the text cut at the limit (applied when the rail's action is redact)."""
 
     def __init__(self, config: LimitsGuard.Config, resources: Resources | None = None) -> None:
-        self.config = config
+        super().__init__(config, resources)
         self._token = re.compile(r"\w+|[^\w\s]")
 
     def check(self, text: str, context: CheckContext) -> Verdict:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from guardrails.errors import PolicyError
-from guardrails.protocol import CheckContext, Resources
+from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Span, Verdict
 from tako_rules._common import IntervalSet, apply_spans, resolve_overlaps
 from tako_rules._pii_detect import Found, PatternDetectors
@@ -26,7 +26,7 @@ _SPACY_LABELS = {"PERSON": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC"
 _PLACEHOLDER = r"\[([A-Z][A-Z_]*?)_(\d+)\]"
 
 
-class PiiGuard:
+class PiiGuard(BaseGuard):
     """Finds personal data and replaces it: ``[EMAIL]`` (redact), ``j***@e***.com`` (mask) or
     ``[EMAIL_1]`` (pseudonymize, originals kept in the request's vault for ``pii_restore``).
 
@@ -36,15 +36,14 @@ class PiiGuard:
     (extra ``ner``). Runs on the raw text, so offsets and replacements refer to it.
     """
 
-    name: ClassVar[str] = "pii"
-    stages: ClassVar[frozenset[str]] = frozenset({"input", "output", "context"})
-    changes_text: ClassVar[bool] = True
-    categories: ClassVar[tuple[str, ...]] = ("pii",)
+    name = "pii"
+    stages = frozenset({"input", "output", "context"})
+    changes_text = True
+    categories = ("pii",)
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """What to look for and what to put in its place."""
 
-        model_config = ConfigDict(extra="forbid")
         mode: Literal["redact", "mask", "pseudonymize"] = "redact"
         entities: list[str] = Field(default_factory=lambda: list(PATTERN_ENTITIES))
         """Entity types to find; NER types need ``ner: true``."""
@@ -73,7 +72,7 @@ class PiiGuard:
             return v
 
     def __init__(self, config: PiiGuard.Config, resources: Resources | None = None) -> None:
-        self.config = config
+        super().__init__(config, resources)
         entities = set(config.entities)
         if config.ner:
             entities |= set(NER_ENTITIES) if not entities & set(NER_ENTITIES) else set()
@@ -165,28 +164,26 @@ class PiiGuard:
         return key
 
 
-class PiiRestoreGuard:
+class PiiRestoreGuard(BaseGuard):
     """Output guard: puts the originals back where the model's answer repeats ``[EMAIL_1]``-style
     placeholders that the ``pii`` guard (mode ``pseudonymize``) stored in the request's vault."""
 
-    name: ClassVar[str] = "pii_restore"
-    stages: ClassVar[frozenset[str]] = frozenset({"output"})
-    changes_text: ClassVar[bool] = True
-    categories: ClassVar[tuple[str, ...]] = ()
+    name = "pii_restore"
+    stages = frozenset({"output"})
+    changes_text = True
+    categories = ()
     """None: a pure transformation, so its text applies on any enforcing rail (details count restores)."""
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """No options."""
 
-        model_config = ConfigDict(extra="forbid")
-
     def __init__(self, config: PiiRestoreGuard.Config, resources: Resources | None = None) -> None:
-        self.config = config
+        super().__init__(config, resources)
         self._placeholder = re.compile(_PLACEHOLDER)
 
     def check(self, text: str, context: CheckContext) -> Verdict:
         """Replace placeholders found in the vault with their originals."""
-        vault = context.vault
+        vault = context.request.vault
         if not vault or "[" not in text:
             return Verdict()
         spans = [

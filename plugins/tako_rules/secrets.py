@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from guardrails.protocol import CheckContext, Resources
+from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Span, Verdict
 from tako_rules._common import IntervalSet, apply_spans, resolve_overlaps, shannon_entropy
 
@@ -49,20 +48,19 @@ _TOKEN = r"(?<![A-Za-z0-9+/=_\-.])[A-Za-z0-9+/=_\-.]{20,512}(?![A-Za-z0-9+/=_\-.
 _PLACEHOLDERS = ("${", "{{", "<", "%(", "***", "xxx", "...", "your_", "your-", "changeme", "example")
 
 
-class SecretsGuard:
+class SecretsGuard(BaseGuard):
     """Finds credentials (cloud keys, GitHub/GitLab/Slack/Stripe tokens, OpenAI- and
     Anthropic-style keys, JWTs, PEM private keys, passwords in connection strings and
     assignments, high-entropy tokens next to key words) and redacts them as ``[LABEL]``."""
 
-    name: ClassVar[str] = "secrets"
-    stages: ClassVar[frozenset[str]] = frozenset({"input", "output", "context"})
-    changes_text: ClassVar[bool] = True
-    categories: ClassVar[tuple[str, ...]] = ("secrets",)
+    name = "secrets"
+    stages = frozenset({"input", "output", "context"})
+    changes_text = True
+    categories = ("secrets",)
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """Which detectors run and how high-entropy tokens are judged."""
 
-        model_config = ConfigDict(extra="forbid")
         disable: list[str] = Field(default_factory=list)
         """Labels of shipped detectors to switch off (e.g. STRIPE_TEST_KEY)."""
         entropy: bool = True
@@ -74,7 +72,7 @@ class SecretsGuard:
         private_keys: bool = True
 
     def __init__(self, config: SecretsGuard.Config, resources: Resources | None = None) -> None:
-        self.config = config
+        super().__init__(config, resources)
         off = set(config.disable)
         self._patterns = [
             (label, tuple(q for q in quick.split("|") if q), re.compile(pattern))

@@ -6,12 +6,11 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-from typing import ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from guardrails.protocol import CheckContext, Resources
+from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Span, Verdict
 from tako_rules._common import apply_spans
 
@@ -33,7 +32,7 @@ _RISK = {
 }
 
 
-class UrlGuard:
+class UrlGuard(BaseGuard):
     """Finds links and scores ``url`` by the riskiest finding.
 
     Findings (score): domain on ``deny`` (1.0), non-http scheme such as ``javascript:`` or
@@ -43,15 +42,14 @@ class UrlGuard:
     flagged links are replaced by ``[URL]``.
     """
 
-    name: ClassVar[str] = "urls"
-    stages: ClassVar[frozenset[str]] = frozenset({"input", "output", "context"})
-    changes_text: ClassVar[bool] = True
-    categories: ClassVar[tuple[str, ...]] = ("url",)
+    name = "urls"
+    stages = frozenset({"input", "output", "context"})
+    changes_text = True
+    categories = ("url",)
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """Lists and switches."""
 
-        model_config = ConfigDict(extra="forbid")
         allow: list[str] = Field(default_factory=list)
         """Trusted domains; when non-empty, every other domain is flagged ``not_allowed``."""
         deny: list[str] = Field(default_factory=list)
@@ -63,7 +61,7 @@ class UrlGuard:
         redact: bool = False
 
     def __init__(self, config: UrlGuard.Config, resources: Resources | None = None) -> None:
-        self.config = config
+        super().__init__(config, resources)
         self._url = re.compile(_URL)
         self._allow = frozenset(d.lower().strip(".") for d in config.allow)
         self._deny = frozenset(d.lower().strip(".") for d in config.deny)

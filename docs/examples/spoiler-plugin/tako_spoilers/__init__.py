@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from guardrails import CheckContext, Resources, Span, Verdict, hookimpl
+from guardrails import BaseGuard, CheckContext, GuardConfig, Resources, Span, Verdict, hookimpl
 
 DEFAULT_PATTERNS = [
     r"\bdies at the end\b",
@@ -17,22 +16,21 @@ DEFAULT_PATTERNS = [
 ]
 
 
-class SpoilerGuard:
+class SpoilerGuard(BaseGuard):
     """Scores category ``spoiler`` 1.0 when an answer reveals a plot point."""
 
-    name: ClassVar[str] = "spoilers"
-    stages: ClassVar[frozenset[str]] = frozenset({"output"})
-    changes_text: ClassVar[bool] = False
-    categories: ClassVar[tuple[str, ...]] = ("spoiler",)
+    name = "spoilers"
+    stages = frozenset({"output"})
+    categories = ("spoiler",)
 
-    class Config(BaseModel):
+    class Config(GuardConfig):
         """Options of the spoiler guard."""
 
-        model_config = ConfigDict(extra="forbid")
         patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_PATTERNS))
         """Regular expressions (case-insensitive) that reveal a plot point."""
 
     def __init__(self, config: Config, resources: Resources) -> None:
+        super().__init__(config, resources)
         self.pattern = re.compile("|".join(f"(?:{p})" for p in config.patterns), re.IGNORECASE)
 
     def check(self, text: str, context: CheckContext) -> Verdict:
