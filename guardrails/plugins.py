@@ -3,9 +3,9 @@
 The SDK's own plugins are plugins like any other. ``runtime`` (the shipped encoder) and ``ops``
 (audit, metrics, escalation) are entry points of this distribution, and are also registered
 directly, under the same names, when entry points are not loaded (the test kit, a source
-checkout that was never installed). ``commands`` (the core CLI commands) and ``offline``
-(build-time commands) are registered only for the command line, so building a Guard never
-imports them. The block list applies to every one of them.
+checkout that was never installed). ``commands`` (the core CLI commands), ``serve`` (the HTTP
+sidecar) and ``offline`` (build-time commands) are registered only for the command line, so
+building a Guard never imports them. The block list applies to every one of them.
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ DISABLE_ENV = "GUARDRAILS_DISABLE_PLUGINS"
 
 BUILTIN_PLUGINS: dict[str, str] = {"runtime": "guardrails.runtime", "ops": "guardrails.ops"}
 """The SDK's own plugins, by entry-point name: module."""
-COMMAND_PLUGINS: dict[str, str] = {"commands": "guardrails.cli", "offline": "guardrails.offline"}
+COMMAND_PLUGINS: dict[str, str] = {
+    "commands": "guardrails.cli", "serve": "guardrails.serve", "offline": "guardrails.offline",
+}
 """Plugins registered only by the ``guardrails`` command (``get_plugin_manager(commands=True)``)."""
 _VALID_STAGES = {"input", "output", "context"}
 
