@@ -2,8 +2,9 @@
 
 A pure ASGI middleware (no per-request task or body copy). It gives every request an id (the
 ``X-Request-ID`` header when it is sane, else a new one) and echoes it in the answer, refuses a
-body whose ``Content-Length`` is over the limit before anything reads it (413; bodies without a
-length are counted as they arrive by FastAPI's own ``max_body_size``), and writes one log line
+body whose ``Content-Length`` is over the limit before anything parses it (413; the body is read
+and dropped first, so that clients which send it all before reading see the answer; bodies
+without a length are counted as they arrive by Starlette's body limit), and writes one log line
 per request on the ``guardrails.serve`` logger: method, path, status, milliseconds, request id
 and what the endpoint noted (action, triggered categories, text length, a hash prefix), never
 the text unless ``log_text`` is set. Probes (/healthz, /readyz, /metrics) log at DEBUG.
@@ -25,7 +26,7 @@ from guardrails.serve.errors import error_response, too_large_message
 if TYPE_CHECKING:
     from guardrails.serve.state import ServerState
 
-__all__ = ["ENDPOINTS", "RequestLog"]
+__all__ = ["DRAIN_BYTES", "ENDPOINTS", "RequestLog"]
 
 log = logging.getLogger("guardrails.serve")
 
@@ -36,6 +37,20 @@ ENDPOINTS = frozenset({
 """Paths counted under their own name in the metrics; any other is counted as ``other``."""
 _PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 _SANE_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
+
+
+DRAIN_BYTES = 64 * 1024 * 1024
+"""A declared body over the limit but under this size is read and dropped before the 413."""
+
+
+async def _drain(receive: Receive) -> bool:
+    """Read the request body to its end, keeping nothing; False if the client went away."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return False
+        if not message.get("more_body", False):
+            return True
 
 
 class RequestLog:
@@ -69,8 +84,13 @@ class RequestLog:
             length = headers.get("content-length", "")
             if length.isdigit() and int(length) > self.max_body:
                 self.state.metrics.reject("too_large")
+                # a client that asked "Expect: 100-continue" never sends the body; any other sends
+                # it all before reading the answer, and closing on unread bytes resets the
+                # connection: read the body and drop it (up to DRAIN_BYTES), then answer
+                expects = "100-continue" in headers.get("expect", "").lower()
+                drained = not expects and int(length) <= DRAIN_BYTES and await _drain(receive)
                 response = error_response(413, "too_large", too_large_message(self.max_body),
-                                          headers={"Connection": "close"})
+                                          headers=None if drained else {"Connection": "close"})
                 await response(scope, receive, send_with_id)
                 return
             await self.app(scope, receive, send_with_id)
