@@ -48,7 +48,7 @@ from guardrails.serve.models import (
     PolicyInfo,
     Readiness,
 )
-from guardrails.serve.settings import ServeSettings
+from guardrails.serve.settings import ServeSettings, configure_logging
 from guardrails.serve.state import ServerState
 
 if TYPE_CHECKING:
@@ -222,4 +222,6 @@ def create_app(settings: ServeSettings | None = None, *, guard: Guard | None = N
 
 def create_app_from_env() -> FastAPI:
     """The app of a ``guardrails serve --workers N`` worker: settings from ``GUARDRAILS_SERVE_SETTINGS``."""
-    return create_app(ServeSettings.from_worker_env())
+    settings = ServeSettings.from_worker_env()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -10,13 +10,12 @@ model) stops the server with exit status 1.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import socket
 import sys
 from typing import Any
 
-from guardrails.serve.settings import SETTINGS_ENV, TOKEN_ENV, ServeSettings
+from guardrails.serve.settings import SETTINGS_ENV, TOKEN_ENV, ServeSettings, configure_logging
 
 __all__ = ["add_serve_parser", "bind_socket", "run_serve"]
 
@@ -55,10 +54,16 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (port 0: a free one), inheritable by workers."""
+    """A listening TCP socket on ``host:port`` (port 0: a free one), inheritable by workers.
+
+    Created as IPPROTO_TCP with TCP_NODELAY: asyncio turns Nagle's algorithm off only on sockets
+    it knows to be TCP, and with it on, a response written in two parts waits for the client's
+    delayed ACK (40 ms on Linux) before its second part leaves.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
         sock.listen(2048)
@@ -93,8 +98,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     if settings.policy:
         _validate_policy(settings.policy)  # a PolicyError exits 2 naming the file and field
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     if settings.workers > 1:
         return _run_workers(settings)
     return _run_one(settings)
@@ -144,11 +148,28 @@ def _run_one(settings: ServeSettings) -> int:
 
 
 def _run_workers(settings: ServeSettings) -> int:
+    """``--workers N``: uvicorn's process supervisor over one socket bound here (see bind_socket);
+    each worker builds its own app from the settings passed in SETTINGS_ENV."""
+    import inspect
+
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     os.environ[SETTINGS_ENV] = settings.to_env()
-    print(f"guardrails serve: {settings.workers} workers on http://{settings.host}:{settings.port} "
-          f"(policy {settings.policy or 'default'})", flush=True)
-    uvicorn.run("guardrails.serve.app:create_app_from_env", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, **_uvicorn_options(settings))
+    config = uvicorn.Config("guardrails.serve.app:create_app_from_env", factory=True, host=settings.host,
+                            port=settings.port, workers=settings.workers, **_uvicorn_options(settings))
+    try:
+        sock = bind_socket(settings.host, settings.port)
+    except OSError as exc:
+        print(f"error: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
+        return 2
+    print(f"guardrails serve: {settings.workers} workers listening on http://{settings.host}:{settings.port} "
+          f"(pid {os.getpid()}, policy {settings.policy or 'default'})", flush=True)
+    try:
+        if "target" in inspect.signature(Multiprocess).parameters:  # uvicorn before 0.36
+            Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()  # type: ignore[call-arg]
+        else:
+            Multiprocess(config, sockets=[sock]).run()
+    finally:
+        sock.close()
     return 0

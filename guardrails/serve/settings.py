@@ -8,16 +8,25 @@ reads the bearer token from an environment variable when it is asked to.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import sys
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-__all__ = ["SETTINGS_ENV", "TOKEN_ENV", "ServeSettings", "default_concurrency"]
+__all__ = ["SETTINGS_ENV", "TOKEN_ENV", "ServeSettings", "configure_logging", "default_concurrency"]
 
 TOKEN_ENV = "GUARDRAILS_SERVE_TOKEN"
 """The environment variable holding the bearer token, unless ``--token-env`` names another."""
 SETTINGS_ENV = "GUARDRAILS_SERVE_SETTINGS"
 """How ``guardrails serve --workers N`` hands its settings (JSON) to each worker process."""
+
+
+def configure_logging(level: str) -> None:
+    """Send log records at ``level`` and above to standard error (``guardrails serve`` and each
+    of its workers call this once; uvicorn configures its own loggers)."""
+    logging.basicConfig(level=level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def default_concurrency() -> int:

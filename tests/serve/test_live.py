@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -222,3 +223,34 @@ def test_a_bad_policy_exits_2_naming_the_field(tmp_path):
     result = subprocess.run([*LiveServer.command(), "--policy", str(bad)], capture_output=True, text=True,
                             timeout=120, cwd=REPO)
     assert result.returncode == 2 and "timeout_ms" in result.stderr and "listening" not in result.stdout
+
+
+def test_two_workers_share_the_port_and_stop_together(tmp_path):
+    import socket
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("name: two\nversion: '1'\ninput:\n  - guard: lexicon\n    config:\n"
+                      "      category: hate\n      terms: {any: [hateword]}\n")
+    with socket.socket() as sock:  # --workers needs a known port
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = tmp_path / "server.log"
+    with open(log, "wb") as err:
+        process = subprocess.Popen([*LiveServer.command(), "--workers", "2", "--port", str(port), "--policy", str(policy)],
+                                   stdout=subprocess.PIPE, stderr=err, cwd=REPO, text=True)
+        try:
+            assert "2 workers listening on" in process.stdout.readline()
+            deadline = time.monotonic() + 120
+            while log.read_text().count("policy two v1 ready") < 2:  # each worker builds its own Guard
+                assert time.monotonic() < deadline and process.poll() is None, log.read_text()
+                time.sleep(0.1)
+            for _ in range(4):  # fresh connections: either worker answers the same way
+                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+                    assert client.get("/readyz").status_code == 200
+                    assert client.post("/v1/check/input", json={"text": "a hateword"}).json()["action"] == "block"
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(60) in (0, -signal.SIGTERM)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert log.read_text().count("sinks were flushed") == 2, log.read_text()
