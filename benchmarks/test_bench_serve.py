@@ -168,16 +168,17 @@ def test_sidecar_cost_without_rails(benchmark, tmp_path, metrics, rounds, pinned
     metrics.record("serve_no_rails_throughput", [rate], "req/s")
 
 
-def _tree_rss_mb(pid: int) -> tuple[float, int]:
-    """RSS of a process and its children, in MB, and how many processes."""
-    pids, total = [pid], 0.0
+def _tree_rss_mb(pid: int) -> list[float]:
+    """RSS in MB of a process and of each of its children (the process first)."""
+    pids = [pid]
     for child in Path(f"/proc/{pid}/task").glob("*/children"):
         pids += [int(p) for p in child.read_text().split()]
+    out = []
     for p in pids:
         for line in Path(f"/proc/{p}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
-                total += int(line.split()[1]) / 1024
-    return total, len(pids)
+                out.append(int(line.split()[1]) / 1024)
+    return out
 
 
 def test_worker_memory(tmp_path, metrics, pinned) -> None:
@@ -206,8 +207,8 @@ def test_worker_memory(tmp_path, metrics, pinned) -> None:
                     pass
                 time.sleep(0.2)
         time.sleep(1.0)
-        total, processes = _tree_rss_mb(two.pid)
-        metrics.record("serve_rss_two_workers_total", [total], "MB", processes=processes)
+        each = _tree_rss_mb(two.pid)
+        metrics.record("serve_rss_two_workers_total", [sum(each)], "MB", processes=[round(mb, 1) for mb in each])
     finally:
         two.terminate()
         two.wait(30)

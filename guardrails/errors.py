@@ -12,6 +12,11 @@
     │   └── GuardTimeout (TimeoutError)  a guard did not answer within its rail's timeout_ms
     ├── InvalidInput (TypeError)     a check was given something that is not text or chat messages
     ├── DataError (ValueError)       a labelled-data or audit-log file cannot be read (file and line)
+    ├── ServeError                   the HTTP sidecar cannot take a request now (answered, never raised
+    │   │                            into a caller): guardrails.serve
+    │   ├── Overloaded               every check slot is busy and the queue is full (503)
+    │   ├── NotReady                 the Guard is still loading, or failed to load (503)
+    │   └── RequestTimeout (TimeoutError)  no decision within the request's deadline (504)
     └── Blocked                      a wrapped call was blocked and the policy says on_block: raise
 
 ``GuardError`` and ``GuardTimeout`` are raised inside the pipeline and caught there: the rail's
@@ -35,8 +40,12 @@ __all__ = [
     "InvalidInput",
     "ModelError",
     "ModelIntegrityError",
+    "NotReady",
+    "Overloaded",
     "PluginError",
     "PolicyError",
+    "RequestTimeout",
+    "ServeError",
 ]
 
 
@@ -79,6 +88,22 @@ class InvalidInput(GuardrailsError, TypeError):
 
 class DataError(GuardrailsError, ValueError):
     """A labelled data file or an audit log cannot be read; the message names the file and line."""
+
+
+class ServeError(GuardrailsError):
+    """The HTTP sidecar cannot take a request now; it answers with a status code and this message."""
+
+
+class Overloaded(ServeError):
+    """Every check slot of the sidecar is busy and its queue is full (answered 503 with Retry-After)."""
+
+
+class NotReady(ServeError):
+    """The sidecar's Guard is still loading, or failed to load (answered 503 with Retry-After)."""
+
+
+class RequestTimeout(ServeError, TimeoutError):
+    """The sidecar had no decision within the request's deadline (answered 504)."""
 
 
 class Blocked(GuardrailsError):

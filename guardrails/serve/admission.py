@@ -15,17 +15,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["Admission", "Overloaded", "RequestTimeout"]
+from guardrails.errors import Overloaded, RequestTimeout
+
+__all__ = ["Admission"]
 
 T = TypeVar("T")
-
-
-class Overloaded(Exception):
-    """The queue is full: the request was not admitted (answered 503)."""
-
-
-class RequestTimeout(Exception):
-    """No answer within the request's deadline (answered 504)."""
 
 
 class Admission:

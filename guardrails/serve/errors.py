@@ -30,14 +30,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from guardrails.errors import GuardrailsError, InvalidInput
-from guardrails.serve.admission import Overloaded, RequestTimeout
+from guardrails.errors import GuardrailsError, InvalidInput, NotReady, Overloaded, RequestTimeout
 from guardrails.serve.models import ErrorBody, FieldError
 
 if TYPE_CHECKING:
     from guardrails.serve.metrics import ServeMetrics
 
-__all__ = ["NotReady", "error_response", "field_name", "install_handlers", "too_large_message"]
+__all__ = ["error_response", "field_name", "install_handlers", "too_large_message"]
 
 log = logging.getLogger("guardrails.serve")
 
@@ -47,10 +46,6 @@ _STATUS_CODES = {400: "invalid_json", 401: "unauthorized", 404: "not_found", 405
 _RESPONSES = {status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 503, 504)}
 RESPONSES: dict[int | str, dict[str, Any]] = dict(_RESPONSES)
 """The error responses every check endpoint documents in the OpenAPI document."""
-
-
-class NotReady(Exception):
-    """The Guard is not built yet, or failed to build (answered 503)."""
 
 
 def too_large_message(limit: int) -> str:

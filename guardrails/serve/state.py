@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from guardrails.errors import NotReady
 from guardrails.protocol import CheckContext
 from guardrails.serve.admission import Admission
-from guardrails.serve.errors import NotReady
 from guardrails.serve.metrics import ServeMetrics
 from guardrails.serve.models import Readiness
 from guardrails.serve.settings import ServeSettings

@@ -43,7 +43,9 @@ def reference():
 
 @pytest.fixture(scope="module")
 def server(reference, tmp_path_factory):
-    live = LiveServer(log_path=tmp_path_factory.mktemp("serve") / "server.log")
+    # a generous deadline: on a loaded 2-CPU machine 200 queued checks can take longer than the
+    # default 10 s, and this suite asks that every one gets its decision (504s are tested elsewhere)
+    live = LiveServer("--timeout", "120", log_path=tmp_path_factory.mktemp("serve") / "server.log")
     try:
         with httpx.Client(timeout=30) as client:
             live.wait_ready(client)

@@ -16,8 +16,9 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
 
 from guardrails import CheckContext, Resources, Verdict, hookimpl
+from guardrails.errors import Overloaded, RequestTimeout
 from guardrails.serve import state as state_module
-from guardrails.serve.admission import Admission, Overloaded, RequestTimeout
+from guardrails.serve.admission import Admission
 from guardrails.serve.app import create_app
 from guardrails.serve.settings import ServeSettings
 from guardrails.serve.state import guard_health
