@@ -10,6 +10,7 @@ checks running never exceeds the bound.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,7 @@ class Admission:
         self.timed_out = 0
         self._slots: asyncio.Semaphore | None = None
         self._executor = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="guardrails-serve")
+        self._pending: set[concurrent.futures.Future[Any]] = set()
 
     def _semaphore(self) -> asyncio.Semaphore:
         if self._slots is None:  # created on the serving loop, on first use
@@ -71,10 +73,13 @@ class Admission:
         self.running += 1
         self.admitted += 1
         try:
-            future = loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+            work = self._executor.submit(functools.partial(fn, *args, **kwargs))
         except BaseException:
             self._release()
             raise
+        self._pending.add(work)
+        work.add_done_callback(self._pending.discard)
+        future = asyncio.wrap_future(work, loop=loop)  # its callbacks run on the loop
         future.add_done_callback(lambda _: self._release())
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout=max(0.0, deadline - loop.time()))
@@ -88,9 +93,12 @@ class Admission:
         if self._slots is not None:
             self._slots.release()
 
-    def shutdown(self, wait: bool = True) -> None:
-        """Stop the pool; with ``wait`` the checks still running finish first."""
-        self._executor.shutdown(wait=wait, cancel_futures=True)
+    def shutdown(self, timeout: float | None = None) -> bool:
+        """Stop taking work and wait up to ``timeout`` seconds (None: no limit) for the checks still
+        running; True when none is left running."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        _, running = concurrent.futures.wait(list(self._pending), timeout=timeout)
+        return not running
 
 
 def _consume(future: asyncio.Future[Any]) -> None:

@@ -43,8 +43,9 @@ log = logging.getLogger("guardrails.serve")
 _STATUS_CODES = {400: "invalid_json", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
                  413: "too_large", 415: "unsupported_media_type", 422: "invalid_request",
                  503: "not_ready", 504: "timeout"}
-_RESPONSES = {status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 503, 504)}
-RESPONSES: dict[int | str, dict[str, Any]] = dict(_RESPONSES)
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody} for status in (400, 401, 413, 415, 422, 503, 504)
+}
 """The error responses every check endpoint documents in the OpenAPI document."""
 
 
@@ -61,10 +62,7 @@ def field_name(loc: Sequence[int | str]) -> str:
         parts = parts[1:]
     out = ""
     for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part not in ("function-after[_one_of_text_or_messages()]",):
-            out += f".{part}" if out else str(part)
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "body"
 
 
@@ -102,7 +100,7 @@ def install_handlers(app: FastAPI, metrics: ServeMetrics, retry_after_s: int, ma
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        code = _STATUS_CODES.get(exc.status_code, "invalid_request")
+        code = _STATUS_CODES.get(exc.status_code, "internal" if exc.status_code >= 500 else "invalid_request")
         message = str(exc.detail)
         if exc.status_code == 413:
             metrics.reject("too_large")

@@ -58,11 +58,11 @@ class ChatMessage(BaseModel):
 class RequestInfo(_Strict):
     """The per-request context (``guardrails.RequestContext``) a check may use."""
 
-    request_id: str | None = Field(None, max_length=200)
+    request_id: str | None = Field(default=None, max_length=200)
     """Copied into ``metadata["request_id"]`` (the audit log's ``include_metadata`` can record it);
     defaults to the ``X-Request-ID`` header."""
     system_prompt: str | None = None
-    language: str | None = Field(None, max_length=35)
+    language: str | None = Field(default=None, max_length=35)
     """A BCP 47 language tag the caller already knows (``pt-BR``)."""
     metadata: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
 
@@ -80,10 +80,10 @@ class CheckInputRequest(_Strict):
     optionally retrieved ``documents`` for the context rails. Exactly one of ``text`` and
     ``messages``."""
 
-    text: str | None = Field(None, examples=["how do I kill a python process"])
-    messages: list[ChatMessage] | None = Field(None, min_length=1)
+    text: str | None = Field(default=None, examples=["how do I kill a python process"])
+    messages: list[ChatMessage] | None = Field(default=None, min_length=1)
     documents: list[str] = Field(default_factory=list)
-    context: RequestInfo = Field(default_factory=RequestInfo)
+    context: RequestInfo = Field(default_factory=lambda: RequestInfo())
 
     @model_validator(mode="after")
     def _one_of_text_or_messages(self) -> CheckInputRequest:
@@ -103,7 +103,7 @@ class CheckOutputRequest(_Strict):
 
     text: str = Field(examples=["Use kill -9 with the process id."])
     prompt: str | list[ChatMessage] | None = None
-    context: RequestInfo = Field(default_factory=RequestInfo)
+    context: RequestInfo = Field(default_factory=lambda: RequestInfo())
 
     def prompt_value(self) -> str | list[dict[str, Any]] | None:
         """What ``Guard.check_output(prompt=...)`` takes."""
@@ -116,7 +116,7 @@ class CheckContextRequest(_Strict):
     """``POST /v1/check/context``: retrieved documents or tool outputs, one decision each."""
 
     documents: list[str] = Field(min_length=1)
-    context: RequestInfo = Field(default_factory=RequestInfo)
+    context: RequestInfo = Field(default_factory=lambda: RequestInfo())
 
 
 class BatchRequest(_Strict):
@@ -126,7 +126,7 @@ class BatchRequest(_Strict):
     stage: Stage = "input"
     texts: list[str] = Field(min_length=1)
     prompts: list[str | None] | None = None
-    context: RequestInfo = Field(default_factory=RequestInfo)
+    context: RequestInfo = Field(default_factory=lambda: RequestInfo())
 
 
 class FieldError(BaseModel):

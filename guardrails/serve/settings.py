@@ -47,24 +47,24 @@ class ServeSettings(BaseModel):
 
     host: str = "127.0.0.1"
     """Address to listen on; the default accepts connections from this machine only."""
-    port: int = Field(8700, ge=0, le=65535)
+    port: int = Field(default=8700, ge=0, le=65535)
     """TCP port; 0 picks a free one (printed on standard output once bound)."""
     policy: str | None = None
     """Policy file (YAML, TOML or JSON); None serves the shipped default policy."""
-    workers: int = Field(1, ge=1)
+    workers: int = Field(default=1, ge=1)
     """Worker processes; each loads its own copy of the models (see docs/serving.md for the RSS)."""
     max_concurrency: int = Field(default_factory=default_concurrency, ge=1)
     """Checks running at once in one worker (threads); the default is the CPUs the process may use."""
-    max_queue: int = Field(512, ge=0)
+    max_queue: int = Field(default=512, ge=0)
     """Requests waiting for a free slot; one more is answered 503 with Retry-After."""
-    max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     """Largest request body accepted; a larger one is answered 413 without being read."""
-    max_batch: int = Field(256, ge=1)
+    max_batch: int = Field(default=256, ge=1)
     """Most texts (or documents) in one request; more is a 422 naming the field."""
-    timeout_s: float = Field(10.0, gt=0)
+    timeout_s: float = Field(default=10.0, gt=0)
     """Longest a request may wait and run; past it the answer is 504 (the policy's per-rail
     ``timeout_ms`` still bounds each guard)."""
-    retry_after_s: int = Field(1, ge=0)
+    retry_after_s: int = Field(default=1, ge=0)
     """The Retry-After header (seconds) sent with a 503."""
     token: SecretStr | None = None
     """Bearer token required on /v1/* and /metrics; None serves without authentication."""
@@ -72,7 +72,7 @@ class ServeSettings(BaseModel):
     """Put the checked text in the request log (default: only its length and a hash prefix)."""
     log_level: str = "info"
     """Level of the ``guardrails.serve`` request log and uvicorn's own log."""
-    shutdown_grace_s: float = Field(10.0, ge=0)
+    shutdown_grace_s: float = Field(default=10.0, ge=0)
     """On SIGTERM/SIGINT: how long in-flight requests get to finish before the audit log is
     flushed and the process exits."""
 

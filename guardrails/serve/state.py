@@ -161,12 +161,14 @@ class ServerState:
         """Finish the checks still running, then flush (and close, when built here) the Guard's
         sinks: the audit log gets every decision that was answered."""
         self.status, self.reason = "stopping", "shutting down"
-        self.admission.shutdown(wait=True)
+        grace = self.settings.shutdown_grace_s
+        if not self.admission.shutdown(timeout=grace):
+            log.warning("checks still running %.0f s after shutdown began; flushing without them", grace)
         guard = self.guard
         if guard is None:
             return
         if self.owned:
             guard.close()  # flushes and closes the audit log and every other sink
-        elif not guard.operations.flush(timeout=self.settings.shutdown_grace_s or 10.0):
-            log.warning("the Guard's sinks did not flush within %.0f s", self.settings.shutdown_grace_s)
+        elif not guard.operations.flush(timeout=grace or 10.0):
+            log.warning("the Guard's sinks did not flush within %.0f s", grace)
         log.info("stopped; the Guard's sinks were flushed")

@@ -22,7 +22,7 @@ from guardrails.serve.admission import Admission
 from guardrails.serve.app import create_app
 from guardrails.serve.settings import ServeSettings
 from guardrails.serve.state import guard_health
-from tests.serve.conftest import KEYWORDS, TOY_POLICY
+from tests.serve.conftest import KEYWORDS
 
 
 class GateGuard:
@@ -140,6 +140,22 @@ def test_admission_refuses_beyond_the_queue_and_times_out():
             await asyncio.sleep(0.005)
         assert await admission.run(lambda: "free again") == "free again"
         admission.shutdown()
+
+    asyncio.run(main())
+
+
+def test_shutdown_waits_for_running_checks_but_not_forever():
+    gate = threading.Event()
+
+    async def main():
+        admission = Admission(max_concurrency=1, max_queue=0, timeout_s=0.05)
+        with pytest.raises(RequestTimeout):
+            await admission.run(gate.wait, 5)
+        started = time.monotonic()
+        assert admission.shutdown(timeout=0.2) is False  # the hung check is still running
+        assert 0.15 < time.monotonic() - started < 2
+        gate.set()
+        assert admission.shutdown(timeout=5) is True
 
     asyncio.run(main())
 
@@ -274,4 +290,3 @@ def test_a_served_guard_is_flushed_not_closed(toy_guard):
         client.post("/v1/check/input", json={"text": "hi"})
     assert guard.check_input("still usable").action.value == "allow"
     guard.close()
-    assert TOY_POLICY["name"] == "toy"
