@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPBearer
 from pydantic import TypeAdapter
+from pydantic_core import PydanticSerializationError
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
@@ -60,9 +62,24 @@ _DECISIONS = TypeAdapter(list[Decision])
 
 
 def _json(value: Decision | list[Decision]) -> Response:
-    if isinstance(value, list):
-        return Response(_DECISIONS.dump_json(value), media_type="application/json")
-    return Response(value.model_dump_json(), media_type="application/json")
+    """The Decision(s) as JSON; a value pydantic cannot serialise (a third-party guard's numpy
+    scalar or set in ``details``) becomes its nearest JSON value instead of failing the request."""
+    try:
+        body = _DECISIONS.dump_json(value) if isinstance(value, list) else value.model_dump_json()
+    except PydanticSerializationError:
+        plain = _DECISIONS.dump_python(value) if isinstance(value, list) else value.model_dump()
+        body = json.dumps(plain, default=_jsonable, ensure_ascii=False).encode("utf-8")
+    return Response(body, media_type="application/json")
+
+
+def _jsonable(value: Any) -> Any:
+    if callable(getattr(value, "tolist", None)):  # numpy arrays and scalars
+        return value.tolist()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return str(value)
 
 
 def _too_many(field: str, limit: int) -> RequestValidationError:
