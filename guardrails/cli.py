@@ -29,13 +29,14 @@ __all__ = ["EXIT_CODES", "build_parser", "exit_code", "main", "register_commands
 EXIT_CODES: dict[str, int] = {"ok": 0, "problems": 1, "error": 2, "escalate": 3, "block": 4, "warn": 5, "redact": 5}
 """Exit status by outcome: see the module docstring."""
 EPILOG = """exit status:
-  0  success: check allowed, warned or redacted below --fail-on; scan read and checked every line
+  0  success: check allowed, warned or redacted (below --fail-on); scan read and checked every line
   1  problems found in the input, each reported: scan lines that could not be read (the others
-     are still checked and written), or policy validate found errors
-  2  the command could not run: usage error, missing/empty/unreadable file or folder, bad --policy
-  3  escalate  \
-  4  block      > check: the decision; scan: the most severe line; when at or above --fail-on
-  5  warn or redact /   (check: --fail-on escalate by default; scan: off unless given)
+     are still checked and written), or errors found by policy validate
+  2  the command could not run: usage error; a missing, empty or unreadable file, or a folder;
+     an invalid --policy
+  3  escalate          at or above --fail-on: the decision (check; --fail-on escalate by default)
+  4  block             or the most severe line (scan; no --fail-on by default)
+  5  warn or redact
 """
 _SEVERITY = ("allow", "warn", "redact", "escalate", "block")
 _BARS = ("\u2588", "#")
@@ -189,10 +190,14 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
             "plugins": plugins,
         }, indent=2))
         return 0
-    print(f"{'guard':<20} {'stages':<22} {'plugin':<18} categories")
-    for g in sorted(guards.values(), key=lambda g: g.name):
-        where = g.plugin + (f" ({g.distribution})" if g.distribution else "")
-        print(f"{g.name:<20} {','.join(sorted(g.cls.stages)):<22} {where:<18} {', '.join(g.cls.categories)}")
+    rows = [
+        (g.name, ",".join(sorted(g.cls.stages)), g.plugin + (f" ({g.distribution})" if g.distribution else ""),
+         ", ".join(g.cls.categories))
+        for g in sorted(guards.values(), key=lambda g: g.name)
+    ]
+    widths = [max(len(head), *(len(r[i]) for r in rows)) for i, head in enumerate(("guard", "stages", "plugin"))]
+    for row in [("guard", "stages", "plugin", "categories"), *rows]:
+        print(("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + row[3]).rstrip())
     print(f"encoders: {', '.join(sorted(encoders)) or 'none'}")
     print(f"policy sections: {', '.join(sections) or 'none'}")
     print(f"plugins: {', '.join(plugins)}")

@@ -281,3 +281,12 @@ def test_a_held_block_is_final_at_the_window_or_the_end_of_the_stream(make_guard
     assert out == ["REFUSED"] and judge.held <= judge.window + len("and more ")
     judge = StreamJudge(guard.check_output, lambda d: "REFUSED", 64, "q", None)
     assert judge.feed("a bomb ") == [] and judge.finish() == ["REFUSED"]
+
+
+def test_the_streaming_example_of_the_docs_runs():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "wrapping.md").read_text(encoding="utf-8")
+    section = page.split("## Streaming", 1)[1].split("\n## ", 1)[0]
+    (code,) = [b for b in re.findall(r"```python\n(.*?)```", section, re.S) if "stream-demo" in b]
+    exec(compile(code, "docs/wrapping.md", "exec"), {})  # the example asserts its own result
