@@ -17,6 +17,7 @@ output rails block, the stream stops and the refusal (or ``Blocked``) comes inst
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -46,16 +47,17 @@ _BREAK = re.compile(rf"[\s{_NO_SPACE}][^\s{_NO_SPACE}]*\Z")
 """The last character that ends a token; what follows it is an unfinished token (an e-mail, URL,
 key, placeholder or word that may still continue)."""
 _SPACE = re.compile(r"\s")
+_DIGIT = re.compile(r"\d")
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"')\]\u201d\u2019]*\s|[\u3002\uff01\uff1f\n]")
 """The end of a sentence: a block found before it is final only there (one word alone is no
 evidence: "Most " may start "Most viewers loved it.")."""
 _IN_TOKEN = re.compile(rf"[^\s{_NO_SPACE}]")
 _SEP = r"[ \t\u00a0\u2009\u202f./()\-\u2010-\u2015]"
-_DIGIT_TAIL = re.compile(rf"(?<![A-Za-z])(?:[A-Za-z]{{1,3}}{_SEP}?)?[+(]?\d+(?:{_SEP}{{1,3}}\d+)*{_SEP}{{0,3}}\Z")
+_DIGIT_TAIL = re.compile(rf"(?:(?<![A-Za-z])[A-Za-z]{{1,3}}{_SEP}?)?[+(]?\d+(?:{_SEP}{{1,3}}\d+)*{_SEP}{{0,3}}\Z")
 """Digits with separators (cards, phones, national ids), with an optional short letter prefix."""
 _IBAN_TAIL = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){0,30} ?\Z")
 """An IBAN-like run: country code, check digits, then up to 30 characters, spaced or not."""
-_DIGIT_RUN = re.compile(rf"(?<![A-Za-z])(?:[A-Za-z]{{1,3}}{_SEP}?)?[+(]?\d+(?:{_SEP}{{1,3}}\d+)*")
+_DIGIT_RUN = re.compile(rf"(?:(?<![A-Za-z])[A-Za-z]{{1,3}}{_SEP}?)?[+(]?\d+(?:{_SEP}{{1,3}}\d+)*")
 _IBAN_RUN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){0,30}")
 _RUN_BEFORE = re.compile(rf"(?:\d|{_SEP})+")
 _ENTITY_PROBE = 96
@@ -88,6 +90,8 @@ def held_tail(text: str) -> int:
         while cut > 0 and _IN_TOKEN.match(text, cut - 1):
             cut -= 1
         lo = max(0, cut - _ENTITY_PROBE)
+        if not _DIGIT.search(text, lo, cut + _ENTITY_PROBE):  # both runs need a digit
+            return cut
         inside = [m.start() for pattern in (_DIGIT_RUN, _IBAN_RUN) for m in pattern.finditer(text, lo, len(text))
                   if m.start() < cut < m.end()]
         if not inside:
@@ -222,36 +226,31 @@ class StreamJudge:
             target = end.end() + self.base
         if self.open_start is not None:
             target = min(target, max(self.open_start, self.passed - MAX_CONTEXT))
-        parts: list[str] = []
-        start = self.passed
-        for piece in reversed(self.history):
-            if piece.end <= target:
-                break
-            unchanged = piece.end - piece.same
-            if piece.start < target and target >= unchanged:  # start inside the unchanged end
-                at = target
-                if not self.buffer[at - self.base - 1].isspace():  # not inside a word
-                    space = _SPACE.search(self.buffer, at - self.base, piece.end - self.base)
-                    at = space.end() + self.base if space else at
-                parts.append(piece.out[len(piece.out) - (piece.end - at) :] if at < piece.end else "")
-                start = at
-                break
-            parts.append(piece.out)
-            start = piece.start
-            if piece.start <= target:
-                break
-        return start, "".join(reversed(parts))
+        history = self.history
+        k = bisect.bisect_right(history, target, key=_start_of) - 1  # the step holding target
+        if k < 0:
+            return (history[0].start, "".join(p.out for p in history)) if history else (self.passed, "")
+        piece = history[k]
+        rest = "".join(p.out for p in history[k + 1 :])
+        if target >= piece.end:
+            return piece.end, rest
+        if target > piece.start and target >= piece.end - piece.same:  # inside the unchanged end
+            at = target
+            if not self.buffer[at - self.base - 1].isspace():  # not inside a word
+                space = _SPACE.search(self.buffer, at - self.base, piece.end - self.base)
+                at = space.end() + self.base if space else at
+            return at, piece.out[len(piece.out) - (piece.end - at) :] + rest
+        return piece.start, piece.out + rest
 
     def _trim(self) -> None:
-        """Forget what no later context can reach."""
-        keep = self.passed - max(self.context_chars * 4, self.context_chars + self.window)
+        """Forget what no later context can reach (now and then: the cost is amortised)."""
+        if self.passed - self.base < 4 * self.context_chars:
+            return
+        keep = self.passed - 2 * self.context_chars
         if self.open_start is not None:
             keep = min(keep, max(self.open_start, self.passed - MAX_CONTEXT))
-        drop = 0
-        while drop < len(self.history) - 1 and self.history[drop].end <= keep:
-            drop += 1
-        if drop:
-            del self.history[:drop]
+        drop = bisect.bisect_right(self.history, keep, key=_end_of)
+        del self.history[: min(drop, len(self.history) - 1)]
         first = self.history[0].start if self.history else self.passed
         if first > self.base:
             self.buffer = self.buffer[first - self.base :]
@@ -326,6 +325,14 @@ def _offsets(tokens: list[str]) -> list[int]:
     for token in tokens:
         out.append(out[-1] + len(token))
     return out
+
+
+def _start_of(piece: _Passed) -> int:
+    return piece.start
+
+
+def _end_of(piece: _Passed) -> int:
+    return piece.end
 
 
 def _common_suffix(a: str, b: str) -> int:
