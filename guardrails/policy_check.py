@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from guardrails.policy import CORE_FIELDS, Policy
 
@@ -141,7 +142,7 @@ def _check_rail(stage: str, index: int, rail: dict[str, Any], guards: dict[str, 
     return out
 
 
-def _message(err: dict[str, Any], model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+def _message(err: ErrorDetails, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     got = err.get("input")
     if err["type"] == "extra_forbidden":
         holder = _model_at(model, loc[:-1])
