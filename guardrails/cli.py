@@ -131,7 +131,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
-    from guardrails.scan import InputError, display_name, scan
+    from guardrails.errors import DataError
+    from guardrails.scan import display_name, scan
 
     if args.batch_size < 1:
         print("guardrails scan: error: --batch-size must be at least 1", file=sys.stderr)
@@ -144,7 +145,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         return EXIT_CODES["error"]
     try:
         report = scan(guard, args, out, ensure_ascii=out is sys.stdout and not _can_print("\u00e9\u4e2d"))
-    except InputError as exc:
+    except DataError as exc:
         print(f"guardrails scan: error: {exc}", file=sys.stderr)
         return EXIT_CODES["error"]
     finally:

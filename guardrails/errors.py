@@ -11,7 +11,7 @@
     │   │                            into a request): it returned something other than a Verdict
     │   └── GuardTimeout (TimeoutError)  a guard did not answer within its rail's timeout_ms
     ├── InvalidInput (TypeError)     a check was given something that is not text or chat messages
-    ├── DataError (ValueError)       a labelled-data or audit-log file cannot be read (file and line)
+    ├── DataError (ValueError)       a data file (scan input, labelled data, audit log) cannot be read
     └── Blocked                      a wrapped call was blocked and the policy says on_block: raise
 
 ``GuardError`` and ``GuardTimeout`` are raised inside the pipeline and caught there: the rail's
@@ -78,7 +78,8 @@ class InvalidInput(GuardrailsError, TypeError):
 
 
 class DataError(GuardrailsError, ValueError):
-    """A labelled data file or an audit log cannot be read; the message names the file and line."""
+    """A data file (``guardrails scan`` input, labelled data, an audit log) cannot be read; the
+    message names the file (and the line, where there is one)."""
 
 
 class Blocked(GuardrailsError):

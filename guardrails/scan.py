@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
+from guardrails.errors import DataError
 from guardrails.jsonl import iter_jsonl
 
-__all__ = ["InputError", "ScanReport", "display_name", "read_lines", "scan"]
+__all__ = ["ScanReport", "display_name", "read_lines", "scan"]
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -30,10 +31,6 @@ _BOMS = (
 )
 _MAX_REPORTED = 20
 """Unreadable lines reported one per line on stderr; the rest are counted."""
-
-
-class InputError(Exception):
-    """The input cannot be scanned at all (missing, a folder, empty, unreadable); one clear line."""
 
 
 @dataclass
@@ -60,13 +57,13 @@ def _open(name: str) -> BinaryIO:
         return sys.stdin.buffer
     path = Path(name)
     if path.is_dir():
-        raise InputError(f"{name}: is a folder; pass a JSON Lines file (one {{\"text\": ...}} object per line)")
+        raise DataError(f"{name}: is a folder; pass a JSON Lines file (one {{\"text\": ...}} object per line)")
     try:
         return path.open("rb")
     except FileNotFoundError:
-        raise InputError(f"{name}: no such file") from None
+        raise DataError(f"{name}: no such file") from None
     except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+        raise DataError(f"{name}: cannot read: {exc.strerror or exc}") from None
 
 
 def read_lines(handle: BinaryIO, name: str, encoding: str | None, errors: str,
@@ -88,7 +85,7 @@ def read_lines(handle: BinaryIO, name: str, encoding: str | None, errors: str,
     try:
         info = codecs.lookup(encoding)
     except LookupError:
-        raise InputError(f"unknown encoding {encoding!r} (--encoding)") from None
+        raise DataError(f"unknown encoding {encoding!r} (--encoding)") from None
     rest = io.BufferedReader(_Prefixed(head, handle))  # type: ignore[arg-type]
     if info.name.startswith(("utf-16", "utf-32")):  # lines cannot be split on bytes: decode as a stream
         text = io.TextIOWrapper(rest, encoding=encoding, errors=errors, newline=None)
@@ -133,7 +130,8 @@ def scan(guard: Any, args: argparse.Namespace, out: TextIO, ensure_ascii: bool) 
     A record holds ``line``, the input's ``id`` (when it has one), the decision (``text``,
     ``action``, ``flagged``, ``triggered``, ``categories``, ...) with its own id as
     ``decision_id``, and ``latency_ms``: this line's share of the rails' time. A line that
-    cannot be read gets ``{"line": n, "error": ...}``. Raises InputError when nothing can be read.
+    cannot be read gets ``{"line": n, "error": ...}``. Raises DataError (one line: the file and
+    why) when the input cannot be scanned at all: missing, a folder, empty, an unknown encoding.
     """
     report = ScanReport()
     handle = _open(args.file)
@@ -174,7 +172,7 @@ def scan(guard: Any, args: argparse.Namespace, out: TextIO, ensure_ascii: bool) 
                 flush()
                 texts = 0
         if not seen_any:
-            raise InputError(f"{display_name(args.file)}: is empty: no lines to scan")
+            raise DataError(f"{display_name(args.file)}: is empty: no lines to scan")
         flush()
     finally:
         if handle is not sys.stdin.buffer:

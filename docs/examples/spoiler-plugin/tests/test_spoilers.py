@@ -1,6 +1,7 @@
 import tako_spoilers
-from guardrails.testing import check_guard_contract
 from tako_spoilers import SpoilerGuard
+
+from guardrails.testing import check_guard_contract
 
 
 def test_contract():
