@@ -11,12 +11,15 @@
     │   │                            into a request): it returned something other than a Verdict
     │   └── GuardTimeout (TimeoutError)  a guard did not answer within its rail's timeout_ms
     ├── InvalidInput (TypeError)     a check was given something that is not text or chat messages
-    ├── DataError (ValueError)       a labelled-data or audit-log file cannot be read (file and line)
+    ├── DataError (ValueError)       a data file (scan input, labelled data, audit log) cannot be read
     ├── ServeError                   the HTTP sidecar cannot take a request now (answered, never raised
     │   │                            into a caller): guardrails.serve
     │   ├── Overloaded               every check slot is busy and the queue is full (503)
     │   ├── NotReady                 the Guard is still loading, or failed to load (503)
     │   └── RequestTimeout (TimeoutError)  no decision within the request's deadline (504)
+=======
+    ├── DataError (ValueError)       a data file (scan input, labelled data, audit log) cannot be read
+>>>>>>> stream
     └── Blocked                      a wrapped call was blocked and the policy says on_block: raise
 
 ``GuardError`` and ``GuardTimeout`` are raised inside the pipeline and caught there: the rail's
@@ -87,7 +90,8 @@ class InvalidInput(GuardrailsError, TypeError):
 
 
 class DataError(GuardrailsError, ValueError):
-    """A labelled data file or an audit log cannot be read; the message names the file and line."""
+    """A data file (``guardrails scan`` input, labelled data, an audit log) cannot be read; the
+    message names the file (and the line, where there is one)."""
 
 
 class ServeError(GuardrailsError):

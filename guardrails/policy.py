@@ -131,7 +131,8 @@ class PolicySettings(_Strict):
     messages: dict[str, str] = Field(default_factory=lambda: {"self_harm": SUPPORT_MESSAGE})
     """Per-category message shown instead of the refusal (self_harm gets support resources)."""
     stream_check_chars: int = Field(200, ge=16)
-    """Streaming: check the accumulated output at least every this many characters."""
+    """Streaming: the most characters held back (the window, at least 64) and the longest
+    context a check carries; text before a possible entity is passed on at once (docs/wrapping.md)."""
     max_workers: int = Field(4, ge=1, le=64)
 
 

@@ -83,23 +83,6 @@ def test_wrap_async(toy):
     assert asyncio.run(ask("forbidden")) == guard.policy.settings.refusal_message
 
 
-def test_stream_stops_mid_way_when_a_block_triggers(toy):
-    guard = toy(POLICY)
-    produced = []
-
-    @guard.wrap
-    def stream(prompt: str):
-        for chunk in ["Hello there. ", "Here is ", "the secret ", "plan. ", "More text. ", "Even more."]:
-            produced.append(chunk)
-            yield chunk
-
-    out = list(stream("hi"))
-    assert out[0] == "Hello there. "
-    assert out[-1] == guard.policy.settings.refusal_message
-    assert "secret" not in "".join(out)
-    assert len(produced) < 6  # the generator was closed, not drained
-
-
 def test_safe_stream_passes_everything_through_in_order(toy):
     guard = toy(POLICY)
     chunks = ["One. ", "Two ", "three", " four! ", "x" * 450, " end"]
@@ -156,17 +139,3 @@ async def test_async_checks_inside_a_running_loop(toy):
     assert [d.action for d in batch] == [Action.ALLOW, Action.BLOCK]
     docs = await guard.acheck_context(["fine", "forbidden"])
     assert [d.stage for d in docs] == ["context", "context"]
-
-
-def test_stream_never_splits_a_word_at_a_dot_and_stays_linear(toy):
-    guard = toy({"output": [{"guard": "digits", "action": "redact"}, {"guard": "counting"}]})
-    counter = guard._runners["output"].rails[1].guard
-    chunks = ["Write to jane", ".doe", "@example.com today. ", "Then ", "call 42. "] + ["More words here. "] * 200
-    out = "".join(guard.wrap(lambda prompt: iter(chunks))("hi"))
-    assert out.startswith("Write to jane.doe@example.com today. Then call [NUM]. More")
-    assert counter.calls < 450  # segment checks (plus a re-check only when text was redacted)
-    window = guard.policy.settings.stream_check_chars * 4
-    from guardrails.streaming import _SENTENCE_END
-
-    assert not _SENTENCE_END.search("jane.doe")
-    assert window == 800
