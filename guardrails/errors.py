@@ -17,9 +17,6 @@
     │   ├── Overloaded               every check slot is busy and the queue is full (503)
     │   ├── NotReady                 the Guard is still loading, or failed to load (503)
     │   └── RequestTimeout (TimeoutError)  no decision within the request's deadline (504)
-=======
-    ├── DataError (ValueError)       a data file (scan input, labelled data, audit log) cannot be read
->>>>>>> stream
     └── Blocked                      a wrapped call was blocked and the policy says on_block: raise
 
 ``GuardError`` and ``GuardTimeout`` are raised inside the pipeline and caught there: the rail's
