@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from guardrails.content import is_content_free
+from guardrails.conversation import TurnCache, check_chat
+from guardrails.documents import hidden_text
 from guardrails.errors import GuardrailsError, PluginError
 from guardrails.inputs import (
-    ChatTurn,
     MessagesLike,
     TextLike,
     coerce_text,
@@ -36,7 +38,7 @@ from guardrails.plugins import (
 )
 from guardrails.policy import Policy, load_policy, load_policy_source
 from guardrails.protocol import CheckContext, RequestContext, Resources
-from guardrails.results import Action, Decision, Stage, trusted
+from guardrails.results import Decision, Stage, trusted
 from guardrails.shadow import ShadowRunner, resolve_candidate
 from guardrails.sinks import Operations, SinkT
 from guardrails.wrap import wrap_callable
@@ -86,6 +88,11 @@ class Guard:
             )
             for stage in ("input", "output", "context")
         }
+        self._core_content = {  # stages where no normalising rail decides content-free itself
+            stage: not any(getattr(r.guard, "sets_view", False) for r in runner.rails)
+            for stage, runner in self._runners.items()
+        }
+        self._turns = TurnCache()
         self._operations = Operations()
         self._shadow: ShadowRunner | None = None
         settings = self.policy.shadow
@@ -193,16 +200,14 @@ class Guard:
         note: str | None = None,
         **extra: Any,
     ) -> Decision:
-        settings = self.policy.settings
-        action = result.action
-        message = None
-        if action in (Action.BLOCK, Action.ESCALATE):
-            message = next((settings.messages[c] for c in result.triggered if c in settings.messages), None)
-            if message is None and action is Action.BLOCK:
-                message = settings.refusal_message
+        action, escalated, message = self.policy.settings.outcome(result.action, result.triggered)
         details: dict[str, Any] = {}
         if note:
             details["input_note"] = note
+        if extra.get("content_free", context.content_free):
+            details["content_free"] = True
+        if "turns" in extra:
+            details["turns"] = extra["turns"]
         if context.request.language:
             details["language"] = context.request.language
         shadow = self._shadow.run(stage, original, context) if self._shadow is not None else None
@@ -224,6 +229,8 @@ class Guard:
             "shadow_triggered": shadow.triggered if shadow else tuple(result.shadow_triggered),
             "documents": extra.get("documents", ()),
             "dropped_documents": extra.get("dropped_documents", ()),
+            "kept_documents": extra.get("kept_documents", ()),
+            "escalated": escalated,
             "messages": extra.get("messages"),
             "latency_ms": (time.perf_counter() - started) * 1000,
             "created_at": time.time(),
@@ -240,12 +247,22 @@ class Guard:
         except Exception:  # a sink must never break the request
             log.exception("an on_decision hook raised; the decision stands")
 
+    def _context(self, stage: Stage, text: str, request: RequestContext, **ctx: Any) -> CheckContext:
+        """A CheckContext for one text: documents carry their hidden markup text (``decoded``);
+        content-free is decided here when no normalising rail of the stage decides it."""
+        if stage == "context":
+            ctx["decoded"] = hidden_text(text)
+        context = CheckContext(stage=stage, request=request, **ctx)
+        if self._core_content[stage]:
+            context.content_free = is_content_free(text)
+        return context
+
     def _check_text(
         self, stage: Stage, value: Any, request: RequestContext | None, **ctx: Any
     ) -> Decision:
         started = time.perf_counter()
         text, note = coerce_text(value)
-        context = CheckContext(stage=stage, request=request or RequestContext(), **ctx)
+        context = self._context(stage, text, request or RequestContext(), **ctx)
         result = self._runners[stage].run(text, context)
         return self._decision(stage, text, result, started, context, note)
 
@@ -258,12 +275,15 @@ class Guard:
     ) -> Decision:
         """Run the input rails on a prompt or on chat messages (and context rails on documents).
 
-        With chat messages the last user turn is checked by the input rails, and every tool,
-        function or document message (plus ``documents``) by the context rails; a blocked
-        document is dropped on its own (``Decision.dropped_documents``), not the whole request.
+        With chat messages every user turn runs the input rails (each distinct turn once: old
+        turns come from a per-Guard cache) and the most severe turn decides; every tool, function
+        or document message (plus ``documents``) runs the context rails on its own, and a blocked
+        document is dropped (``Decision.dropped_documents``/``kept_documents``), not the whole
+        request. ``Decision.messages`` is the conversation to pass on, every turn redacted.
+        Raises InvalidInput (naming the message and field) for malformed messages.
         """
-        if is_messages(text) or documents:
-            return self._check_chat(text, documents or (), context)
+        if is_messages(text) or documents is not None:
+            return check_chat(self, text, documents if documents is not None else (), context)
         return self._check_text("input", text, context)
 
     def check_output(
@@ -282,31 +302,12 @@ class Guard:
     def check_context(
         self, documents: Sequence[TextLike], *, context: RequestContext | None = None
     ) -> list[Decision]:
-        """Run the context rails on each retrieved document or tool output."""
+        """Run the context rails on each retrieved document or tool output (text hidden in its
+        markup, such as comments and hidden elements, is scored too)."""
         request = context or RequestContext()
         return [
             self._check_text("context", doc, request, document_index=i) for i, doc in enumerate(documents)
         ]
-
-    def _check_chat(
-        self, value: Any, documents: Sequence[TextLike], request: RequestContext | None
-    ) -> Decision:
-        started = time.perf_counter()
-        request = request or RequestContext()
-        turn = ChatTurn.split(value, documents)
-        if request.system_prompt is None:
-            request.system_prompt = turn.system_prompt()
-        doc_decisions = tuple(
-            self._check_text("context", text, request, document_index=slot) for slot, text in turn.documents
-        )
-        dropped = tuple(slot for (slot, _), d in zip(turn.documents, doc_decisions) if d.action is Action.BLOCK)
-        context = CheckContext(stage="input", request=request, messages=tuple(turn.messages))
-        result = self._runners["input"].run(turn.user_text, context)
-        return self._decision(
-            "input", turn.user_text, result, started, context, turn.note,
-            documents=doc_decisions, dropped_documents=dropped,
-            messages=turn.passed_on(result.text, doc_decisions, dropped),
-        )
 
     def check_input_batch(self, texts: Iterable[TextLike], *, context: RequestContext | None = None) -> list[Decision]:
         """Decisions for many prompts, in order, batched through the encoder rail by rail."""
@@ -339,9 +340,10 @@ class Guard:
         started = time.perf_counter()
         coerced = [coerce_text(v) for v in values]
         contexts = [
-            CheckContext(
-                stage=stage,
-                request=request or RequestContext(),
+            self._context(
+                stage,
+                coerced[i][0],
+                request or RequestContext(),
                 prompt=coerce_text(prompts[i])[0] if prompts is not None else None,
             )
             for i in range(len(values))
@@ -379,9 +381,11 @@ class Guard:
     def wrap(self, fn: Callable[..., Any] | None = None, **options: Any) -> Any:
         """Decorate an LLM call: input rails before it, output rails after (streams too).
 
-        Use as ``@guard.wrap`` or ``@guard.wrap(on_block="raise")``. The callable's first
-        argument (or ``prompt=`` / ``messages=``) is the prompt or chat messages; it may return
-        text, or a sync or async iterator of text chunks. See docs/wrapping.md.
+        Use as ``@guard.wrap`` or ``@guard.wrap(on_block="raise", prompt_arg="q", extract=fn)``.
+        The prompt is the parameter named prompt, messages, input, text or query (or
+        ``prompt_arg``; self/cls skipped; TypeError when decorating if none binds). Answers that
+        are not text go through ``extract`` (default: OpenAI- and Anthropic-style responses).
+        See docs/wrapping.md.
         """
         if fn is None:
             return lambda f: wrap_callable(self, f, **options)

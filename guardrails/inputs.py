@@ -1,27 +1,39 @@
-"""What a check accepts: text, UTF-8 bytes, None or chat messages, and how a chat turn is split.
+"""What a check accepts: text, UTF-8 bytes, None or chat messages, and how a chat is split.
 
 Text is repaired rather than refused (lone surrogates, invalid UTF-8, None) with a note saying
-what was done; anything else raises InvalidInput. A chat turn is split into the last user turn
-(for the input rails) and the tool, function or document messages plus extra documents (for the
-context rails), and put back together with the redactions applied and blocked documents dropped.
+what was done; anything else raises InvalidInput. Chat messages are validated up front (a role
+that is not a string, content that is not text, a list of parts or None: InvalidInput naming the
+message and field). A chat is split into its user turns (for the input rails) and its tool,
+function or document messages plus extra documents (for the context rails), and put back
+together with every turn's redaction applied and blocked documents dropped. Roles compare
+case-insensitively; multi-part content keeps its non-text parts and stays a list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import Any, TypeGuard
 
 from guardrails.errors import InvalidInput
 
-if TYPE_CHECKING:
-    from guardrails.results import Decision
-
-__all__ = ["ChatTurn", "MessagesLike", "TextLike", "coerce_text", "content_text", "is_messages"]
+__all__ = [
+    "DOCUMENT_ROLES",
+    "ChatTurn",
+    "MessagesLike",
+    "TextLike",
+    "coerce_text",
+    "content_text",
+    "is_messages",
+    "last_user_text",
+    "role_of",
+]
 
 DOCUMENT_ROLES = frozenset({"tool", "function", "document", "retrieved", "context", "ipython"})
 TextLike = str | bytes | None
 MessagesLike = Sequence[Mapping[str, Any]]
+_PART_SEP = "\n"
+"""Joins the text parts of a multi-part message into the one text its rails check."""
 
 
 def coerce_text(value: Any) -> tuple[str, str | None]:
@@ -45,68 +57,145 @@ def coerce_text(value: Any) -> tuple[str, str | None]:
     )
 
 
+def _text_parts(content: list[Any]) -> list[int]:
+    """Indices of the parts of multi-part content that carry text."""
+    return [i for i, p in enumerate(content) if isinstance(p, Mapping) and isinstance(p.get("text"), str)]
+
+
 def content_text(content: Any) -> str:
-    """The text of a chat message's content (multi-part content joined by newlines)."""
-    if isinstance(content, list):  # multi-part content: [{"type": "text", "text": ...}, ...]
-        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping))
+    """The text of a chat message's content (the text parts of multi-part content, joined by newlines)."""
+    if isinstance(content, list | tuple):
+        return _PART_SEP.join(coerce_text(content[i]["text"])[0] for i in _text_parts(list(content)))
     return coerce_text(content)[0]
 
 
 def is_messages(value: Any) -> TypeGuard[MessagesLike]:
-    """True for a non-empty list or tuple of mappings (chat messages)."""
-    return isinstance(value, list | tuple) and all(isinstance(m, Mapping) for m in value) and bool(value)
+    """True for a non-empty list or tuple holding a mapping (chat messages; validated on split)."""
+    return isinstance(value, list | tuple) and bool(value) and any(isinstance(m, Mapping) for m in value)
+
+
+def role_of(message: Mapping[str, Any]) -> str:
+    """The message's role, lower-cased ('' when it has none)."""
+    role = message.get("role")
+    return role.strip().lower() if isinstance(role, str) else ""
 
 
 def last_user_text(messages: MessagesLike) -> str:
     """The content of the last user message ('' when there is none)."""
-    return next((content_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
+    return next((content_text(m.get("content")) for m in reversed(messages) if role_of(m) == "user"), "")
+
+
+def _validate(messages: Sequence[Any]) -> list[dict[str, Any]]:
+    """Plain dict copies of ``messages``; InvalidInput naming the first malformed message and field."""
+    out = []
+    for i, m in enumerate(messages):
+        where = f"messages[{i}]"
+        if not isinstance(m, Mapping):
+            raise InvalidInput(f"{where}: expected a mapping with 'role' and 'content', got {type(m).__name__}")
+        role = m.get("role")
+        if not isinstance(role, str):
+            got = "no role" if role is None else type(role).__name__
+            raise InvalidInput(f"{where}.role: expected a string such as 'user' or 'tool', got {got}")
+        content = m.get("content")
+        if isinstance(content, list | tuple):
+            for j, part in enumerate(content):
+                if not isinstance(part, Mapping):
+                    raise InvalidInput(f"{where}.content[{j}]: expected a content part (a mapping), got {type(part).__name__}")
+                text = part.get("text")
+                if text is not None and not isinstance(text, str) and (part.get("type") in (None, "text")):
+                    raise InvalidInput(f"{where}.content[{j}].text: expected a string, got {type(text).__name__}")
+        elif content is not None and not isinstance(content, str | bytes | bytearray):
+            raise InvalidInput(
+                f"{where}.content: expected text, a list of content parts or None, got {type(content).__name__}"
+            )
+        out.append(dict(m))
+    return out
+
+
+def with_text(message: dict[str, Any], new_text: str, old_text: str,
+              redact_part: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """``message`` with its checked text replaced by ``new_text``; multi-part content stays a list
+    whose non-text parts are untouched. When the redaction moved the part boundaries,
+    ``redact_part`` redacts each text part on its own."""
+    if new_text == old_text:
+        return message
+    content = message.get("content")
+    if not isinstance(content, list | tuple):
+        return {**message, "content": new_text}
+    parts = list(content)
+    slots = _text_parts(parts)
+    old_lines = [len(parts[i]["text"].split(_PART_SEP)) for i in slots]
+    lines = new_text.split(_PART_SEP)
+    if len(lines) == sum(old_lines):
+        pieces, at = [], 0
+        for n in old_lines:
+            pieces.append(_PART_SEP.join(lines[at:at + n]))
+            at += n
+    elif redact_part is not None:
+        pieces = [redact_part(parts[i]["text"]) for i in slots]
+    else:  # cannot place the redaction part by part: keep the redacted text in the first part
+        pieces = [new_text] + [""] * (len(slots) - 1)
+    for i, piece in zip(slots, pieces):
+        parts[i] = {**parts[i], "text": piece}
+    return {**message, "content": parts}
 
 
 @dataclass
 class ChatTurn:
-    """A chat turn (or a prompt with documents) split for the input and context rails."""
+    """A chat (or a prompt with documents) split for the input and context rails."""
 
     messages: list[dict[str, Any]]
     user_text: str
+    """The text of the last user turn (or the prompt): the Decision's ``original_text``."""
     note: str | None
     user_index: int | None
+    user_turns: list[tuple[int, str]] = field(default_factory=list)
+    """(message index, text) of every user turn, in order; the last is ``user_index``."""
     documents: list[tuple[int, str]] = field(default_factory=list)
     """(slot, text) of each document: its index in the messages, or past them for extra documents."""
 
     @classmethod
     def split(cls, value: Any, documents: Sequence[TextLike]) -> ChatTurn:
-        """Split chat messages (or a plain prompt) and extra ``documents``."""
-        messages = [dict(m) for m in value] if is_messages(value) else []
-        user_index = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].get("role") == "user"), None)
+        """Split chat messages (or a plain prompt) and extra ``documents``; InvalidInput when malformed."""
+        messages = _validate(value) if is_messages(value) else []
+        if isinstance(documents, str | bytes) or not isinstance(documents, Sequence):
+            raise InvalidInput(f"documents: expected a list of texts, got {type(documents).__name__}")
+        roles = [role_of(m) for m in messages]
+        user_turns = [(i, content_text(m.get("content"))) for i, m in enumerate(messages) if roles[i] == "user"]
         if messages:
-            user_text = content_text(messages[user_index].get("content")) if user_index is not None else ""
+            user_index, user_text = user_turns[-1] if user_turns else (None, "")
             note = None
         else:
+            user_index = None
             user_text, note = coerce_text(value)
-        slots = [(i, content_text(m.get("content"))) for i, m in enumerate(messages) if m.get("role") in DOCUMENT_ROLES]
+        slots = [(i, content_text(m.get("content"))) for i, m in enumerate(messages) if roles[i] in DOCUMENT_ROLES]
         slots += [(len(messages) + j, coerce_text(d)[0]) for j, d in enumerate(documents)]
-        return cls(messages, user_text, note, user_index, slots)
+        return cls(messages, user_text, note, user_index, user_turns, slots)
 
     def system_prompt(self) -> str | None:
         """The content of the first system message, if any."""
-        return next((content_text(m.get("content")) for m in self.messages if m.get("role") == "system"), None)
+        return next((content_text(m.get("content")) for m in self.messages if role_of(m) == "system"), None)
 
     def passed_on(
-        self, user_result: str, doc_decisions: Sequence[Decision], dropped: Sequence[int]
+        self,
+        turn_texts: Mapping[int, str],
+        doc_texts: Mapping[int, str],
+        dropped: Sequence[int],
+        redact_part: Callable[[str], str] | None = None,
     ) -> tuple[dict[str, Any], ...] | None:
-        """The conversation to pass on: the user turn redacted, documents redacted or dropped."""
+        """The conversation to pass on: every user turn redacted (``turn_texts`` by message
+        index), documents redacted (``doc_texts`` by slot) or dropped."""
         if not self.messages:
             return None
-        slots = [s for s, _ in self.documents]
+        users = dict(self.user_turns)
+        docs = dict(self.documents)
         out = []
         for i, m in enumerate(self.messages):
             if i in dropped:
                 continue
-            if i == self.user_index and user_result != self.user_text:
-                m = {**m, "content": user_result}
-            elif m.get("role") in DOCUMENT_ROLES:
-                doc = doc_decisions[slots.index(i)]
-                if doc.text != doc.original_text:
-                    m = {**m, "content": doc.text}
+            if i in users and i in turn_texts:
+                m = with_text(m, turn_texts[i], users[i], redact_part)
+            elif i in docs and i in doc_texts:
+                m = with_text(m, doc_texts[i], docs[i])
             out.append(m)
         return tuple(out)

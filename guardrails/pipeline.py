@@ -2,7 +2,8 @@
 
 ``build_rails`` turns a stage's rail specs into Rails (guard configs validated, one guard per
 distinct config); ``StageRunner`` runs them in policy order with timeouts, error handling,
-short-circuit on block, parallel groups and shadow rails.
+short-circuit on block (never past a rail that scores an escalating category such as
+self_harm), parallel groups and shadow rails.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class Rail:
     timeout_s: float | None
     recommended: dict[str, float] = field(default_factory=dict)
     """The guard's ``recommended_thresholds`` (calibrated with its model), used where the policy sets none."""
+    escalates: bool = False
+    """It scores a category of ``settings.escalate`` (self_harm): the short-circuit never skips it."""
 
     @property
     def changes_text(self) -> bool:
@@ -109,11 +112,15 @@ def build_rails(
                 raise PluginError(f"{source}: {where}: building guard {spec.guard!r} failed: {exc}") from exc
             instances[key] = instance
         timeout_ms = spec.timeout_ms or default_timeout
+        recommended = dict(getattr(instance, "recommended_thresholds", None) or {})
+        scored = {*recommended, *getattr(instance, "head_categories", ())} or set(getattr(instance, "categories", ()))
+        scored |= {*spec.actions, *spec.thresholds}  # categories the policy names on this rail
         rails.append(Rail(
             spec=spec,
             guard=instance,
             timeout_s=timeout_ms / 1000 if timeout_ms else None,
-            recommended=dict(getattr(instance, "recommended_thresholds", None) or {}),
+            recommended=recommended,
+            escalates=not scored.isdisjoint(policy.settings.escalate),
         ))
     return rails
 
@@ -256,7 +263,9 @@ class StageRunner:
         run_all = self.settings.run_all
         for group in self._groups:
             if result.stopped and not run_all:
-                break
+                group = [r for r in group if r.escalates]  # never skip the rail scoring self_harm
+                if not group:
+                    continue
             if len(group) == 1:
                 rail = group[0]
                 if self._skip(rail, context):
@@ -277,7 +286,7 @@ class StageRunner:
         for rail in self.rails:
             live = [
                 i for i, r in enumerate(results)
-                if (run_all or not r.stopped) and not self._skip(rail, contexts[i])
+                if (run_all or rail.escalates or not r.stopped) and not self._skip(rail, contexts[i])
             ]
             if not live:
                 continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Literal
@@ -35,6 +35,8 @@ else:  # pragma: no cover
 
 __all__ = [
     "DEFAULT_POLICY_FILE",
+    "ESCALATING_CATEGORIES",
+    "SUPPORT_MESSAGE",
     "Policy",
     "PolicySettings",
     "RailSpec",
@@ -57,6 +59,10 @@ SUPPORT_MESSAGE = (
     "text 988 in the US, or find your country's line at findahelpline.com). If you are in "
     "immediate danger, call your local emergency number."
 )
+
+
+ESCALATING_CATEGORIES = ("self_harm", "sexual_minors")
+"""The default ``settings.escalate``: self-harm (support first) and the sexualisation of minors."""
 
 
 class _Strict(BaseModel):
@@ -130,6 +136,28 @@ class PolicySettings(_Strict):
     refusal_message: str = "Sorry, I can't help with that request."
     messages: dict[str, str] = Field(default_factory=lambda: {"self_harm": SUPPORT_MESSAGE})
     """Per-category message shown instead of the refusal (self_harm gets support resources)."""
+    escalate: list[str] = Field(default_factory=lambda: list(ESCALATING_CATEGORIES))
+    """Categories that escalate whatever else triggered (the action is at least escalate and
+    ``Decision.escalated`` is true); a rail that scores one is never skipped by the short-circuit."""
+    def outcome(self, action: Action, triggered: Sequence[str]) -> tuple[Action, bool, str | None]:
+        """(action, escalated, message) for a stage's most severe action and triggered categories.
+
+        A category of ``escalate`` raises the action to at least escalate; self_harm carries the
+        support message (``messages``) whatever else triggered, never a bare refusal; otherwise a
+        block or escalation shows its first category's message, and a block the refusal.
+        """
+        escalating = any(c in self.escalate for c in triggered)
+        if escalating and action.severity < Action.ESCALATE.severity:
+            action = Action.ESCALATE
+        message = None
+        if "self_harm" in triggered:
+            message = self.messages.get("self_harm") or SUPPORT_MESSAGE
+        elif action is Action.BLOCK or action is Action.ESCALATE:
+            message = next((self.messages[c] for c in triggered if c in self.messages), None)
+            if message is None and action is Action.BLOCK:
+                message = self.refusal_message
+        return action, escalating or action is Action.ESCALATE, message
+
     stream_check_chars: int = Field(200, ge=16)
     """Streaming: the most characters held back (the window, at least 64) and the longest
     context a check carries; text before a possible entity is passed on at once (docs/wrapping.md)."""

@@ -158,7 +158,12 @@ class CheckContext:
     hidden: dict[str, Any] = field(default_factory=dict)
     """Facts a normalising rail found (hidden characters, decoded blobs) for later rails."""
     decoded: tuple[str, ...] = ()
-    """Texts decoded from base64/hex/rot13 blobs; detection guards should check them too."""
+    """Texts decoded from base64/hex/rot13 blobs, or hidden in a document's markup (comments,
+    hidden elements, alt text); detection guards should check them too."""
+    content_free: bool = False
+    """Decided once per check (by the normalising rail on its view, else by the core before the
+    rails; guardrails.content): the text holds no letter, digit or code emoji. Model guards then
+    return zero scores without calling the encoder; rule guards still run."""
 
     def view(self, text: str) -> str:
         """The text a detection guard should score: the normalised view when a rail set one."""

@@ -129,14 +129,21 @@ class Decision(BaseModel):
     policy: str = ""
     policy_version: str = ""
     message: str | None = None
-    """What to show the user instead (refusal, or support resources for self_harm)."""
+    """What to show the user instead: support resources whenever self_harm triggered (whatever
+    else did), else a category's message or the refusal on block."""
     shadow_action: Action | None = None
     """What shadow rails (or a shadow policy) would have done; None when nothing ran in shadow."""
     shadow_triggered: tuple[str, ...] = ()
     documents: tuple[Decision, ...] = ()
     """For chat/RAG checks: one decision per retrieved document or tool output (stage 'context')."""
     dropped_documents: tuple[int, ...] = ()
-    """Indexes (into the documents, or the chat messages) that the context rails dropped."""
+    """Indexes of the documents the context rails dropped: into ``documents=``, or for a chat into
+    ``messages`` (tool/document messages), with ``documents=`` entries following the messages."""
+    kept_documents: tuple[int, ...] = ()
+    """Indexes of the documents kept (same numbering as ``dropped_documents``), in order."""
+    escalated: bool = False
+    """True when the decision must go to a human or carries support: the action is escalate, or
+    an escalating category (``settings.escalate``: self_harm, sexual_minors) triggered."""
     messages: tuple[dict[str, Any], ...] | None = None
     """For chat checks: the conversation to pass on (user turn redacted, dropped documents removed)."""
     latency_ms: float = 0.0
@@ -170,6 +177,8 @@ class Decision(BaseModel):
             record = {"text": self.text, **record}
         if self.message:
             record["message"] = self.message
+        if self.escalated:
+            record["escalated"] = True
         if self.shadow_action is not None:
             record["shadow_action"] = self.shadow_action.value
             record["shadow_triggered"] = list(self.shadow_triggered)

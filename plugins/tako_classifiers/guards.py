@@ -9,7 +9,7 @@ a category's score is its head's calibrated probability, maximised over windows 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +71,10 @@ class _HeadsGuard(BaseGuard):
     """Per category, the threshold calibrated with the head (used where a policy sets none)."""
 
     def _texts(self, text: str, context: CheckContext) -> list[tuple[str, bool]]:
-        """(text, is_segment) pairs to embed: the view, decoded blobs, and any extra segments."""
+        """(text, is_segment) pairs to embed: the view, decoded blobs, and any extra segments;
+        none for content-free text (``context.content_free``)."""
+        if context.content_free:
+            return []
         view = context.view(text)
         return [(t, False) for t in (view, *(d for d in context.decoded if d and d != view))]
 
@@ -83,6 +86,9 @@ class _HeadsGuard(BaseGuard):
 
     def _finish(self, raws: list[dict[str, float]], texts: list[tuple[str, bool]], stage: str) -> Verdict:
         """Turn per-text raw head scores into the guard's categories (max over texts)."""
+        if not texts:  # content-free: zero scores, the encoder never called
+            return Verdict(categories=dict.fromkeys(self.recommended_thresholds, 0.0),
+                           details={"texts_scored": 0, "content_free": True})
         out: dict[str, float] = {}
         for raw, (text, segment) in zip(raws, texts, strict=True):
             for cat, score in self._categories(raw, text, stage, segment).items():
@@ -95,7 +101,7 @@ class _HeadsGuard(BaseGuard):
     def check(self, text: str, context: CheckContext) -> Verdict:
         """Score ``text`` (and decoded blobs in ``context``): category -> probability 0..1."""
         texts = self._texts(text, context)
-        windows = self.encoder.embed_windows_batch([t for t, _ in texts])
+        windows = self.encoder.embed_windows_batch([t for t, _ in texts]) if texts else []
         return self._finish([self._raw(w) for w in windows], texts, context.stage)
 
     def check_batch(self, texts: Sequence[str], contexts: Sequence[CheckContext]) -> list[Verdict]:
@@ -116,25 +122,32 @@ class _HeadsGuard(BaseGuard):
         return self._categories(self._raw(windows), text, stage)
 
 
-_SENTENCE = re.compile(r"[^\n.!?]*(?:[.!?]+|\n|$)")
+_SENTENCE = re.compile(r"(?:[^.!?。！？\n]+|[.!?]+(?![.!?\s]|$))*(?:[.!?]+(?:\s+|$)|[。！？]+\s*|\n+|$)")
+"""A sentence: up to punctuation followed by a space (never cut inside ``kim.r@example.org``)."""
+_CLAUSE = re.compile(r"[,;:，；]\s*|\s+(?:and|also|but|plus|anyway|btw|then)\s+", re.IGNORECASE)
 
 
-def segments(text: str, min_chars: int = 40, max_chars: int = 300, limit: int = 32) -> list[str]:
-    """Sentence-sized pieces of a long text (a short fragment joins the piece before it, long
-    sentences are cut at ``max_chars``); at most ``limit``, keeping the first, the last and an
-    even sample of the middle ones."""
+def segments(text: str, min_chars: int = 40, max_chars: int = 300, limit: int = 32, *, clauses: bool = False) -> list[str]:
+    """Sentence-sized pieces of a text, the first included (a fragment shorter than
+    ``min_chars`` joins the piece before it, long sentences are cut at ``max_chars``); at most
+    ``limit``, keeping the first, the last and an even sample of the middle ones.
+
+    With ``clauses``, sentences are further cut at commas, semicolons and joining words
+    ("and", "also", "but"), so one clause cannot be diluted by the rest of a short message.
+    The one place where this plugin splits text (a runtime segmenter may take its place).
+    """
     pieces: list[str] = []
-    for m in _SENTENCE.finditer(text):
-        part = m.group(0).strip()
+    parts: Iterable[str] = (m.group(0) for m in _SENTENCE.finditer(text))
+    if clauses:
+        parts = (c for p in parts for c in _CLAUSE.split(p))
+    for part in parts:
+        part = part.strip()
         if not part:
             continue
         if len(part) < min_chars and pieces and len(pieces[-1]) + len(part) <= max_chars:
             pieces[-1] = f"{pieces[-1]} {part}"
             continue
-        while len(part) > max_chars:
-            pieces.append(part[:max_chars])
-            part = part[max_chars:]
-        pieces.append(part)
+        pieces.extend(part[i:i + max_chars] for i in range(0, len(part), max_chars))
     if len(pieces) > limit:
         third = limit // 3
         step = (len(pieces) - 2 * third) / third
@@ -166,6 +179,9 @@ class PromptInjectionGuard(_HeadsGuard):
         segment_chars: int = Field(400, ge=0)
         """Texts longer than this are also scored sentence by sentence with the direct-injection
         output, so one planted instruction is not diluted by a long window (0: off)."""
+        document_segments: bool = True
+        """On the context stage, score every document (and the text hidden in its markup) per
+        segment too (a sentence, short sentences grouped), the first included; keep the maximum."""
 
     def __init__(self, config: PromptInjectionGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
@@ -185,6 +201,12 @@ class PromptInjectionGuard(_HeadsGuard):
 
     def _texts(self, text: str, context: CheckContext) -> list[tuple[str, bool]]:
         texts = super()._texts(text, context)
+        if not texts:
+            return texts
+        if context.stage == "context" and self.config.document_segments:
+            whole = {t for t, _ in texts}  # every segment of the document and of its hidden text
+            pieces = (seg for t, _ in list(texts) for seg in segments(t, min_chars=20))
+            return texts + [(seg, True) for seg in dict.fromkeys(pieces) if seg not in whole]
         view = texts[0][0]
         if self.config.segment_chars and len(view) > self.config.segment_chars:
             texts += [(seg, True) for seg in segments(view)]
@@ -192,7 +214,7 @@ class PromptInjectionGuard(_HeadsGuard):
 
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         score = raw.get("prompt_injection", 0.0)
-        if segment:
+        if segment and stage != "context":  # a document's segments are scored like the document
             return {"prompt_injection": score}
         if stage == "context" or self.config.indirect_on_input:
             score = self._to_direct_scale(max(score, raw.get("indirect_injection", 0.0)))
@@ -230,6 +252,8 @@ class ModerationGuard(_HeadsGuard):
     Six categories come from the moderation head. ``sexual_minors`` has no training data and is
     produced by a reviewed lexicon rule (minor-indicating terms together with sexual content,
     damped in protective or educational context) combined with the head's ``sexual`` score.
+    ``self_harm`` is also scored clause by clause on input (``clause_categories``), the maximum
+    kept, so that it is never diluted by PII, an injection or an unrelated question.
     """
 
     name = "moderation"
@@ -245,6 +269,11 @@ class ModerationGuard(_HeadsGuard):
         """Only report these categories (default: all seven)."""
         lexicon: str | None = None
         """Path of a replacement sexual_minors lexicon (JSON, same shape as the shipped one)."""
+        clause_categories: list[str] = Field(default_factory=lambda: ["self_harm"])
+        """Also scored clause by clause on input (and sentence by sentence on a long text), the
+        maximum kept, so PII, an injection prefix or an unrelated question cannot dilute them."""
+        clause_stages: list[str] = Field(default_factory=lambda: ["input"])
+        """Stages where ``clause_categories`` are scored per clause."""
 
     def __init__(self, config: ModerationGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
@@ -260,7 +289,21 @@ class ModerationGuard(_HeadsGuard):
         recommended = {**head.thresholds, "sexual_minors": float(rule_thr)}
         self.recommended_thresholds = {c: float(recommended[c]) for c in self._wanted if c in recommended}
 
+    def _texts(self, text: str, context: CheckContext) -> list[tuple[str, bool]]:
+        texts = super()._texts(text, context)
+        if not texts or context.stage not in self.config.clause_stages or not self._per_clause:
+            return texts
+        view = texts[0][0]
+        pieces = segments(view) if len(view) > 400 else segments(view, 12, 300, 8, clauses=True)
+        return texts + [(p, True) for p in pieces if p != view]
+
+    @property
+    def _per_clause(self) -> tuple[str, ...]:
+        return tuple(c for c in self.config.clause_categories if c in self._wanted)
+
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
+        if segment:
+            return {c: raw.get(c, 0.0) for c in self._per_clause}
         out = {c: raw.get(c, 0.0) for c in HARM_CATEGORIES if c != "sexual_minors"}
         out["sexual_minors"] = self.rule.score(text, out.get("sexual", 0.0))
         return {c: out[c] for c in self._wanted}

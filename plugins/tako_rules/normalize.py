@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from guardrails.content import is_content_free
 from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Verdict
 from tako_rules._common import load_data_file, load_yaml_path
@@ -44,7 +45,8 @@ class NormalizeGuard(BaseGuard):
     smuggled in tag characters); folds confusable homoglyphs, leetspeak inside mixed words,
     spaced-out letters and a reviewed algospeak lexicon; decodes base64, hex, percent-encoded
     and rot13 blobs and appends them to the view. The Decision keeps the original text. Scores
-    ``prompt_injection`` only when hidden or obfuscated text carries instructions.
+    ``prompt_injection`` only when hidden or obfuscated text carries instructions. Decides
+    ``context.content_free`` on the view (guardrails.content), with the lexicon's emoji as codes.
     """
 
     name = "normalize"
@@ -122,6 +124,9 @@ class NormalizeGuard(BaseGuard):
         self._context_words = context_words
         self._ctx_word = re.compile(r"[\w'+]+")
         self._algo_hints = frozenset(_hint(term) for term in self._algo)
+        terms = (str(e["term"]) for e in entries)
+        self._codes = frozenset(t for t in terms if t.strip() and not any(c.isalnum() for c in t))
+        """Letterless lexicon terms (emoji codes): a text holding one is never content-free."""
         self._algo_re = (
             re.compile(r"(?<!\w)(?:" + trie_pattern(self._algo) + r")(?!\w)", re.IGNORECASE)
             if self._algo
@@ -278,6 +283,9 @@ class NormalizeGuard(BaseGuard):
         if score:
             facts["hidden_instructions"] = True
         context.normalized = view
+        context.content_free = is_content_free(view, self._codes)
+        if context.content_free:
+            facts["content_free"] = True
         context.hidden.update({k: v for k, v in facts.items() if k in ("removed", "tag_text", "decoded", "hidden_instructions")})
         context.decoded = tuple(context.decoded) + tuple(extra)
         facts["changed"] = view != text

@@ -1,0 +1,182 @@
+"""Chats and documents through the rails: every user turn once, the most severe turn decides.
+
+A client-supplied history can carry an injection or PII in any turn, so each user turn runs the
+input rails and the most severe turn decides. A per-Guard bounded cache keyed by the turn's text
+(and the request's language when it is checked) keeps a long conversation from re-scoring old
+turns; a turn whose check failed (a rail error) or that stored pseudonyms in the request's vault
+is never cached. Each tool, function or document message (and each of ``documents=``) runs the
+context rails on its own; a blocked one is dropped, the others are kept.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from guardrails.inputs import ChatTurn, TextLike
+from guardrails.pipeline import StageResult
+from guardrails.protocol import CheckContext, RequestContext
+from guardrails.results import Action, Decision
+
+if TYPE_CHECKING:
+    from guardrails.guard import Guard
+
+__all__ = ["CheckedTurn", "TurnCache", "check_chat", "check_turns", "combine", "turn_details"]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    result: StageResult
+    content_free: bool
+    language: str | None
+
+
+@dataclass(frozen=True)
+class CheckedTurn:
+    """One user turn after the input rails: its message index (None for a plain prompt)."""
+
+    index: int | None
+    text: str
+    result: StageResult
+    content_free: bool
+    cached: bool
+
+
+class TurnCache:
+    """A bounded, thread-safe LRU of checked turns: (text, language) -> result."""
+
+    def __init__(self, maxsize: int = 2048) -> None:
+        self.maxsize = maxsize
+        self._data: OrderedDict[tuple[str, str | None], _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[str, str | None]) -> _Entry | None:
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return entry
+
+    def put(self, key: tuple[str, str | None], entry: _Entry) -> None:
+        if self.maxsize <= 0:
+            return
+        with self._lock:
+            self._data[key] = entry
+            self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def check_turns(
+    run: Callable[[str, CheckContext], StageResult],
+    turns: Sequence[tuple[int | None, str]],
+    make_context: Callable[[str], CheckContext],
+    request: RequestContext,
+    cache: TurnCache | None,
+) -> list[CheckedTurn]:
+    """Run ``run`` (the input stage) on each turn in order, each distinct text once.
+
+    ``make_context(text)`` gives a fresh CheckContext per turn (the view is per text). With
+    ``cache`` (chat history), a turn seen before is not run again; its language and content-free
+    facts are replayed on the request.
+    """
+    out: list[CheckedTurn] = []
+    seen: dict[tuple[str, str | None], _Entry] = {}
+    for index, text in turns:
+        key = (text, request.language)
+        entry = seen.get(key) or (cache.get(key) if cache is not None else None)
+        if entry is not None:
+            if entry.language is not None:
+                request.language = entry.language
+            out.append(CheckedTurn(index, text, entry.result, entry.content_free, True))
+            seen[key] = entry
+            continue
+        context = make_context(text)
+        vault = len(request.vault)
+        result = run(text, context)
+        entry = _Entry(result, context.content_free, request.language)
+        seen[key] = entry
+        if cache is not None and len(request.vault) == vault and not any(v.error for v in result.verdicts):
+            cache.put(key, entry)
+        out.append(CheckedTurn(index, text, result, context.content_free, False))
+    return out
+
+
+def combine(checked: Sequence[CheckedTurn]) -> StageResult:
+    """One stage result for the whole chat: the most severe turn decides (the last on a tie),
+    categories are the highest score over turns, the text is the last turn's."""
+    last = checked[-1].result
+    deciding = max(reversed(checked), key=lambda c: c.result.action.severity).result
+    out = StageResult(text=last.text, verdicts=list(deciding.verdicts), action=deciding.action)
+    shadow: list[Action] = []
+    for turn in checked:
+        result = turn.result
+        out.triggered.extend(c for c in result.triggered if c not in out.triggered)
+        out.shadow_triggered.extend(c for c in result.shadow_triggered if c not in out.shadow_triggered)
+        if result.shadow_action is not None:
+            shadow.append(result.shadow_action)
+        for category, score in result.categories.items():
+            if score > out.categories.get(category, -1.0):
+                out.categories[category] = score
+    out.shadow_action = Action.most_severe(shadow) if shadow else None
+    return out
+
+
+def turn_details(checked: Sequence[CheckedTurn]) -> dict[str, Any]:
+    """What the Decision records about a chat's turns: how many were checked and cached, and
+    the index, action and categories of each flagged one."""
+    flagged = [
+        {"index": t.index, "action": t.result.action.value, "triggered": list(t.result.triggered)}
+        for t in checked if t.result.action is not Action.ALLOW
+    ]
+    return {"checked": len(checked), "cached": sum(t.cached for t in checked), "flagged": flagged}
+
+
+def check_chat(guard: Guard, value: Any, documents: Sequence[TextLike], request: RequestContext | None) -> Decision:
+    """``Guard.check_input`` on chat messages, or on a prompt with ``documents=``."""
+    started = time.perf_counter()
+    request = request or RequestContext()
+    turn = ChatTurn.split(value, documents)
+    if request.system_prompt is None:
+        request.system_prompt = turn.system_prompt()
+    doc_decisions = tuple(
+        guard._check_text("context", text, request, document_index=slot) for slot, text in turn.documents
+    )
+    dropped = tuple(slot for (slot, _), d in zip(turn.documents, doc_decisions) if d.action is Action.BLOCK)
+    runner = guard._runners["input"]
+    messages = tuple(turn.messages)
+    contexts: list[CheckContext] = []
+
+    def make_context(text: str) -> CheckContext:
+        contexts.append(guard._context("input", text, request, messages=messages))
+        return contexts[-1]
+
+    turns: list[tuple[int | None, str]] = list(turn.user_turns) if turn.messages else [(None, turn.user_text)]
+    checked = check_turns(runner.run, turns or [(None, "")], make_context, request,
+                          guard._turns if turn.messages else None)
+    context = contexts[-1] if contexts else make_context(turn.user_text)
+    passed = turn.passed_on(
+        {c.index: c.result.text for c in checked if c.index is not None},
+        {slot: d.text for (slot, _), d in zip(turn.documents, doc_decisions)},
+        dropped,
+        lambda part: runner.run(part, make_context(part)).text,
+    )
+    extra: dict[str, Any] = {"turns": turn_details(checked)} if turn.messages else {}
+    return guard._decision(
+        "input", turn.user_text, combine(checked), started, context, turn.note,
+        documents=doc_decisions, dropped_documents=dropped, messages=passed,
+        kept_documents=tuple(slot for slot, _ in turn.documents if slot not in dropped),
+        content_free=all(c.content_free for c in checked), **extra,
+    )
