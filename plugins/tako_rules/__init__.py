@@ -1,5 +1,5 @@
 """First-party deterministic guards (tako_rules): normalisation, PII, secrets, lexicons and
-topics, URLs, output checks and length limits. Registered through the ``guardrails`` entry
+topics, URLs, planted instructions in documents, output checks and length limits. Registered through the ``guardrails`` entry
 point ``rules``, exactly like a third-party plugin."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ GUARD_CLASSES = (
     "tako_rules.lexicon:LexiconGuard",
     "tako_rules.lexicon:TopicGuard",
     "tako_rules.urls:UrlGuard",
+    "tako_rules.planted:PlantedInstructionsGuard",
     "tako_rules.output:SystemPromptLeakGuard",
     "tako_rules.output:RefusalGuard",
     "tako_rules.output:RelevanceGuard",
