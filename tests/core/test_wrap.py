@@ -105,7 +105,7 @@ def test_async_stream_stops(toy):
             yield chunk
 
     async def collect():
-        return [c async for c in await stream("hi")]
+        return [c async for c in stream("hi")]  # an async generator function stays one: no await
 
     out = asyncio.run(collect())
     assert out == ["Fine. ", guard.policy.settings.refusal_message]
