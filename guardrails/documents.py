@@ -20,8 +20,9 @@ attributes, then markdown; at most ``MAX_PIECES`` pieces and ``MAX_CHARS`` chara
 
 from __future__ import annotations
 
+import functools
 import re
-from html.parser import HTMLParser
+from typing import Any
 
 __all__ = ["MAX_CHARS", "MAX_PIECES", "hidden_text"]
 
@@ -46,70 +47,77 @@ MAX_PARSE_CHARS = 100_000
 """Of a longer document, the first and last half of this many characters are read."""
 
 
-class _Hidden(HTMLParser):
-    """Collects hidden text while parsing; tolerant of broken markup."""
+@functools.lru_cache(maxsize=1)
+def _parser_class() -> Any:
+    """The HTML parser class, built on first use (html.parser is not imported with guardrails)."""
+    from html.parser import HTMLParser
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.pieces: list[str] = []
-        self.stack: list[tuple[str, bool]] = []
-        self.hidden_depth = 0
-        self.skip_depth = 0
-        self.buffer: list[str] = []
+    class _Hidden(HTMLParser):
+        """Collects hidden text while parsing; tolerant of broken markup."""
 
-    def _add(self, text: str) -> None:
-        text = " ".join(text.split())
-        if text:
-            self.pieces.append(text)
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.pieces: list[str] = []
+            self.stack: list[tuple[str, bool]] = []
+            self.hidden_depth = 0
+            self.skip_depth = 0
+            self.buffer: list[str] = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k.lower(): (v or "") for k, v in attrs}
-        for key in _ATTRS:
-            if values.get(key):
-                self._add(values[key])
-        if tag == "meta" and values.get("content") and values.get("name", "").lower() not in ("viewport", "charset"):
-            self._add(values["content"])
-        if tag == "input" and values.get("type", "").lower() == "hidden" and values.get("value"):
-            self._add(values["value"])
-        if tag in _VOID:
-            return
-        hidden = (
-            "hidden" in values
-            or values.get("aria-hidden", "").lower() == "true"
-            or bool(_STYLE_HIDDEN.search(values.get("style", "")))
-            or tag == "template"
-        )
-        self.stack.append((tag, hidden))
-        if hidden:
-            if self.hidden_depth == 0:
-                self.buffer = []
-            self.hidden_depth += 1
-        if tag in _SKIP:
-            self.skip_depth += 1
+        def _add(self, text: str) -> None:
+            text = " ".join(text.split())
+            if text:
+                self.pieces.append(text)
 
-    def handle_endtag(self, tag: str) -> None:
-        if not any(t == tag for t, _ in self.stack):
-            return  # a stray end tag
-        while self.stack:
-            open_tag, hidden = self.stack.pop()
-            if open_tag in _SKIP:
-                self.skip_depth -= 1
-            if hidden:
-                self.hidden_depth -= 1
-                if self.hidden_depth == 0:
-                    self._add(" ".join(self.buffer))
-                    self.buffer = []
-            if open_tag == tag:
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            values = {k.lower(): (v or "") for k, v in attrs}
+            for key in _ATTRS:
+                if values.get(key):
+                    self._add(values[key])
+            if tag == "meta" and values.get("content") and values.get("name", "").lower() not in ("viewport", "charset"):
+                self._add(values["content"])
+            if tag == "input" and values.get("type", "").lower() == "hidden" and values.get("value"):
+                self._add(values["value"])
+            if tag in _VOID:
                 return
+            hidden = (
+                "hidden" in values
+                or values.get("aria-hidden", "").lower() == "true"
+                or bool(_STYLE_HIDDEN.search(values.get("style", "")))
+                or tag == "template"
+            )
+            self.stack.append((tag, hidden))
+            if hidden:
+                if self.hidden_depth == 0:
+                    self.buffer = []
+                self.hidden_depth += 1
+            if tag in _SKIP:
+                self.skip_depth += 1
 
-    def handle_data(self, data: str) -> None:
-        if self.hidden_depth and not self.skip_depth:
-            self.buffer.append(data)
+        def handle_endtag(self, tag: str) -> None:
+            if not any(t == tag for t, _ in self.stack):
+                return  # a stray end tag
+            while self.stack:
+                open_tag, hidden = self.stack.pop()
+                if open_tag in _SKIP:
+                    self.skip_depth -= 1
+                if hidden:
+                    self.hidden_depth -= 1
+                    if self.hidden_depth == 0:
+                        self._add(" ".join(self.buffer))
+                        self.buffer = []
+                if open_tag == tag:
+                    return
 
-    def close(self) -> None:
-        super().close()
-        if self.hidden_depth and self.buffer:  # an element left open to the end
-            self._add(" ".join(self.buffer))
+        def handle_data(self, data: str) -> None:
+            if self.hidden_depth and not self.skip_depth:
+                self.buffer.append(data)
+
+        def close(self) -> None:
+            super().close()
+            if self.hidden_depth and self.buffer:  # an element left open to the end
+                self._add(" ".join(self.buffer))
+
+    return _Hidden
 
 
 def hidden_text(text: str) -> tuple[str, ...]:
@@ -124,7 +132,7 @@ def hidden_text(text: str) -> tuple[str, ...]:
             if len(pieces) >= 4 * MAX_PIECES:
                 break
     if "<" in text and _HIDING_HINT.search(text):
-        parser = _Hidden()
+        parser = _parser_class()()
         markup = _COMMENT.sub(" ", text)
         try:
             for at in range(0, len(markup), 8192):
