@@ -27,6 +27,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Collection, Iterator
+from typing import NamedTuple
 
 __all__ = ["SHORT_CHARS", "is_content_free"]
 
@@ -70,8 +71,10 @@ _ELONGATED = (
 )
 _KAOMOJI_TABLE = str.maketrans("", "", "ツシノﾉロづつงʖᴥʕʔーωεДдσ∀ಠ益皿ᗜ๑ヽ･ｏoº")
 
-_MATH_SYMBOL = re.compile(r"[+^=<>±×÷√∛∜∫∬∭∮∑∏∂∆∇∞≈≠≤≥≡∝→←↔⇒∈∉⊂⊃∪∩∠°%·⋅∘]|[\d)]\s*[*!]|\*\s*[\d(]"
-                          r"|\b(?:log|ln|lg|sin|cos|tan|sqrt|exp|abs)\d*\s*\(")
+_MATH_SYMBOL = (
+    r"[+^=<>±×÷√∛∜∫∬∭∮∑∏∂∆∇∞≈≠≤≥≡∝→←↔⇒∈∉⊂⊃∪∩∠°%·⋅∘]|[\d)]\s*[*!]|\*\s*[\d(]"
+    r"|\b(?:log|ln|lg|sin|cos|tan|sqrt|exp|abs)\d*\s*\("
+)
 _MATH_GLUE = """
 sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh log ln lg exp sqrt lim max min mod gcd lcm
 det sum prod int abs pi inf infinity choose prime mean average percent power square squared cube cubed
@@ -87,29 +90,42 @@ kaç karekökü nhân bằng mấy cộng trừ chia
 गुणा कितना होता है
 加 减 乘 除 等于 等 于 几 多少 一 二 三 四 五 六 七 八 九 十 百
 """
-_MATH_OPERATOR_WORDS = frozenset("""
+_MATH_OPERATORS = """
 times plus minus divided over power squared cubed root percent choose integral derivative mod
 por más mas menos dividido fois moins divisé mal geteilt durch vezes mais kali tambah kurang bagi
 умножить плюс минус разделить かける たす ひく わる 곱하기 더하기 빼기 나누기 karekökü nhân cộng trừ chia
 गुणा 加 减 乘 除
-""".split())
-_MATH_TOKEN = re.compile(r"[a-zα-ω]|d[a-zα-ω]|e[a-zα-ω]", re.I)
+"""
+_EMOTICON = (
+    r"(?<!\w)(?:[:;=8][-o^']?[()\[\]dDpP/\\|*3oO0$@]+|</?3+|[xX][dD]+|\^_*\^|[tT]_+[tT]|[oO][._]+[oO]"
+    r"|-_+-|>[._]<|\._+\.)(?!\w)"
+)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_NUMBERISH = re.compile(r"[\d\u4e00-\u9fff]")
+
+
+class _Tables(NamedTuple):
+    chit_chat: frozenset[str]
+    elongated: re.Pattern[str]
+    emoticon: re.Pattern[str]
+    math_symbol: re.Pattern[str]
+    math_token: re.Pattern[str]
+    numberish: re.Pattern[str]
+    glue: frozenset[str]
+    operators: frozenset[str]
 
 
 @functools.lru_cache(maxsize=1)
-def _tables() -> tuple[frozenset[str], re.Pattern[str], frozenset[str], re.Pattern[str]]:
+def _tables() -> _Tables:
     """The word sets and patterns, built on first use (not at import)."""
-    emoticon = re.compile(
-        r"(?<!\w)(?:[:;=8][-o^']?[()\[\]dDpP/\\|*3oO0$@]+|</?3+|[xX][dD]+|\^_*\^|[tT]_+[tT]|[oO][._]+[oO]"
-        r"|-_+-|>[._]<|\._+\.)(?!\w)"
-    )
-    return (
-        frozenset(_CHIT_CHAT.split()),
-        re.compile(_ELONGATED, re.IGNORECASE),
-        frozenset(_MATH_GLUE.split()),
-        emoticon,
+    return _Tables(
+        chit_chat=frozenset(_CHIT_CHAT.split()),
+        elongated=re.compile(_ELONGATED, re.IGNORECASE),
+        emoticon=re.compile(_EMOTICON),
+        math_symbol=re.compile(_MATH_SYMBOL),
+        math_token=re.compile(r"[a-zα-ω]|d[a-zα-ω]|e[a-zα-ω]", re.IGNORECASE),
+        numberish=re.compile(r"[\d\u4e00-\u9fff]"),
+        glue=frozenset(_MATH_GLUE.split()),
+        operators=frozenset(_MATH_OPERATORS.split()),
     )
 
 
@@ -151,38 +167,38 @@ def _letterless(view: str) -> bool:
         return True
     if len(view) > SHORT_CHARS:
         return False
-    chit_chat, elongated, glue, emoticon = _tables()
+    tables = _tables()
     if any(ch in view for ch in _EMOTICON_HINT):
-        view = emoticon.sub(" ", view)
+        view = tables.emoticon.sub(" ", view)
         drawn = sum(not c.isalnum() and not c.isspace() for c in view)
         if ("(" in view or "ʕ" in view or "\u0304" in view) and drawn >= 2:
             view = view.translate(_KAOMOJI_TABLE)  # the letters a kaomoji is drawn with
     maths: bool | None = None  # looked up only once a word is not chit-chat
     for word in _words(view):
         low = word.lower()
-        if low in chit_chat or elongated.fullmatch(low):
+        if low in tables.chit_chat or tables.elongated.fullmatch(low):
             continue
         if maths is None:
-            maths = _is_formula(view, glue)
-        if not maths or not _math_word(low, glue):
+            maths = _is_formula(view, tables)
+        if not maths or not _math_word(low, tables):
             return False
     return True
 
 
-def _is_formula(view: str, glue: frozenset[str]) -> bool:
-    if _MATH_SYMBOL.search(view):
+def _is_formula(view: str, tables: _Tables) -> bool:
+    if tables.math_symbol.search(view):
         return True
-    if _NUMBERISH.search(view) is None:
+    if tables.numberish.search(view) is None:
         return False
     words = [w.lower() for w in _words(view)]
     return any(w.isdigit() or _HAN.match(w) for w in words) and any(
-        w in _MATH_OPERATOR_WORDS or (_HAN.match(w) and any(c in _MATH_OPERATOR_WORDS for c in w)) for w in words
+        w in tables.operators or (_HAN.match(w) and any(c in tables.operators for c in w)) for w in words
     )
 
 
-def _math_word(word: str, glue: frozenset[str]) -> bool:
-    if word in glue or word.isdigit():
+def _math_word(word: str, tables: _Tables) -> bool:
+    if word in tables.glue or word.isdigit():
         return True
     if _HAN.match(word):
-        return all(c in glue for c in word) or word in glue
-    return _MATH_TOKEN.fullmatch(word) is not None
+        return all(c in tables.glue for c in word) or word in tables.glue
+    return tables.math_token.fullmatch(word) is not None
