@@ -18,9 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from guardrails.content import is_content_free
-from guardrails.conversation import TurnCache, check_chat
-from guardrails.documents import hidden_text
 from guardrails.errors import GuardrailsError, PluginError
 from guardrails.inputs import (
     MessagesLike,
@@ -92,6 +89,8 @@ class Guard:
             stage: not any(getattr(r.guard, "sets_view", False) for r in runner.rails)
             for stage, runner in self._runners.items()
         }
+        from guardrails.conversation import TurnCache  # chat code loads with a Guard, not on import
+
         self._turns = TurnCache()
         self._operations = Operations()
         self._shadow: ShadowRunner | None = None
@@ -182,10 +181,7 @@ class Guard:
         return out
 
     def run_rails(self, stage: Stage, text: str, context: CheckContext) -> StageResult:
-        """Run one stage's rails on ``text`` without making a Decision (no sinks, no hooks).
-
-        What the shadow runner calls on a candidate policy.
-        """
+        """Run one stage's rails on ``text`` without a Decision (the shadow runner's call)."""
         return self._runners[stage].run(text, context)
 
     # decisions ------------------------------------------------------------------------------
@@ -248,12 +244,15 @@ class Guard:
             log.exception("an on_decision hook raised; the decision stands")
 
     def _context(self, stage: Stage, text: str, request: RequestContext, **ctx: Any) -> CheckContext:
-        """A CheckContext for one text: documents carry their hidden markup text (``decoded``);
-        content-free is decided here when no normalising rail of the stage decides it."""
+        """A CheckContext: a document's hidden markup text; content-free if no rail decides it."""
         if stage == "context":
+            from guardrails.documents import hidden_text
+
             ctx["decoded"] = hidden_text(text)
         context = CheckContext(stage=stage, request=request, **ctx)
         if self._core_content[stage]:
+            from guardrails.content import is_content_free
+
             context.content_free = is_content_free(text)
         return context
 
@@ -275,14 +274,14 @@ class Guard:
     ) -> Decision:
         """Run the input rails on a prompt or on chat messages (and context rails on documents).
 
-        With chat messages every user turn runs the input rails (each distinct turn once: old
-        turns come from a per-Guard cache) and the most severe turn decides; every tool, function
-        or document message (plus ``documents``) runs the context rails on its own, and a blocked
-        document is dropped (``Decision.dropped_documents``/``kept_documents``), not the whole
-        request. ``Decision.messages`` is the conversation to pass on, every turn redacted.
-        Raises InvalidInput (naming the message and field) for malformed messages.
+        Every user turn of a chat runs the input rails (each distinct turn once) and the most severe
+        decides; each tool/document message and ``documents`` entry runs the context rails, a
+        blocked one is dropped (``dropped_documents``/``kept_documents``). ``Decision.messages``:
+        the conversation to pass on, every turn redacted. InvalidInput for malformed messages.
         """
         if is_messages(text) or documents is not None:
+            from guardrails.conversation import check_chat
+
             return check_chat(self, text, documents if documents is not None else (), context)
         return self._check_text("input", text, context)
 
