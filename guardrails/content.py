@@ -178,9 +178,11 @@ def _letterless(view: str) -> bool:
         low = word.lower()
         if low in tables.chit_chat or tables.elongated.fullmatch(low):
             continue
+        if not _math_word(low, tables):
+            return False  # a real word: no need to look for a formula
         if maths is None:
             maths = _is_formula(view, tables)
-        if not maths or not _math_word(low, tables):
+        if not maths:
             return False
     return True
 
