@@ -38,7 +38,7 @@ def test_chat_with_documents_drops_the_blocked_document_only(serve, toy_guard):
     assert comparable(got) == comparable(want)
     assert got["dropped_documents"] == [1] and [d["action"] for d in got["documents"]] == ["block", "allow"]
     assert [m["role"] for m in got["messages"]] == ["system", "user"]
-    assert got["messages"][1]["content"] == "summarise it, I am [NUM]"
+    assert got["messages"][1]["content"] == [{"type": "text", "text": "summarise it, I am [NUM]"}]  # stays a list
 
 
 def test_output_context_and_batch(serve, toy_guard):
