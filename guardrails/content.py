@@ -138,6 +138,8 @@ def is_content_free(text: str, codes: Collection[str] = ()) -> bool:
     """
     if not text or text.isspace():
         return True
+    if len(text) > SHORT_CHARS and _ALNUM.search(text):
+        return False  # a long text with a letter or digit: no normalisation needed to tell
     view = text
     if not text.isascii():
         if _TAG_CHARS.search(text):
