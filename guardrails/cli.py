@@ -65,7 +65,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     else:
         decision = guard.check_input(text)
     if args.json:
-        print(json.dumps(decision.to_record(), ensure_ascii=False))
+        utf8 = (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8"
+        print(json.dumps(decision.to_record(), ensure_ascii=not utf8))
     else:
         print(_format_decision(decision))
     return 0
@@ -209,6 +210,11 @@ def build_parser(plugin_manager: Any = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``guardrails`` console script."""
     args = build_parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 terminal gets escapes, never a crash
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
     try:
         return int(args.func(args) or 0)
     except GuardrailsError as exc:

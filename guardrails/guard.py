@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -23,11 +22,14 @@ from guardrails.inputs import (
     ChatTurn,
     MessagesLike,
     TextLike,
+    aligned,
+    check_messages,
     coerce_text,
     is_messages,
     last_user_text,
+    text_sequence,
 )
-from guardrails.pipeline import StageResult, StageRunner, build_rails
+from guardrails.pipeline import StageResult, StageRunner
 from guardrails.plugins import (
     collect_encoders,
     collect_guards,
@@ -36,13 +38,14 @@ from guardrails.plugins import (
 )
 from guardrails.policy import Policy, load_policy, load_policy_source
 from guardrails.protocol import CheckContext, RequestContext, Resources
+from guardrails.rails import build_rails, health_report
 from guardrails.results import Action, Decision, Stage, trusted
 from guardrails.shadow import ShadowRunner, resolve_candidate
 from guardrails.sinks import Operations, SinkT
 from guardrails.wrap import wrap_callable
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor, ThreadPoolExecutor
+    from guardrails.rails import Rail
 
 __all__ = ["Guard"]
 
@@ -73,8 +76,6 @@ class Guard:
         else:
             self.policy, self.source = load_policy_source(policy, sections=sections)
         self.resources = resources or Resources(collect_encoders(self.plugin_manager))
-        self._executor_obj: ThreadPoolExecutor | None = None
-        self._executor_lock = threading.Lock()
         available = collect_guards(self.plugin_manager)
         instances: dict[tuple[str, str], Any] = {}  # one guard per distinct config, shared by stages
         self._runners: dict[str, StageRunner] = {
@@ -82,7 +83,6 @@ class Guard:
                 stage,
                 build_rails(self.policy, stage, available, self.resources, self.source, instances),
                 self.policy.settings,
-                self._executor,
             )
             for stage in ("input", "output", "context")
         }
@@ -116,23 +116,14 @@ class Guard:
         """A Guard for a policy file (YAML, TOML, JSON), a dict, or a Policy."""
         return cls(policy, **kwargs)
 
-    def _executor(self) -> Executor:
-        if self._executor_obj is None:
-            with self._executor_lock:
-                if self._executor_obj is None:
-                    from concurrent.futures import ThreadPoolExecutor
-
-                    self._executor_obj = ThreadPoolExecutor(
-                        max_workers=self.policy.settings.max_workers, thread_name_prefix="guardrails"
-                    )
-        return self._executor_obj
+    def _rails(self) -> list[tuple[Stage, Rail]]:
+        return [(stage, rail) for stage, runner in self._runners.items() for rail in runner.rails]  # type: ignore[misc]
 
     def close(self) -> None:
-        """Flush and close the sinks and release the worker threads (a guard cut off by its
-        timeout may still be running)."""
-        if self._executor_obj is not None:
-            self._executor_obj.shutdown(wait=False, cancel_futures=True)
-            self._executor_obj = None
+        """Flush and close the sinks and stop the guards' worker threads. Never waits for a guard
+        stuck in a call: its workers are daemon threads, so the process can still exit."""
+        for workers in {id(r.workers): r.workers for _, r in self._rails()}.values():
+            workers.close()
         self._operations.close()
         if self._shadow is not None:
             self._shadow.close()
@@ -174,6 +165,11 @@ class Guard:
             out[rail.spec.rail_id] = {c: rail.spec.threshold_for(c, rail.recommended) for c in dict.fromkeys(known)}
         return out
 
+    def health(self) -> dict[str, Any]:
+        """``{"ok": bool, "unhealthy": [rail keys], "rails": {"stage.rail_id": {...}}}``: each rail's
+        circuit breaker and worker threads; see guardrails.rails.health_report."""
+        return health_report(self._rails())
+
     def run_rails(self, stage: Stage, text: str, context: CheckContext) -> StageResult:
         """Run one stage's rails on ``text`` without making a Decision (no sinks, no hooks).
 
@@ -200,7 +196,7 @@ class Guard:
             message = next((settings.messages[c] for c in result.triggered if c in settings.messages), None)
             if message is None and action is Action.BLOCK:
                 message = settings.refusal_message
-        details: dict[str, Any] = {}
+        details: dict[str, Any] = dict(result.details) if result.details else {}
         if note:
             details["input_note"] = note
         if context.request.language:
@@ -262,8 +258,9 @@ class Guard:
         function or document message (plus ``documents``) by the context rails; a blocked
         document is dropped on its own (``Decision.dropped_documents``), not the whole request.
         """
-        if is_messages(text) or documents:
-            return self._check_chat(text, documents or (), context)
+        docs = text_sequence(documents, "documents") if documents is not None else []
+        if is_messages(text) or docs:
+            return self._check_chat(text, docs, context)
         return self._check_text("input", text, context)
 
     def check_output(
@@ -275,6 +272,7 @@ class Guard:
     ) -> Decision:
         """Run the output rails on a model's answer; ``prompt`` is what the model was asked."""
         if is_messages(prompt):
+            check_messages(prompt)
             prompt = last_user_text(prompt)
         prompt_text = coerce_text(prompt)[0] if prompt is not None else None
         return self._check_text("output", text, context, prompt=prompt_text)
@@ -283,9 +281,12 @@ class Guard:
         self, documents: Sequence[TextLike], *, context: RequestContext | None = None
     ) -> list[Decision]:
         """Run the context rails on each retrieved document or tool output."""
+        docs = text_sequence(documents, "documents")
         request = context or RequestContext()
+        deadline = self._runners["context"].deadline(len(docs) or 1)
         return [
-            self._check_text("context", doc, request, document_index=i) for i, doc in enumerate(documents)
+            self._check_text("context", doc, request, document_index=i, deadline=deadline)
+            for i, doc in enumerate(docs)
         ]
 
     def _check_chat(
@@ -293,14 +294,18 @@ class Guard:
     ) -> Decision:
         started = time.perf_counter()
         request = request or RequestContext()
+        if is_messages(value):
+            check_messages(value)
         turn = ChatTurn.split(value, documents)
+        deadline = self._runners["input"].deadline()
         if request.system_prompt is None:
             request.system_prompt = turn.system_prompt()
         doc_decisions = tuple(
-            self._check_text("context", text, request, document_index=slot) for slot, text in turn.documents
+            self._check_text("context", text, request, document_index=slot, deadline=deadline)
+            for slot, text in turn.documents
         )
         dropped = tuple(slot for (slot, _), d in zip(turn.documents, doc_decisions) if d.action is Action.BLOCK)
-        context = CheckContext(stage="input", request=request, messages=tuple(turn.messages))
+        context = CheckContext(stage="input", request=request, messages=tuple(turn.messages), deadline=deadline)
         result = self._runners["input"].run(turn.user_text, context)
         return self._decision(
             "input", turn.user_text, result, started, context, turn.note,
@@ -332,7 +337,8 @@ class Guard:
     ) -> list[Decision]:
         """Decisions for many texts on any stage (input, output or context), in order, batched
         through the encoder rail by rail; ``prompts`` (output stage) are aligned with the texts."""
-        values = list(texts)
+        values = text_sequence(texts, "texts")
+        prompts = aligned(prompts, len(values))
         request = context
         if not values:
             return []
@@ -368,11 +374,11 @@ class Guard:
 
     async def acheck_input_batch(self, texts: Iterable[TextLike], **kwargs: Any) -> list[Decision]:
         """``check_input_batch`` without blocking the running event loop."""
-        return await _to_thread(self.check_input_batch, list(texts), **kwargs)
+        return await _to_thread(self.check_input_batch, text_sequence(texts, "texts"), **kwargs)
 
     async def acheck_output_batch(self, texts: Iterable[TextLike], **kwargs: Any) -> list[Decision]:
         """``check_output_batch`` without blocking the running event loop."""
-        return await _to_thread(self.check_output_batch, list(texts), **kwargs)
+        return await _to_thread(self.check_output_batch, text_sequence(texts, "texts"), **kwargs)
 
     # wrapping -------------------------------------------------------------------------------
 

@@ -159,6 +159,9 @@ class CheckContext:
     """Facts a normalising rail found (hidden characters, decoded blobs) for later rails."""
     decoded: tuple[str, ...] = ()
     """Texts decoded from base64/hex/rot13 blobs; detection guards should check them too."""
+    deadline: float | None = None
+    """``time.perf_counter()`` time by which the call must be done (its time budget); None: the
+    stage sets one from ``settings.time_budget_ms``. Rails not started by then do not run."""
 
     def view(self, text: str) -> str:
         """The text a detection guard should score: the normalised view when a rail set one."""

@@ -12,8 +12,11 @@ __all__ = ["Action", "Decision", "ErrorKind", "Span", "Stage", "Verdict"]
 Stage = Literal["input", "output", "context"]
 """Where a rail runs: user input, model output, or retrieved context (documents, tool output)."""
 
-ErrorKind = Literal["timeout", "invalid", "exception"]
-"""Why a guard produced no result: it timed out, returned something other than a Verdict, or raised."""
+ErrorKind = Literal["timeout", "invalid_result", "exception", "unavailable", "budget"]
+"""Why a rail produced no result: its guard timed out, returned an invalid result (not a Verdict,
+a score outside [0, 1] or NaN, a text that is not str, a bad category name), or raised; or the
+rail did not run: its guard's circuit is open after repeated timeouts (``unavailable``), or the
+call's time budget was spent (``budget``)."""
 
 _SEVERITY = {"allow": 0, "warn": 1, "redact": 2, "escalate": 3, "block": 4}
 _M = TypeVar("_M", bound=BaseModel)
@@ -105,9 +108,9 @@ class Verdict(BaseModel):
     error: str | None = None
     """What went wrong (``"GuardTimeout: no result within 50 ms"``); None when the guard answered."""
     error_kind: ErrorKind | None = None
-    """The kind of failure (timeout, invalid result, exception); None when the guard answered."""
+    """The kind of failure (see ``ErrorKind``); None when the guard answered."""
     outcome: Literal["ok", "fail_open", "fail_closed", "skipped"] = "ok"
-    """``fail_open``/``fail_closed``: the guard raised or timed out and the policy's on_error decided."""
+    """``fail_open``/``fail_closed``: the rail produced no result and its ``on_error`` decided."""
 
 
 class Decision(BaseModel):
