@@ -20,7 +20,7 @@ from guardrails.protocol import CheckContext
 from guardrails.rails import Rail
 from guardrails.results import Action, Stage, Verdict
 
-__all__ = ["StageResult", "StageRunner", "cut_text"]
+__all__ = ["StageResult", "StageRunner", "bound_view", "cut_text"]
 
 _ALLOW = Action.ALLOW
 _BLOCK = Action.BLOCK
@@ -49,6 +49,16 @@ class StageResult:
     @property
     def stopped(self) -> bool:
         return self.action is _BLOCK
+
+
+def bound_view(context: CheckContext, max_chars: int | None) -> None:
+    """Keep the detection view a rail set within ``max_chars`` (normalisation can expand a text
+    many times, e.g. NFKC turns U+FDFA into 18 characters): its head and tail halves are kept."""
+    view = context.normalized
+    if max_chars is not None and view is not None and len(view) > max_chars:
+        half = max_chars // 2
+        context.normalized = f"{view[:half]}\n{view[-half:]}"
+        context.hidden["view_cut"] = len(view)
 
 
 def cut_text(text: str, max_chars: int) -> str:
@@ -224,6 +234,8 @@ class StageRunner:
                     self._record(result, rail, self._over_budget(rail))
                     continue
                 self._record(result, rail, self._call(rail, result.text, context, deadline))
+                if rail.barrier:
+                    bound_view(context, self.max_chars)
                 continue
             live = [r for r in group if not self._skip(r, context)]
             if deadline is not None and _now() > deadline:
@@ -256,6 +268,8 @@ class StageRunner:
             verdicts = self._call_batch(rail, [results[i].text for i in live], [contexts[i] for i in live], deadline)
             for i, verdict in zip(live, verdicts):
                 self._record(results[i], rail, verdict)
+                if rail.barrier:
+                    bound_view(contexts[i], self.max_chars)
         return results
 
     def _call_batch(
