@@ -25,6 +25,9 @@ __all__ = ["error_kind", "failed", "judge", "unavailable", "validate"]
 _ALLOW = Action.ALLOW
 _BLOCK = Action.BLOCK
 MAX_CATEGORY_CHARS = 100
+_KNOWN_NAMES: set[str] = set()
+"""Category names already found valid (the fast path skips checking them again); bounded."""
+_MAX_KNOWN = 10_000
 
 
 def _bad(name: str, what: str) -> GuardError:
@@ -45,6 +48,12 @@ def _scores(name: str, categories: Any) -> dict[str, float] | None:
     (numbers that are not float, e.g. numpy scalars, become float). Raises GuardError."""
     if type(categories) is not dict:
         raise _bad(name, f"categories is {type(categories).__name__}, expected dict")
+    known = _KNOWN_NAMES
+    for category, score in categories.items():  # the fast path: float scores, names seen before
+        if type(score) is not float or not 0.0 <= score <= 1.0 or category not in known:
+            break
+    else:
+        return None
     repaired: dict[str, float] | None = None
     for category, score in categories.items():
         if not _category_ok(category):
@@ -62,6 +71,8 @@ def _scores(name: str, categories: Any) -> dict[str, float] | None:
         if not 0.0 <= score <= 1.0:  # NaN fails both comparisons
             shown = "NaN" if math.isnan(score) else f"{score:g}"
             raise _bad(name, f"score of {category!r} is {shown}, outside [0, 1]")
+        if len(known) < _MAX_KNOWN:
+            known.add(category)
     return repaired
 
 
@@ -95,10 +106,8 @@ def judge(rail: Rail, stage: Stage, raw: Any, latency_ms: float) -> Verdict:
     """Validate ``raw`` and apply the rail's thresholds and actions (GuardError when invalid)."""
     spec = rail.spec
     verdict = validate(raw, spec.guard)
-    recommended = rail.recommended
-    triggered = tuple(
-        c for c, s in verdict.__dict__["categories"].items() if s >= spec.threshold_for(c, recommended)
-    )
+    threshold = rail.threshold
+    triggered = tuple(c for c, s in verdict.__dict__["categories"].items() if s >= threshold(c))
     action = Action.most_severe([spec.action_for(c) for c in triggered]) if triggered else _ALLOW
     return replaced(
         verdict,

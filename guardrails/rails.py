@@ -52,15 +52,25 @@ class Rail:
     """The guard's own daemon workers (shared by the rails of one guard instance)."""
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     third_party: bool = False
+    changes_text: bool = field(init=False)
+    barrier: bool = field(init=False)
+    """Rails after this one must see its effect: it changes the text or sets the detection view."""
+    _thresholds: dict[str, float] = field(init=False, repr=False, compare=False)
 
-    @property
-    def changes_text(self) -> bool:
-        return bool(getattr(self.guard, "changes_text", False))
+    def __post_init__(self) -> None:
+        changes = bool(getattr(self.guard, "changes_text", False))
+        object.__setattr__(self, "changes_text", changes)
+        object.__setattr__(self, "barrier", changes or bool(getattr(self.guard, "sets_view", False)))
+        object.__setattr__(self, "_thresholds", {})
 
-    @property
-    def barrier(self) -> bool:
-        """Rails after this one must see its effect: it changes the text or sets the detection view."""
-        return self.changes_text or bool(getattr(self.guard, "sets_view", False))
+    def threshold(self, category: str) -> float:
+        """The threshold of ``category`` on this rail (``RailSpec.threshold_for``, remembered)."""
+        found = self._thresholds.get(category)
+        if found is None:
+            found = self.spec.threshold_for(category, self.recommended)
+            if len(self._thresholds) < 1_000:
+                self._thresholds[category] = found
+        return found
 
     @property
     def batch(self) -> Callable[[list[str], list[CheckContext]], list[Verdict]] | None:
