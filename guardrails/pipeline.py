@@ -76,6 +76,9 @@ class StageRunner:
         self.rails = rails
         self.settings = settings
         self.budget_s = settings.time_budget_ms / 1000 if settings.time_budget_ms else None
+        self._warm = False
+        """False until a first call has finished: guards load their models lazily on that call,
+        and a model's load is not the request's work, so the time budget starts after it."""
         self.max_chars = settings.max_chars
         self._groups = self._plan_groups(rails, settings.parallel)
 
@@ -92,8 +95,9 @@ class StageRunner:
         return groups
 
     def deadline(self, n_texts: int = 1) -> float | None:
-        """The perf_counter time by which a call over ``n_texts`` texts must be done (None: no budget)."""
-        return _now() + self.budget_s * n_texts if self.budget_s is not None else None
+        """The perf_counter time by which a call over ``n_texts`` texts must be done (None: no
+        budget, or no call has finished yet: the first one loads the models)."""
+        return _now() + self.budget_s * n_texts if self.budget_s is not None and self._warm else None
 
     def _skip(self, rail: Rail, context: CheckContext) -> bool:
         languages = rail.spec.languages
@@ -245,6 +249,7 @@ class StageRunner:
             started = [self._start(r, r.guard.check, result.text, context) for r in live]
             for rail, handle in zip(live, started):
                 self._record(result, rail, self._collect(rail, handle, deadline))
+        self._warm = True
         return result
 
     def run_batch(self, texts: list[str], contexts: list[CheckContext]) -> list[StageResult]:
@@ -270,6 +275,7 @@ class StageRunner:
                 self._record(results[i], rail, verdict)
                 if rail.barrier:
                     bound_view(contexts[i], self.max_chars)
+        self._warm = True
         return results
 
     def _call_batch(

@@ -134,7 +134,8 @@ class PolicySettings(_Strict):
     time_budget_ms: float | None = Field(1000.0, gt=0)
     """Time budget in ms of one call (a batch: per text). Rails not started when it is spent do not
     run, and a rail on its workers is cut off at it: the rail's ``on_error`` decides and the
-    decision records ``details["budget_exceeded"]``. None: no budget."""
+    decision records ``details["budget_exceeded"]``. A stage's first call (it loads the models) has
+    none. None: no budget."""
     max_chars: int | None = Field(100_000, ge=1_000)
     """Characters of one text the rails check; a longer text is handled by ``on_oversize`` and
     recorded in ``details["truncated"]``. None: no limit (cost grows with the text)."""

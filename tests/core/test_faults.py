@@ -20,10 +20,15 @@ BENIGN = [f"request {i}: a harmless question" for i in range(100)]
 
 @pytest.fixture
 def faulty(make_guard):
-    """A Guard over the toy and the misbehaving guards, from a policy dict."""
+    """A Guard over the toy and the misbehaving guards, from a policy dict.
+
+    Unless ``shipped_timeout``, third-party rails without a timeout of their own get 5 s instead
+    of 250 ms: a loaded test machine must not turn a slow thread start into a timeout."""
     built = []
 
-    def build(policy: dict):
+    def build(policy: dict, shipped_timeout: bool = False):
+        if not shipped_timeout:
+            policy = {**policy, "settings": {"third_party_timeout_ms": 5000, **policy.get("settings", {})}}
         guard = make_guard({"name": "faults", **policy}, plugins=[ToyPlugin(), FaultPlugin()])
         built.append(guard)
         return guard
@@ -180,7 +185,8 @@ def test_a_failed_trial_reopens_the_circuit(faulty):
 def test_third_party_rails_get_the_default_timeout_and_can_override_it(faulty):
     guard = faulty({"input": [{"guard": "slow", "config": {"seconds": 0.6}},
                               {"guard": "slow", "id": "inline", "config": {"seconds": 0.01}, "timeout_ms": 0},
-                              {"guard": "slow", "id": "longer", "config": {"seconds": 0.01}, "timeout_ms": 900}]})
+                              {"guard": "slow", "id": "longer", "config": {"seconds": 0.01}, "timeout_ms": 900}]},
+                   shipped_timeout=True)
     rails = guard.health()["rails"]
     assert rails["input.slow"]["timeout_ms"] == 250 and rails["input.slow"]["third_party"]
     assert rails["input.inline"]["timeout_ms"] is None and not rails["input.inline"]["isolated"]
@@ -201,6 +207,8 @@ def test_the_call_budget_stops_rails_that_have_not_started(faulty):
     slow = {"guard": "slow", "config": {"seconds": 0.4}, "timeout_ms": 0}  # inline: cannot be cut off
     guard = faulty({"settings": {"time_budget_ms": 600},
                     "input": [slow, {**slow, "id": "slow2"}, {**KEYWORD, "on_error": "fail_closed"}]})
+    first = guard.check_input("a harmless text")  # the first call loads models: no budget yet
+    assert first.action is Action.ALLOW and "budget_exceeded" not in first.details
     d = guard.check_input("a harmless text")
     assert [v.error_kind for v in d.verdicts] == [None, None, "budget"]
     assert d.verdicts[2].outcome == "fail_closed" and d.action is Action.BLOCK
@@ -210,6 +218,7 @@ def test_the_call_budget_stops_rails_that_have_not_started(faulty):
 def test_the_call_budget_cuts_an_isolated_rail_short_without_tripping_its_breaker(faulty):
     guard = faulty({"settings": {"time_budget_ms": 100, "breaker_threshold": 1},
                     "input": [{"guard": "slow", "config": {"seconds": 0.5}, "timeout_ms": 2000}]})
+    guard.check_input("warm up")  # the first call has no budget (it loads the models)
     started = time.perf_counter()
     d = guard.check_input("x")
     assert time.perf_counter() - started < 0.45
