@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Literal
 
-from guardrails.errors import GuardError, GuardTimeout
+from guardrails.errors import GuardTimeout
 
 __all__ = ["BreakerState", "CircuitBreaker", "GuardWorkers", "Job"]
 
@@ -84,7 +84,7 @@ class GuardWorkers:
         job = Job(fn, args)
         with self._cond:
             if self._closed:
-                raise GuardError(f"the workers of guard {self.name!r} are closed")
+                raise RuntimeError(f"the workers of guard {self.name!r} are closed (Guard.close() was called)")
             if len(self._pending) >= self.max_pending:
                 self.rejected += 1
                 raise GuardTimeout(
@@ -174,7 +174,7 @@ class GuardWorkers:
         with self._cond:
             self._closed = True
             for job in self._pending:
-                job.error = GuardError(f"the workers of guard {self.name!r} were closed")
+                job.error = RuntimeError(f"the workers of guard {self.name!r} were closed")
                 job.state = _DONE
                 job.event.set()
             self._pending.clear()
