@@ -210,6 +210,12 @@ class CircuitBreaker:
                 return True
             return self.state == "closed"
 
+    def release(self) -> None:
+        """Forget a call that ended without telling anything about the guard (the caller's own
+        time budget ran out): a half-open circuit may let its next trial through."""
+        with self._lock:
+            self._trial = False
+
     def retry_in_s(self) -> float:
         """Seconds until the next trial call (0 when closed)."""
         if self.state == "closed":

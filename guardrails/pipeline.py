@@ -147,6 +147,7 @@ class StageRunner:
         except Exception as exc:
             kind = error_kind(exc)
             if kind == "timeout" and by_budget:
+                rail.breaker.release()  # the call's budget, not the guard, ran out
                 return exc, "budget"
             rail.breaker.record(kind)
             return exc, kind
@@ -170,10 +171,11 @@ class StageRunner:
         except Exception as exc:
             return failed(rail, self.stage, exc, ms)
 
-    def _over_budget(self, rail: Rail) -> Verdict:
+    def _over_budget(self, rail: Rail, during: bool = False) -> Verdict:
+        when = "ran out while this rail ran" if during else "was spent before this rail ran"
         return unavailable(rail, self.stage, "budget",
-                           f"GuardTimeout: the call's time budget of {self.settings.time_budget_ms:g} ms "
-                           "was spent before this rail ran", {"budget_ms": self.settings.time_budget_ms})
+                           f"GuardTimeout: the call's time budget of {self.settings.time_budget_ms:g} ms {when}",
+                           {"budget_ms": self.settings.time_budget_ms})
 
     # recording --------------------------------------------------------------------------------
 
@@ -291,10 +293,15 @@ class StageRunner:
             if rail.timeout_s is None:
                 raws = batch(texts, contexts)
             else:
-                budget = rail.timeout_s * len(texts)
+                budget = own = rail.timeout_s * len(texts)
                 if deadline is not None:
                     budget = min(budget, max(0.0, deadline - start))
-                raws = rail.workers.call(budget, batch, texts, contexts)
+                try:
+                    raws = rail.workers.call(budget, batch, texts, contexts)
+                except TimeoutError:
+                    if budget < own:  # the call's budget ran out, not the guard's time
+                        return [self._over_budget(rail, during=True) for _ in texts]
+                    raise
             if not isinstance(raws, list | tuple) or len(raws) != len(texts):
                 raise ValueError(f"check_batch returned {type(raws).__name__} for {len(texts)} texts")
         except TimeoutError as exc:  # the whole batch ran out of time: no second try per text

@@ -63,3 +63,12 @@ def test_the_breaker_opens_half_opens_and_closes():
     assert not breaker.allow()  # one trial at a time
     breaker.record(None)
     assert breaker.state == "closed" and breaker.stats()["trips"] == 1
+
+
+def test_a_trial_cut_short_by_the_callers_budget_leaves_the_next_trial_free():
+    breaker = CircuitBreaker(threshold=1, cooldown_s=0.01)
+    breaker.record("timeout")
+    time.sleep(0.02)
+    assert breaker.allow() and not breaker.allow()
+    breaker.release()  # the caller's budget ran out: nothing learnt about the guard
+    assert breaker.allow() and breaker.state == "half_open"
