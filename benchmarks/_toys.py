@@ -53,10 +53,16 @@ class BenchToyPlugin:
         register(NoopGuard)
 
 
-def toy_policy(n_guards: int) -> dict[str, Any]:
-    """A policy with ``n_guards`` NoopGuard rails on every stage."""
+def toy_policy(n_guards: int, *, isolated: bool = False) -> dict[str, Any]:
+    """A policy with ``n_guards`` NoopGuard rails on every stage.
+
+    NoopGuard is third-party code to the SDK; ``isolated`` keeps the third-party default timeout
+    (each rail on its guard's own workers), otherwise the rails run inline, measuring the
+    pipeline's own overhead."""
     rails = [{"guard": "bench_noop", "id": f"noop{i}"} for i in range(n_guards)]
-    return {"name": f"bench-{n_guards}-noop", "version": "1", "input": rails, "output": rails, "context": rails}
+    settings = {} if isolated else {"third_party_timeout_ms": None}
+    return {"name": f"bench-{n_guards}-noop", "version": "1", "settings": settings,
+            "input": rails, "output": rails, "context": rails}
 
 
 def toy_guard(n_guards: int) -> Any:

@@ -296,6 +296,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``guardrails`` console script; returns the exit status (EXIT_CODES)."""
     _safe_stdout()
     args = build_parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 terminal gets escapes, never a crash
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
     try:
         return int(args.func(args) or 0)
     except GuardrailsError as exc:

@@ -130,6 +130,12 @@ def combine(checked: Sequence[CheckedTurn]) -> StageResult:
         for category, score in result.categories.items():
             if score > out.categories.get(category, -1.0):
                 out.categories[category] = score
+        for key, value in result.details.items():  # truncated, budget_exceeded, unavailable rails
+            if isinstance(value, list):
+                kept = out.details.setdefault(key, [])
+                kept.extend(v for v in value if v not in kept)
+            else:
+                out.details.setdefault(key, value)
     out.shadow_action = Action.most_severe(shadow) if shadow else None
     return out
 
@@ -149,10 +155,12 @@ def check_chat(guard: Guard, value: Any, documents: Sequence[TextLike], request:
     started = time.perf_counter()
     request = request or RequestContext()
     turn = ChatTurn.split(value, documents)
+    deadline = guard._runners["input"].deadline()  # one time budget for the documents and every turn
     if request.system_prompt is None:
         request.system_prompt = turn.system_prompt()
     doc_decisions = tuple(
-        guard._check_text("context", text, request, document_index=slot) for slot, text in turn.documents
+        guard._check_text("context", text, request, document_index=slot, deadline=deadline)
+        for slot, text in turn.documents
     )
     dropped = tuple(slot for (slot, _), d in zip(turn.documents, doc_decisions) if d.action is Action.BLOCK)
     runner = guard._runners["input"]
@@ -160,7 +168,7 @@ def check_chat(guard: Guard, value: Any, documents: Sequence[TextLike], request:
     contexts: list[CheckContext] = []
 
     def make_context(text: str) -> CheckContext:
-        contexts.append(guard._context("input", text, request, messages=messages))
+        contexts.append(guard._context("input", text, request, messages=messages, deadline=deadline))
         return contexts[-1]
 
     turns: list[tuple[int | None, str]] = list(turn.user_turns) if turn.messages else [(None, turn.user_text)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -22,11 +21,14 @@ from guardrails.errors import GuardrailsError, PluginError
 from guardrails.inputs import (
     MessagesLike,
     TextLike,
+    aligned,
+    check_messages,
     coerce_text,
     is_messages,
     last_user_text,
+    text_sequence,
 )
-from guardrails.pipeline import StageResult, StageRunner, build_rails
+from guardrails.pipeline import StageResult, StageRunner
 from guardrails.plugins import (
     collect_encoders,
     collect_guards,
@@ -35,13 +37,14 @@ from guardrails.plugins import (
 )
 from guardrails.policy import Policy, load_policy, load_policy_source
 from guardrails.protocol import CheckContext, RequestContext, Resources
+from guardrails.rails import build_rails, health_report
 from guardrails.results import Decision, Stage, trusted
 from guardrails.shadow import ShadowRunner, resolve_candidate
 from guardrails.sinks import Operations, SinkT
 from guardrails.wrap import wrap_callable
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor, ThreadPoolExecutor
+    from guardrails.rails import Rail
 
 __all__ = ["Guard"]
 
@@ -72,8 +75,6 @@ class Guard:
         else:
             self.policy, self.source = load_policy_source(policy, sections=sections)
         self.resources = resources or Resources(collect_encoders(self.plugin_manager))
-        self._executor_obj: ThreadPoolExecutor | None = None
-        self._executor_lock = threading.Lock()
         available = collect_guards(self.plugin_manager)
         instances: dict[tuple[str, str], Any] = {}  # one guard per distinct config, shared by stages
         self._runners: dict[str, StageRunner] = {
@@ -81,7 +82,6 @@ class Guard:
                 stage,
                 build_rails(self.policy, stage, available, self.resources, self.source, instances),
                 self.policy.settings,
-                self._executor,
             )
             for stage in ("input", "output", "context")
         }
@@ -122,23 +122,14 @@ class Guard:
         """A Guard for a policy file (YAML, TOML, JSON), a dict, or a Policy."""
         return cls(policy, **kwargs)
 
-    def _executor(self) -> Executor:
-        if self._executor_obj is None:
-            with self._executor_lock:
-                if self._executor_obj is None:
-                    from concurrent.futures import ThreadPoolExecutor
-
-                    self._executor_obj = ThreadPoolExecutor(
-                        max_workers=self.policy.settings.max_workers, thread_name_prefix="guardrails"
-                    )
-        return self._executor_obj
+    def _rails(self) -> list[tuple[Stage, Rail]]:
+        return [(stage, rail) for stage, runner in self._runners.items() for rail in runner.rails]  # type: ignore[misc]
 
     def close(self) -> None:
-        """Flush and close the sinks and release the worker threads (a guard cut off by its
-        timeout may still be running)."""
-        if self._executor_obj is not None:
-            self._executor_obj.shutdown(wait=False, cancel_futures=True)
-            self._executor_obj = None
+        """Flush and close the sinks and stop the guards' worker threads. Never waits for a guard
+        stuck in a call: its workers are daemon threads, so the process can still exit."""
+        for workers in {id(r.workers): r.workers for _, r in self._rails()}.values():
+            workers.close()
         self._operations.close()
         if self._shadow is not None:
             self._shadow.close()
@@ -180,6 +171,11 @@ class Guard:
             out[rail.spec.rail_id] = {c: rail.spec.threshold_for(c, rail.recommended) for c in dict.fromkeys(known)}
         return out
 
+    def health(self) -> dict[str, Any]:
+        """``{"ok": bool, "unhealthy": [rail keys], "rails": {"stage.rail_id": {...}}}``: each rail's
+        circuit breaker and worker threads; see guardrails.rails.health_report."""
+        return health_report(self._rails())
+
     def run_rails(self, stage: Stage, text: str, context: CheckContext) -> StageResult:
         """Run one stage's rails on ``text`` without a Decision (the shadow runner's call)."""
         return self._runners[stage].run(text, context)
@@ -197,7 +193,7 @@ class Guard:
         **extra: Any,
     ) -> Decision:
         action, escalated, message = self.policy.settings.outcome(result.action, result.triggered)
-        details: dict[str, Any] = {}
+        details: dict[str, Any] = dict(result.details) if result.details else {}
         if note:
             details["input_note"] = note
         if extra.get("content_free", context.content_free):
@@ -279,10 +275,11 @@ class Guard:
         blocked one is dropped (``dropped_documents``/``kept_documents``). ``Decision.messages``:
         the conversation to pass on, every turn redacted. InvalidInput for malformed messages.
         """
-        if is_messages(text) or documents is not None:
+        docs = text_sequence(documents, "documents") if documents is not None else None
+        if is_messages(text) or docs is not None:
             from guardrails.conversation import check_chat
 
-            return check_chat(self, text, documents if documents is not None else (), context)
+            return check_chat(self, text, docs or (), context)
         return self._check_text("input", text, context)
 
     def check_output(
@@ -294,6 +291,7 @@ class Guard:
     ) -> Decision:
         """Run the output rails on a model's answer; ``prompt`` is what the model was asked."""
         if is_messages(prompt):
+            check_messages(prompt)
             prompt = last_user_text(prompt)
         prompt_text = coerce_text(prompt)[0] if prompt is not None else None
         return self._check_text("output", text, context, prompt=prompt_text)
@@ -303,9 +301,12 @@ class Guard:
     ) -> list[Decision]:
         """Run the context rails on each retrieved document or tool output (text hidden in its
         markup, such as comments and hidden elements, is scored too)."""
+        docs = text_sequence(documents, "documents")
         request = context or RequestContext()
+        deadline = self._runners["context"].deadline(len(docs) or 1)
         return [
-            self._check_text("context", doc, request, document_index=i) for i, doc in enumerate(documents)
+            self._check_text("context", doc, request, document_index=i, deadline=deadline)
+            for i, doc in enumerate(docs)
         ]
 
     def check_input_batch(self, texts: Iterable[TextLike], *, context: RequestContext | None = None) -> list[Decision]:
@@ -332,7 +333,8 @@ class Guard:
     ) -> list[Decision]:
         """Decisions for many texts on any stage (input, output or context), in order, batched
         through the encoder rail by rail; ``prompts`` (output stage) are aligned with the texts."""
-        values = list(texts)
+        values = text_sequence(texts, "texts")
+        prompts = aligned(prompts, len(values))
         request = context
         if not values:
             return []
@@ -369,11 +371,11 @@ class Guard:
 
     async def acheck_input_batch(self, texts: Iterable[TextLike], **kwargs: Any) -> list[Decision]:
         """``check_input_batch`` without blocking the running event loop."""
-        return await _to_thread(self.check_input_batch, list(texts), **kwargs)
+        return await _to_thread(self.check_input_batch, text_sequence(texts, "texts"), **kwargs)
 
     async def acheck_output_batch(self, texts: Iterable[TextLike], **kwargs: Any) -> list[Decision]:
         """``check_output_batch`` without blocking the running event loop."""
-        return await _to_thread(self.check_output_batch, list(texts), **kwargs)
+        return await _to_thread(self.check_output_batch, text_sequence(texts, "texts"), **kwargs)
 
     # wrapping -------------------------------------------------------------------------------
 

@@ -1,12 +1,14 @@
 """What a check accepts: text, UTF-8 bytes, None or chat messages, and how a chat is split.
 
 Text is repaired rather than refused (lone surrogates, invalid UTF-8, None) with a note saying
-what was done; anything else raises InvalidInput. Chat messages are validated up front (a role
-that is not a string, content that is not text, a list of parts or None: InvalidInput naming the
-message and field). A chat is split into its user turns (for the input rails) and its tool,
-function or document messages plus extra documents (for the context rails), and put back
-together with every turn's redaction applied and blocked documents dropped. Roles compare
-case-insensitively; multi-part content keeps its non-text parts and stays a list.
+what was done; anything else raises InvalidInput. Where a sequence of texts is expected (batches,
+documents, prompts) a bare string or bytes is refused too (``text_sequence``): it would otherwise
+be checked one character at a time. Chat messages are validated up front (a role that is not a
+string, content that is not text, a list of parts or None: InvalidInput naming the message and
+field). A chat is split into its user turns (for the input rails) and its tool, function or
+document messages plus extra documents (for the context rails), and put back together with every
+turn's redaction applied and blocked documents dropped. Roles compare case-insensitively;
+multi-part content keeps its non-text parts and stays a list.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ __all__ = [
     "ChatTurn",
     "MessagesLike",
     "TextLike",
+    "aligned",
+    "check_messages",
     "coerce_text",
     "content_text",
     "is_messages",
     "last_user_text",
     "role_of",
+    "text_sequence",
 ]
 
 DOCUMENT_ROLES = frozenset({"tool", "function", "document", "retrieved", "context", "ipython"})
@@ -60,6 +65,42 @@ def coerce_text(value: Any) -> tuple[str, str | None]:
 def _text_parts(content: list[Any]) -> list[int]:
     """Indices of the parts of multi-part content that carry text."""
     return [i for i, p in enumerate(content) if isinstance(p, Mapping) and isinstance(p.get("text"), str)]
+
+
+def text_sequence(value: Any, name: str) -> list[Any]:
+    """``value`` (a list, tuple or other iterable of texts) as a list; InvalidInput for a bare
+    str/bytes (a sequence of characters is never meant), a mapping, or a non-iterable."""
+    if isinstance(value, str | bytes | bytearray | memoryview):
+        raise InvalidInput(
+            f"{name} must be a sequence of texts, got a bare {type(value).__name__}; "
+            f"wrap it in a list: {name}=[...]"
+        )
+    if isinstance(value, Mapping):
+        raise InvalidInput(f"{name} must be a sequence of texts, got a mapping ({type(value).__name__})")
+    try:
+        return list(value)
+    except TypeError:
+        raise InvalidInput(f"{name} must be a sequence of texts, got {type(value).__name__}") from None
+
+
+def aligned(prompts: Any, n: int) -> list[Any] | None:
+    """``prompts`` as a list of exactly ``n`` (None stays None); InvalidInput otherwise."""
+    if prompts is None:
+        return None
+    out = text_sequence(prompts, "prompts")
+    if len(out) != n:
+        raise InvalidInput(f"prompts must be aligned with the texts: {len(out)} prompts for {n} texts")
+    return out
+
+
+def check_messages(messages: Any) -> None:
+    """InvalidInput unless every chat message is a mapping whose ``role`` (when present) is a str."""
+    for i, message in enumerate(messages):
+        if not isinstance(message, Mapping):
+            raise InvalidInput(f"messages[{i}] must be a mapping with 'role' and 'content', got {type(message).__name__}")
+        role = message.get("role")
+        if role is not None and not isinstance(role, str):
+            raise InvalidInput(f"messages[{i}].role must be a string, got {type(role).__name__}")
 
 
 def content_text(content: Any) -> str:

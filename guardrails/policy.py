@@ -90,8 +90,10 @@ class RailSpec(_Strict):
     """``shadow``: evaluate and record what would have happened, never act."""
     on_error: Literal["fail_open", "fail_closed"] = "fail_open"
     """When the guard raises or times out: allow (fail_open) or block (fail_closed)."""
-    timeout_ms: float | None = Field(None, gt=0)
-    """Cut the guard off after this long; None inherits the policy's settings.timeout_ms."""
+    timeout_ms: float | None = Field(None, ge=0)
+    """Cut the guard off after this long (it runs on its own worker threads); None inherits
+    ``settings.timeout_ms`` (or, for a third-party guard, ``settings.third_party_timeout_ms``);
+    0 runs the guard inline with no timeout."""
     languages: list[str] | None = None
     """Run only when the request's detected language is one of these (always runs when unknown)."""
     enabled: bool = True
@@ -130,7 +132,28 @@ class PolicySettings(_Strict):
     parallel: bool = False
     """Run consecutive read-only rails concurrently on a thread pool."""
     timeout_ms: float | None = Field(None, gt=0)
-    """Default per-rail timeout; None runs rails inline with no timeout unless a rail sets one."""
+    """Default per-rail timeout in ms; None runs rails inline with no timeout unless a rail sets one
+    (third-party rails get ``third_party_timeout_ms``)."""
+    third_party_timeout_ms: float | None = Field(250.0, gt=0)
+    """Timeout in ms of a rail whose guard does not come from this distribution's own plugins and
+    that sets none; such a rail runs on its guard's own daemon workers. None: inline."""
+    time_budget_ms: float | None = Field(1000.0, gt=0)
+    """Time budget in ms of one call (a batch: per text). Rails not started when it is spent do not
+    run, and a rail on its workers is cut off at it: the rail's ``on_error`` decides and the
+    decision records ``details["budget_exceeded"]``. A stage's first call (it loads the models) has
+    none. None: no budget."""
+    max_chars: int | None = Field(100_000, ge=1_000)
+    """Characters of one text the rails check; a longer text is handled by ``on_oversize`` and
+    recorded in ``details["truncated"]``. None: no limit (cost grows with the text)."""
+    on_oversize: Literal["truncate", "block"] = "truncate"
+    """``truncate``: check the first ``max_chars`` characters (cut at a space when one is near) and
+    pass on only those (``Decision.text``; the action is at least ``redact``); ``block``: block
+    the text without running the rails."""
+    breaker_threshold: int = Field(5, ge=1)
+    """Consecutive timeouts after which a guard's circuit opens: its rails fail at once
+    (``error_kind="unavailable"``) instead of waiting on it."""
+    breaker_cooldown_ms: float = Field(30_000.0, gt=0)
+    """How long an open circuit waits before letting one trial call through."""
     on_block: Literal["refuse", "raise"] = "refuse"
     """What a wrapped callable does on a blocked input or output: return the refusal, or raise Blocked."""
     refusal_message: str = "Sorry, I can't help with that request."
@@ -162,6 +185,7 @@ class PolicySettings(_Strict):
     """Streaming: the most characters held back (the window, at least 64) and the longest
     context a check carries; text before a possible entity is passed on at once (docs/wrapping.md)."""
     max_workers: int = Field(4, ge=1, le=64)
+    """Worker threads per guard, for rails with a timeout and parallel rails (each guard has its own)."""
 
 
 class ShadowSettings(_Strict):

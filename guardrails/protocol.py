@@ -164,6 +164,9 @@ class CheckContext:
     """Decided once per check (by the normalising rail on its view, else by the core before the
     rails; guardrails.content): the text holds no letter, digit or code emoji. Model guards then
     return zero scores without calling the encoder; rule guards still run."""
+    deadline: float | None = None
+    """``time.perf_counter()`` time by which the call must be done (its time budget); None: the
+    stage sets one from ``settings.time_budget_ms``. Rails not started by then do not run."""
 
     def view(self, text: str) -> str:
         """The text a detection guard should score: the normalised view when a rail set one."""

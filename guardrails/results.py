@@ -12,31 +12,44 @@ __all__ = ["Action", "Decision", "ErrorKind", "Span", "Stage", "Verdict"]
 Stage = Literal["input", "output", "context"]
 """Where a rail runs: user input, model output, or retrieved context (documents, tool output)."""
 
-ErrorKind = Literal["timeout", "invalid", "exception"]
-"""Why a guard produced no result: it timed out, returned something other than a Verdict, or raised."""
+ErrorKind = Literal["timeout", "invalid_result", "exception", "unavailable", "budget"]
+"""Why a rail produced no result: its guard timed out, returned an invalid result (not a Verdict,
+a score outside [0, 1] or NaN, a text that is not str, a bad category name), or raised; or the
+rail did not run: its guard's circuit is open after repeated timeouts (``unavailable``), or the
+call's time budget was spent (``budget``)."""
 
 _SEVERITY = {"allow": 0, "warn": 1, "redact": 2, "escalate": 3, "block": 4}
 _M = TypeVar("_M", bound=BaseModel)
 
 
+_new = object.__new__
+_set_attr = object.__setattr__
+_set_fields = BaseModel.__dict__["__pydantic_fields_set__"].__set__  # the slots' own setters: faster
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_ALL_FIELDS: dict[type, set[str]] = {}
+
+
 def trusted(cls: type[_M], values: dict[str, Any]) -> _M:
     """Build a model from values the SDK produced itself, skipping validation (the hot path).
 
-    ``values`` must hold every field; only for internal use on already-typed data.
+    ``values`` must hold every field; only for internal use on already-typed data of frozen
+    models (the instances share one read-only set of field names).
     """
-    obj = object.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    fields = _ALL_FIELDS.get(cls)
+    if fields is None:
+        fields = _ALL_FIELDS.setdefault(cls, set(cls.model_fields))
+    obj = _new(cls)
+    _set_attr(obj, "__dict__", values)
+    _set_fields(obj, fields)
+    _set_extra(obj, None)
+    _set_private(obj, None)
     return obj
 
 
 def replaced(model: _M, update: dict[str, Any]) -> _M:
     """A copy of ``model`` with ``update`` applied, without validation (the hot path)."""
-    values = dict(model.__dict__)
-    values.update(update)
-    return trusted(type(model), values)
+    return trusted(type(model), {**model.__dict__, **update})
 
 
 class Action(str, Enum):
@@ -105,9 +118,9 @@ class Verdict(BaseModel):
     error: str | None = None
     """What went wrong (``"GuardTimeout: no result within 50 ms"``); None when the guard answered."""
     error_kind: ErrorKind | None = None
-    """The kind of failure (timeout, invalid result, exception); None when the guard answered."""
+    """The kind of failure (see ``ErrorKind``); None when the guard answered."""
     outcome: Literal["ok", "fail_open", "fail_closed", "skipped"] = "ok"
-    """``fail_open``/``fail_closed``: the guard raised or timed out and the policy's on_error decided."""
+    """``fail_open``/``fail_closed``: the rail produced no result and its ``on_error`` decided."""
 
 
 class Decision(BaseModel):

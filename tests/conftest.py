@@ -17,9 +17,14 @@ needs_shared = pytest.mark.skipif(
 
 @pytest.fixture
 def toy(make_guard):
-    """Build a Guard over the toy guards from a policy dict."""
+    """Build a Guard over the toy guards from a policy dict.
+
+    The toys are third-party guards to the SDK; here they run inline (no default third-party
+    timeout) unless the policy says otherwise: these tests are about the pipeline, and isolation
+    has its own tests (test_faults.py) that keep their margins on a loaded machine."""
 
     def build(policy: dict):
-        return make_guard({"name": "test", "version": "7", **policy}, plugins=[ToyPlugin()])
+        settings = {"third_party_timeout_ms": None, **policy.get("settings", {})}
+        return make_guard({"name": "test", "version": "7", **policy, "settings": settings}, plugins=[ToyPlugin()])
 
     return build

@@ -1,13 +1,17 @@
 """The audit log: one JSON Lines record per decision of a Guard, written in the background.
 
 Attached by the ops plugin when a policy has an ``audit:`` section (docs/operators.md); the
-records go through the shared JsonlWriter (guardrails.ops.writer), so a check never waits for
-the disk and a full queue or disk drops and counts records instead of failing requests.
+records go through the shared JsonlWriter (guardrails.ops.writer). In the default ``background``
+durability a check never waits for the disk, and a full queue or disk drops and counts records
+instead of failing requests. In ``durable`` durability a check returns only after its record is
+written and fsynced (group commit: concurrent checks share one fsync); a disk that fails or
+outlasts ``durable_timeout_ms`` is logged and counted, and the check still returns.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from functools import partial
 from typing import Any
 
@@ -19,6 +23,8 @@ from guardrails.protocol import CheckContext
 from guardrails.results import Decision
 
 __all__ = ["AuditSink", "audit_record"]
+
+log = logging.getLogger("guardrails.audit")
 
 
 def audit_record(
@@ -110,16 +116,23 @@ class AuditSink:
             flush_interval_ms=settings.flush_interval_ms,
             fsync=settings.fsync,
             queue_size=settings.queue_size,
+            durable=settings.durability == "durable",
         )
+        self._timeout_s = settings.durable_timeout_ms / 1000
         if settings.required and self.writer.last_error:
             self.writer.close()
             raise PolicyError(f"audit.path: {self.writer.last_error}")
 
     @hookimpl
     def on_decision(self, decision: Decision, context: CheckContext) -> None:
-        """Queue the decision's audit record."""
+        """Queue the decision's audit record (``durable``: and wait until it is fsynced)."""
         fields = _context_fields(context, self.settings.include_metadata)  # the context is mutable: read now
-        self.writer.write(partial(_deferred_record, decision, fields, self.settings.include_text))
+        record = partial(_deferred_record, decision, fields, self.settings.include_text)
+        if not self.writer.durable:
+            self.writer.write(record)
+        elif not self.writer.write_durable(record, self._timeout_s):
+            log.error("audit record %s is not durable yet (%s); the decision stands", decision.id,
+                      self.writer.last_error or "the disk did not answer in time")
 
     def stats(self) -> dict[str, Any]:
         """The writer's counts (written, dropped, failed, errors, rotations, queued, last_error)."""

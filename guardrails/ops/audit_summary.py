@@ -56,7 +56,8 @@ def summarize(paths: Sequence[str | Path]) -> dict[str, Any]:
             times.append(record["time"])
         for guard in record.get("guards", ()):
             if guard.get("error"):
-                kind = "timeout" if guard.get("error_kind") == "timeout" else "error"
+                kind = guard.get("error_kind")
+                kind = kind if kind in ("timeout", "unavailable", "budget") else "error"
                 errors[(guard.get("rail", "?"), kind)] += 1
         if "shadow_action" in record:
             shadow[(record["action"], record["shadow_action"])] += 1

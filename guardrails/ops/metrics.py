@@ -11,8 +11,12 @@ name                                   kind       attributes
 ``guardrails.decision.duration``       histogram  policy, stage (milliseconds)
 ``guardrails.guard.duration``          histogram  policy, stage, rail (milliseconds)
 ``guardrails.score``                   histogram  policy, stage, category (0..1)
-``guardrails.guard.errors``            counter    policy, stage, rail, kind (error|timeout), outcome
+``guardrails.guard.errors``            counter    policy, stage, rail, kind, outcome
 =====================================  =========  ==========================================
+
+``kind`` of an error: ``error`` (the guard raised or returned an invalid result), ``timeout``,
+``unavailable`` (its circuit is open after repeated timeouts: the rail did not run) or ``budget``
+(the call's time budget was spent before the rail finished).
 
 Without a configured MeterProvider the API is a no-op, so nothing leaves the process unless the
 application sets one up (or the policy asks for the Prometheus endpoint).
@@ -35,6 +39,7 @@ __all__ = ["MetricsSink", "instrument", "metrics_sink_from_settings", "prometheu
 log = logging.getLogger("guardrails.metrics")
 
 LATENCY_BUCKETS_MS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000)
+_KINDS = frozenset({"timeout", "unavailable", "budget"})
 SCORE_BUCKETS = tuple(round(0.1 * i, 1) for i in range(1, 10)) + (0.95, 0.99)
 _PROMETHEUS: dict[tuple[str, int], Any] = {}
 _PROMETHEUS_LOCK = threading.Lock()
@@ -101,7 +106,7 @@ class MetricsSink:
             rail = verdict.rail or verdict.guard
             self.guard_latency.record(verdict.latency_ms, {**base, "rail": rail})
             if verdict.error:
-                kind = "timeout" if verdict.error_kind == "timeout" else "error"
+                kind = verdict.error_kind if verdict.error_kind in _KINDS else "error"
                 self.errors.add(1, {**base, "rail": rail, "kind": kind, "outcome": verdict.outcome})
 
 

@@ -7,6 +7,8 @@ policy is loaded (errors name the file and the field) without importing the sink
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from guardrails.results import Action
@@ -25,9 +27,19 @@ class _Strict(BaseModel):
 
 
 class AuditSettings(_Strict):
-    """``audit:`` a JSON Lines record per decision, written by a background thread."""
+    """``audit:`` a JSON Lines record per decision, written by a background thread.
+
+    ``durability`` says what a returned decision promises about its record (docs/operators.md).
+    """
 
     enabled: bool = True
+    durability: Literal["background", "durable"] = "background"
+    """``background``: the check returns at once; the record reaches the file within
+    ``flush_interval_ms`` (a crash loses what was still queued). ``durable``: the check returns
+    only after its record is written and fsynced; concurrent checks share one fsync (group commit)."""
+    durable_timeout_ms: float = Field(5_000.0, gt=0)
+    """``durable``: the longest a check waits for the disk; past it the check returns, the record
+    stays queued and is counted as ``late``."""
     path: str
     """Log file; ``~`` and ``$VARS`` are expanded, relative paths are relative to the working directory."""
     include_text: bool = False
@@ -41,7 +53,8 @@ class AuditSettings(_Strict):
     flush_interval_ms: float = Field(1000.0, ge=0)
     """Records reach the file at most this long after the check returned (a crash loses at most this)."""
     fsync: bool = False
-    """fsync after each write, so records survive a power loss too (costs disk time, not request time)."""
+    """``background``: fsync after each background write, so what was written survives a power loss
+    too (costs disk time, not request time; records still queued are lost in a crash)."""
     queue_size: int = Field(10_000, ge=1)
     """Records waiting for the writer; beyond it records are dropped and counted, never blocking a request."""
     required: bool = False

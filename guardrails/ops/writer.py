@@ -7,6 +7,10 @@ so lines from many threads never interleave. Records reach the file at most
 The file rotates by size. When the queue is full, or the disk is full or unwritable, records are
 dropped and counted (``stats()``, a logged error, and a ``dropped`` record in the file once it
 can be written again), never raised into a request.
+
+``durable=True`` adds ``write_durable(record)``: it returns only once the record is written and
+fsynced. Callers waiting at the same time share one write and one fsync (group commit): the writer
+takes everything queued, writes it in one call, fsyncs once and releases every waiter.
 """
 
 from __future__ import annotations
@@ -30,6 +34,17 @@ log = logging.getLogger("guardrails.audit")
 
 _STOP = object()
 _FLUSH = "flush"
+
+
+class _Durable:
+    """A record whose writer waits until it is on disk (``ok``: written and fsynced)."""
+
+    __slots__ = ("done", "ok", "record")
+
+    def __init__(self, record: Any) -> None:
+        self.record = record
+        self.done = threading.Event()
+        self.ok = False
 _BATCH_BYTES = 256 * 1024
 _REPORT_EVERY_S = 10.0
 
@@ -52,19 +67,22 @@ class JsonlWriter:
         fsync: bool = False,
         queue_size: int = 10_000,
         name: str = "audit log",
+        durable: bool = False,
     ) -> None:
         self.path = Path(os.path.expandvars(os.path.expanduser(str(path))))
         self.max_bytes = max_bytes
         self.backups = backups
         self.flush_interval = flush_interval_ms / 1000.0
-        self.fsync = fsync
+        self.durable = durable
+        self.fsync = fsync or durable
         self.name = name
         self._items: deque[Any] = deque()
         self._maxsize = queue_size
         self._wake_at = max(1, queue_size // 2) if flush_interval_ms > 0 else 1
         self._wake = threading.Event()
         self._lock = threading.Lock()
-        self._counts = {"written": 0, "dropped": 0, "failed": 0, "errors": 0, "rotations": 0}
+        self._counts = {"written": 0, "dropped": 0, "failed": 0, "errors": 0, "rotations": 0,
+                        "late": 0, "commits": 0}
         self._unreported_drops = 0
         self._last_report = 0.0
         self.last_error: str | None = None
@@ -102,8 +120,30 @@ class JsonlWriter:
                       self.name, self.path, self._maxsize, self._counts["dropped"])
         return False
 
+    def write_durable(self, record: dict[str, Any] | Callable[[], dict[str, Any]], timeout: float = 5.0) -> bool:
+        """Queue a record and wait until it is written and fsynced (``durable=True`` writers).
+
+        True once it is on disk. False when the write failed (counted in ``failed``), the writer
+        is closed (``dropped``), or ``timeout`` seconds passed first (``late``: the record stays
+        queued and is still written). Never drops a record for a full queue: the queue holds at
+        most one record per waiting caller beyond ``queue_size``.
+        """
+        if self._closed:
+            with self._lock:
+                self._counts["dropped"] += 1
+            return False
+        entry = _Durable(record)
+        self._items.append(entry)
+        self._wake.set()
+        if not entry.done.wait(timeout):
+            with self._lock:
+                self._counts["late"] += 1
+            return False
+        return entry.ok
+
     def stats(self) -> dict[str, Any]:
-        """Counts: written, dropped (queue full), failed (disk errors), errors, rotations, queued."""
+        """Counts: written, dropped (queue full), failed (disk errors), errors, rotations, queued,
+        late (durable writes that outlasted their timeout), commits (writes with their fsync)."""
         with self._lock:
             out: dict[str, Any] = dict(self._counts)
         out["queued"] = len(self._items)
@@ -154,8 +194,11 @@ class JsonlWriter:
             return True
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            created = not self.path.exists()
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
             self._size = os.fstat(self._fd).st_size
+            if created and self.fsync:  # the new file's directory entry must survive a crash too
+                _fsync_dir(self.path.parent)
             return True
         except OSError as exc:
             self._error("cannot open", exc)
@@ -180,14 +223,14 @@ class JsonlWriter:
             self._error("cannot rotate", exc)
         self._open()
 
-    def _write_lines(self, lines: list[bytes]) -> None:
+    def _write_lines(self, lines: list[bytes]) -> bool:
         data = b"".join(lines)
         if self.max_bytes and self._fd is not None and self._size and self._size + len(data) > self.max_bytes:
             self._rotate()
         if not self._open():
             with self._lock:
                 self._counts["failed"] += len(lines)
-            return
+            return False
         assert self._fd is not None
         try:
             view = memoryview(data)
@@ -201,14 +244,23 @@ class JsonlWriter:
                 self._counts["failed"] += len(lines)
             os.close(self._fd)
             self._fd = None
-            return
+            return False
         self._size += len(data)
         with self._lock:
             self._counts["written"] += len(lines)
+            self._counts["commits"] += 1
             self._unreported_drops, drops = 0, self._unreported_drops
         if drops:
             self._write_lines([_line({"type": "dropped", "count": drops, "time": now_iso(),
                                       "reason": "queue full"})])
+        return True
+
+    def _commit(self, lines: list[bytes], waiting: list[_Durable]) -> None:
+        """Write ``lines`` (one write, one fsync) and release the durable writers among them."""
+        ok = self._write_lines(lines) if lines else True
+        for entry in waiting:
+            entry.ok = ok
+            entry.done.set()
 
     def _run(self) -> None:
         period = self.flush_interval if self.flush_interval > 0 else None
@@ -217,6 +269,7 @@ class JsonlWriter:
             self._wake.wait(period)
             self._wake.clear()
             lines: list[bytes] = []
+            waiting: list[_Durable] = []
             size = 0
             stop = False
             while items:
@@ -225,23 +278,42 @@ class JsonlWriter:
                     stop = True
                 elif isinstance(item, tuple):
                     if lines:  # everything queued before the flush request is written first
-                        self._write_lines(lines)
-                        lines, size = [], 0
+                        self._commit(lines, waiting)
+                        lines, waiting, size = [], [], 0
                     item[1].set()
                 else:
+                    entry = item if isinstance(item, _Durable) else None
+                    record = entry.record if entry is not None else item
                     try:
-                        lines.append(_line(item() if callable(item) else item))
+                        lines.append(_line(record() if callable(record) else record))
                     except Exception as exc:  # a bad record must not stop the writer
                         log.error("%s: a record could not be serialised: %s", self.name, exc)
+                        if entry is not None:
+                            entry.done.set()  # ok stays False
                         continue
+                    if entry is not None:
+                        waiting.append(entry)
                     size += len(lines[-1])
                     if size >= _BATCH_BYTES:
-                        self._write_lines(lines)
-                        lines, size = [], 0
+                        self._commit(lines, waiting)
+                        lines, waiting, size = [], [], 0
             if lines:
-                self._write_lines(lines)
+                self._commit(lines, waiting)
             if stop:
                 return
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory descriptors
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
 
 
 def _close_at_exit(ref: weakref.ref[JsonlWriter]) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from guardrails.hookspecs import hookimpl
+from guardrails.runtime.budget import token_budget
 from guardrails.runtime.cache import CacheInfo
 from guardrails.runtime.encoder import THREADS_ENV, OnnxEncoder
 from guardrails.runtime.heads import Head
@@ -45,9 +46,11 @@ def default_encoder(**kwargs: Any) -> OnnxEncoder:
     """The shipped encoder, shared by every caller asking with the same options (lazy).
 
     Keyword arguments are passed to ``OnnxEncoder``; ``intra_op_threads`` defaults to the
-    ``GUARDRAILS_ENCODER_THREADS`` environment variable, else 1.
+    ``GUARDRAILS_ENCODER_THREADS`` environment variable, else 1; ``max_tokens_per_call`` to the
+    per-text token budget (guardrails.runtime.budget).
     """
     kwargs.setdefault("intra_op_threads", int(os.environ.get(THREADS_ENV, "1") or 1))
+    kwargs.setdefault("max_tokens_per_call", token_budget().tokens_per_text)
     return _shared(**kwargs)
 
 

@@ -18,6 +18,7 @@ from pydantic import Field
 from guardrails.errors import ModelError
 from guardrails.protocol import BaseGuard, CheckContext, EncoderLike, GuardConfig, Resources
 from guardrails.results import Verdict
+from guardrails.runtime.budget import token_budget
 from guardrails.runtime.heads import Head
 
 from ._minors import MinorsRule
@@ -76,7 +77,10 @@ class _HeadsGuard(BaseGuard):
         if context.content_free:
             return []
         view = context.view(text)
-        return [(t, False) for t in (view, *(d for d in context.decoded if d and d != view))]
+        decoded = [d for d in context.decoded if d and d != view]
+        if context.stage != "context":  # a document's hidden pieces are bounded by documents.hidden_text
+            decoded = decoded[: token_budget().decoded]
+        return [(t, False) for t in (view, *decoded)]
 
     def _raw(self, windows: np.ndarray) -> dict[str, float]:
         scores: dict[str, float] = {}
@@ -98,24 +102,39 @@ class _HeadsGuard(BaseGuard):
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         raise NotImplementedError
 
+    def _embed(self, groups: list[list[tuple[str, bool]]]) -> list[list[np.ndarray]]:
+        """Window vectors per text of each group: the first text (the view) in windows, the rest
+        (decoded blobs, segments) one window each, within the token budget; an empty group
+        (content-free text) gets none and costs no encoder call."""
+        firsts = [g[0][0] for g in groups if g]
+        wins = iter(self.encoder.embed_windows_batch(firsts) if firsts else [])
+        extras = [t for g in groups for t, _ in g[1:]]
+        vecs = self.encoder.embed(extras) if extras else None
+        out: list[list[np.ndarray]] = []
+        i = 0
+        for group in groups:
+            if not group:
+                out.append([])
+                continue
+            out.append([next(wins), *(vecs[j:j + 1] for j in range(i, i + len(group) - 1))])  # type: ignore[index]
+            i += len(group) - 1
+        return out
+
     def check(self, text: str, context: CheckContext) -> Verdict:
         """Score ``text`` (and decoded blobs in ``context``): category -> probability 0..1."""
         texts = self._texts(text, context)
-        windows = self.encoder.embed_windows_batch([t for t, _ in texts]) if texts else []
+        (windows,) = self._embed([texts])
         return self._finish([self._raw(w) for w in windows], texts, context.stage)
 
     def check_batch(self, texts: Sequence[str], contexts: Sequence[CheckContext]) -> list[Verdict]:
         """``check`` for many texts, embedded through the encoder in one batch."""
         groups = [self._texts(t, c) for t, c in zip(texts, contexts, strict=True)]
-        flat = [t for g in groups for t, _ in g]
-        windows = self.encoder.embed_windows_batch(flat) if flat else []
-        out: list[Verdict] = []
-        i = 0
-        for group, ctx in zip(groups, contexts, strict=True):
-            raws = [self._raw(w) for w in windows[i:i + len(group)]]
-            out.append(self._finish(raws, group, ctx.stage))
-            i += len(group)
-        return out
+        if not groups:
+            return []
+        return [
+            self._finish([self._raw(w) for w in windows], group, ctx.stage)
+            for group, windows, ctx in zip(groups, self._embed(groups), contexts, strict=True)
+        ]
 
     def score_windows(self, windows: np.ndarray, text: str, stage: str = "input") -> dict[str, float]:
         """Category scores from precomputed window embeddings (training and evaluation use this)."""
@@ -209,7 +228,7 @@ class PromptInjectionGuard(_HeadsGuard):
             return texts + [(seg, True) for seg in dict.fromkeys(pieces) if seg not in whole]
         view = texts[0][0]
         if self.config.segment_chars and len(view) > self.config.segment_chars:
-            texts += [(seg, True) for seg in segments(view)]
+            texts += [(seg, True) for seg in segments(view, limit=token_budget().segments)]
         return texts
 
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
@@ -294,7 +313,7 @@ class ModerationGuard(_HeadsGuard):
         if not texts or context.stage not in self.config.clause_stages or not self._per_clause:
             return texts
         view = texts[0][0]
-        pieces = segments(view) if len(view) > 400 else segments(view, 12, 300, 8, clauses=True)
+        pieces = segments(view, limit=token_budget().segments) if len(view) > 400 else segments(view, 12, 300, 8, clauses=True)
         return texts + [(p, True) for p in pieces if p != view]
 
     @property

@@ -122,7 +122,7 @@ def test_a_guard_returning_no_verdict_is_an_invalid_result(toy, make_guard):
 
     d = make_guard({"name": "p", "input": [{"guard": "sloppy", "on_error": "fail_closed"}]},
                    plugins=[Plugin()]).check_input("hi")
-    assert d.verdicts[0].error_kind == "invalid" and d.action is Action.BLOCK
+    assert d.verdicts[0].error_kind == "invalid_result" and d.action is Action.BLOCK
     assert d.verdicts[0].error == "GuardError: guard 'sloppy' returned dict, expected Verdict"
 
 
@@ -152,9 +152,12 @@ def test_odd_input_gets_a_safe_decision(toy, value, text, note):
         assert note in d.details["input_note"]
 
 
-def test_megabyte_input(toy):
-    d = toy({"input": [BLOCK_WORD, {"guard": "digits", "action": "redact"}]}).check_input("a1 " * 400_000)
-    assert d.action is Action.REDACT and len(d.text) > 1_000_000
+def test_megabyte_input_is_checked_whole_when_the_policy_lifts_the_limits(toy):
+    settings = {"max_chars": None, "third_party_timeout_ms": None, "time_budget_ms": None}
+    d = toy({"settings": settings, "input": [BLOCK_WORD, {"guard": "digits", "action": "redact"}]}).check_input(
+        "a1 " * 400_000)
+    assert d.action is Action.REDACT and len(d.text) > 1_000_000 and "1" not in d.text
+    assert "truncated" not in d.details
 
 
 def test_unsupported_input_type_is_a_clear_error(toy):
