@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from guardrails import Action, Decision, InvalidInput
+from guardrails import Action, InvalidInput
 
 KEYWORD = {"guard": "keyword", "config": {"words": {"custom": ["forbidden"]}}}
 REPO = Path(__file__).resolve().parents[2]
@@ -54,14 +54,16 @@ def test_documents_may_be_any_iterable_of_texts(guard):
 @pytest.mark.parametrize("role", [["user"], {"r": "user"}, 3, b"user"])
 def test_a_chat_role_that_is_not_a_string_is_invalid_input(guard, role):
     messages = [{"role": "system", "content": "be nice"}, {"role": role, "content": "hi"}]
-    with pytest.raises(InvalidInput, match=r"messages\[1\]\.role must be a string"):
+    with pytest.raises(InvalidInput, match=r"messages\[1\]\.role.*string"):
         guard.check_input(messages)
-    with pytest.raises(InvalidInput, match=r"messages\[1\]\.role must be a string"):
+    with pytest.raises(InvalidInput, match=r"messages\[1\]\.role.*string"):
         guard.check_output("fine", prompt=messages)
 
 
-def test_a_message_without_a_role_is_checked_not_refused(guard):
-    assert isinstance(guard.check_input([{"content": "hello"}]), Decision)
+def test_a_message_without_a_role_is_invalid_input(guard):
+    # its content would reach the model unchecked (neither a user turn nor a document): refused
+    with pytest.raises(InvalidInput, match=r"messages\[0\]\.role"):
+        guard.check_input([{"content": "hello"}])
 
 
 @pytest.mark.parametrize("prompts", [["only one"], ["a", "b", "c"], "ab"])
