@@ -54,9 +54,11 @@ class BenchToyPlugin:
 
 
 def toy_policy(n_guards: int) -> dict[str, Any]:
-    """A policy with ``n_guards`` NoopGuard rails on every stage."""
+    """A policy with ``n_guards`` NoopGuard rails on every stage (decision cache off: the rails run
+    on every check, so the figures are the pipeline's own cost)."""
     rails = [{"guard": "bench_noop", "id": f"noop{i}"} for i in range(n_guards)]
-    return {"name": f"bench-{n_guards}-noop", "version": "1", "input": rails, "output": rails, "context": rails}
+    return {"name": f"bench-{n_guards}-noop", "version": "1", "settings": {"decision_cache": 0},
+            "input": rails, "output": rails, "context": rails}
 
 
 def toy_guard(n_guards: int) -> Any:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from guardrails.decision_cache import DecisionCache
 from guardrails.errors import GuardrailsError, PluginError
 from guardrails.inputs import (
     ChatTurn,
@@ -86,6 +87,7 @@ class Guard:
             )
             for stage in ("input", "output", "context")
         }
+        self._decisions = DecisionCache(self._runners, self.policy)
         self._operations = Operations()
         self._shadow: ShadowRunner | None = None
         settings = self.policy.shadow
@@ -174,6 +176,8 @@ class Guard:
             out[rail.spec.rail_id] = {c: rail.spec.threshold_for(c, rail.recommended) for c in dict.fromkeys(known)}
         return out
 
+    decision_cache = property(lambda self: self._decisions, doc="The DecisionCache: ``.info()``, ``.clear()``.")
+
     def run_rails(self, stage: Stage, text: str, context: CheckContext) -> StageResult:
         """Run one stage's rails on ``text`` without making a Decision (no sinks, no hooks).
 
@@ -205,6 +209,7 @@ class Guard:
             details["input_note"] = note
         if context.request.language:
             details["language"] = context.request.language
+        details.update({"cache": extra["cache"]} if extra.get("cache") else {})
         shadow = self._shadow.run(stage, original, context) if self._shadow is not None else None
         if shadow is not None:
             details["shadow"] = shadow.record
@@ -246,8 +251,8 @@ class Guard:
         started = time.perf_counter()
         text, note = coerce_text(value)
         context = CheckContext(stage=stage, request=request or RequestContext(), **ctx)
-        result = self._runners[stage].run(text, context)
-        return self._decision(stage, text, result, started, context, note)
+        result, cache = self._decisions.run(self._runners[stage], text, context)
+        return self._decision(stage, text, result, started, context, note, cache=cache)
 
     def check_input(
         self,
@@ -346,10 +351,10 @@ class Guard:
             )
             for i in range(len(values))
         ]
-        results = self._runners[stage].run_batch([t for t, _ in coerced], contexts)
+        results, cached = self._decisions.run_batch(self._runners[stage], [t for t, _ in coerced], contexts)
         return [
-            self._decision(stage, text, result, started, ctx, note)
-            for (text, note), result, ctx in zip(coerced, results, contexts)
+            self._decision(stage, text, result, started, ctx, note, cache=cache)
+            for (text, note), result, ctx, cache in zip(coerced, results, contexts, cached)
         ]
 
     # async twins ------------------------------------------------------------------------------

@@ -133,6 +133,9 @@ class PolicySettings(_Strict):
     stream_check_chars: int = Field(200, ge=16)
     """Streaming: check the accumulated output at least every this many characters."""
     max_workers: int = Field(4, ge=1, le=64)
+    decision_cache: int = Field(4096, ge=0)
+    """Entries of the decision cache: the same check again returns an equal Decision without
+    running the rails (docs/runtime.md#the-decision-cache); 0 turns it off."""
 
 
 class ShadowSettings(_Strict):
