@@ -221,7 +221,8 @@ def sentence_groups(
     """Sentence-sized segments of ``text``: spans of the text itself (offsets kept).
 
     A sentence shorter than ``min_chars`` joins the group before it when the group stays within
-    ``max_chars``; a sentence longer than ``max_chars`` is cut at a space. Past ``max_segments``
+    ``max_chars`` (a short first sentence, often a planted command, stays on its own); a sentence
+    longer than ``max_chars`` is cut at a space. Past ``max_segments``
     the first, the last and an even sample of the middle ones are kept (:func:`select`).
     """
     if max_chars < 1 or min_chars < 0:
@@ -230,8 +231,7 @@ def sentence_groups(
     for sentence in sentence_spans(text):
         for part in _cut(text, sentence, max_chars):
             last = groups[-1] if groups else None
-            short = len(part) < min_chars or (last is not None and len(last) < min_chars)
-            if last is not None and short and part.end - last.start <= max_chars:
+            if last is not None and len(part) < min_chars and part.end - last.start <= max_chars:
                 groups[-1] = Segment(last.start, part.end)
             else:
                 groups.append(part)

@@ -1,0 +1,118 @@
+"""Scanning a long text: a cheap pre-pass picks the segments that need the encoder, most
+suspicious first, and the scan stops once one scores over the stop score.
+
+The segments are sentence groups of at most 300 characters (guardrails.runtime.segments): short
+enough that one planted instruction is not diluted by the prose around it, whether it has a
+sentence of its own or is glued into one. The first and the last segment always run (where
+planted instructions usually sit); then every segment the triage model passes, best first, until
+their characters reach ``budget_chars``. Segments run in groups of the encoder's pool size, so a
+scan uses the cores it has and can stop after any group. Deterministic: the same text always
+runs the same segments in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from guardrails.runtime.segments import Segment, TokenBudget, sentence_groups
+from guardrails.runtime.triage import Triage
+
+__all__ = ["SEGMENT_CHARS", "ScanReport", "plan_scan", "scan"]
+
+SEGMENT_CHARS = 300
+"""The longest segment a scan embeds, in characters."""
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    """What a scan of one text did and found."""
+
+    score: float
+    """The best segment score (0.0 when no segment ran)."""
+    best: Segment | None
+    """The segment that scored it."""
+    segments: int
+    """Segments of the text (of the part read, past the character budget)."""
+    scored: int
+    """Segments the encoder ran on."""
+    early_exit: bool
+    """True when the scan stopped at a segment over the stop score."""
+    complete: bool
+    """True when every segment of the whole text was scored (no triage skip, no budget cut)."""
+
+    def details(self) -> dict[str, object]:
+        """A JSON-ready summary for ``Verdict.details``."""
+        out: dict[str, object] = {"segments": self.segments, "segments_scored": self.scored,
+                                  "early_exit": self.early_exit, "complete": self.complete}
+        if self.best is not None:
+            out["best_segment"] = [self.best.start, self.best.end]
+        return out
+
+
+def plan_scan(
+    text: str, *, triage: Triage | None = None, budget_chars: int | None = 4000,
+    budget: TokenBudget | None = None,
+) -> tuple[list[Segment], list[int], bool]:
+    """The segments of ``text``, the indices to run in order, and whether that covers them all.
+
+    Texts longer than ``budget.max_chars`` are read in the budget's character pieces (head, tail,
+    evenly spaced middle). ``budget_chars=None`` runs every segment the triage passes.
+    """
+    budget = budget or TokenBudget()
+    pieces = budget.char_pieces(len(text))
+    segs: list[Segment] = []
+    for c0, c1 in pieces:
+        segs += [Segment(c0 + s.start, c0 + s.end)
+                 for s in sentence_groups(text[c0:c1], max_chars=SEGMENT_CHARS, max_segments=None)]
+    if not segs:
+        return [], [], len(pieces) == 1
+    ends = list(dict.fromkeys([0, len(segs) - 1]))
+    rest = [i for i in range(len(segs)) if i not in ends]
+    if triage is not None and rest:
+        scores = triage.scores(text, [segs[i] for i in rest])
+        passed = np.flatnonzero(triage.needs_encoder(scores))
+        rest = [rest[i] for i in passed[np.argsort(-scores[passed], kind="stable")]]
+    order, used = list(ends), sum(len(segs[i]) for i in ends)
+    for i in rest:
+        if budget_chars is not None and used + len(segs[i]) > budget_chars:
+            break
+        order.append(i)
+        used += len(segs[i])
+    complete = len(pieces) == 1 and len(order) == len(segs)
+    return segs, order, complete
+
+
+def scan(
+    text: str,
+    embed: Callable[[list[str]], Sequence[np.ndarray]],
+    score: Callable[[np.ndarray, str], float],
+    *,
+    stop: float | None,
+    triage: Triage | None = None,
+    budget_chars: int | None = 4000,
+    group: int = 1,
+    budget: TokenBudget | None = None,
+) -> ScanReport:
+    """Score the segments of ``text`` that need it, best candidates first; see the module docstring.
+
+    ``embed`` maps segment texts to their window vectors (an encoder's ``embed_windows_batch``);
+    ``score(vectors, segment_text)`` gives a segment's score; the scan stops once a score reaches
+    ``stop`` (None: never). ``group`` segments run per ``embed`` call.
+    """
+    segs, order, complete = plan_scan(text, triage=triage, budget_chars=budget_chars, budget=budget)
+    best, best_seg, done = 0.0, None, 0
+    group = max(1, group)
+    for g in range(0, len(order), group):
+        chunk = [segs[i] for i in order[g : g + group]]
+        texts = [s.of(text) for s in chunk]
+        for seg, seg_text, vectors in zip(chunk, texts, embed(texts)):
+            value = float(score(vectors, seg_text))
+            if value > best or best_seg is None:
+                best, best_seg = value, seg
+        done += len(chunk)
+        if stop is not None and best >= stop:
+            return ScanReport(best, best_seg, len(segs), done, True, False)
+    return ScanReport(best, best_seg, len(segs), done, False, complete)
