@@ -88,7 +88,7 @@ class OnnxEncoder:
         intra_op_threads: int = 1,
         pool_threads: int | None = None,
         cache_size: int = 4096,
-        cache_mb: float = 64,
+        cache_mb: float = 48,
         window_tokens: int = 128,
         window_stride: int = 96,
         max_tokens_per_call: int = DEFAULT_TOKENS_PER_CALL,
