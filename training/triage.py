@@ -91,8 +91,8 @@ def features(texts: list[str], bits: int) -> Any:
 
     rows, cols, vals = [], [], []
     for r, text in enumerate(texts):
-        uni, bi, _ = word_buckets(text, bits)
-        both = np.concatenate([uni, bi])
+        words = word_buckets(text, bits)
+        both = np.concatenate([words.uni, words.bi])
         if len(both):
             u, c = np.unique(both, return_counts=True)
             rows.append(np.full(len(u), r))

@@ -51,11 +51,11 @@ class TokenStates(NamedTuple):
     offsets: np.ndarray
 
 
-def _default_pool() -> int:
+def _default_pool(intra_op_threads: int) -> int:
     env = os.environ.get(POOL_ENV)
     if env:
         return max(1, int(env))
-    return max(1, min(4, os.cpu_count() or 1))
+    return max(1, min(4, (os.cpu_count() or 1) // max(1, intra_op_threads)))
 
 
 def _frozen(arr: np.ndarray) -> np.ndarray:
@@ -74,8 +74,9 @@ class OnnxEncoder:
     their starts ``window_stride`` tokens apart. ``max_tokens_per_call`` bounds the tokens one
     text may cost (guardrails.runtime.segments.TokenBudget). ``intra_op_threads`` is
     onnxruntime's thread count for one run; ``pool_threads`` how many windows of a batch run at
-    once (default ``$GUARDRAILS_ENCODER_POOL``, else the CPU count up to 4; 1 = the calling
-    thread only). ``cache_size`` entries and ``cache_mb`` megabytes bound the cache (0: off).
+    once (default ``$GUARDRAILS_ENCODER_POOL``, else the CPU count over ``intra_op_threads``, at
+    most 4; 1 = the calling thread only). ``cache_size`` entries and ``cache_mb`` megabytes bound
+    the cache (0: off).
     ``token_states``: keep token states in the cache (None: from the first ``encode_tokens``
     call on). Thread-safe.
     """
@@ -106,7 +107,8 @@ class OnnxEncoder:
             or next((f for f in self.manifest.get("files", {}) if f.endswith(".onnx")), "")
         )
         self.intra_op_threads = int(intra_op_threads)
-        self.pool_threads = max(1, int(pool_threads)) if pool_threads is not None else _default_pool()
+        self.pool_threads = (max(1, int(pool_threads)) if pool_threads is not None
+                             else _default_pool(self.intra_op_threads))
         self.window_tokens = int(window_tokens)
         self.window_stride = int(window_stride)
         self.budget = TokenBudget(max(int(max_tokens_per_call), self.window_tokens))

@@ -5,9 +5,11 @@ The segments are sentence groups of at most 300 characters (guardrails.runtime.s
 enough that one planted instruction is not diluted by the prose around it, whether it has a
 sentence of its own or is glued into one. The first and the last segment always run (where
 planted instructions usually sit); then every segment the triage model passes, best first, until
-their characters reach ``budget_chars``. Segments run in groups of the encoder's pool size, so a
-scan uses the cores it has and can stop after any group. Deterministic: the same text always
-runs the same segments in the same order.
+their characters reach ``budget_chars``. With a triage model, a segment longer than its window
+(24 words) is also scored on its best 24 words, so an instruction glued into a long sentence is
+not diluted by it. Segments run in groups of the encoder's pool size, so a scan uses the cores it
+has and can stop after any group. Deterministic: the same text always runs the same segments in
+the same order.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class ScanReport:
     segments: int
     """Segments of the text (of the part read, past the character budget)."""
     scored: int
-    """Segments the encoder ran on."""
+    """Texts the encoder ran on: segments, and the best words of long ones."""
     early_exit: bool
     """True when the scan stopped at a segment over the stop score."""
     complete: bool
@@ -107,6 +109,8 @@ def scan(
     group = max(1, group)
     for g in range(0, len(order), group):
         chunk = [segs[i] for i in order[g : g + group]]
+        if triage is not None:  # and each one's best words: an instruction glued into a sentence
+            chunk += [t for s, t in zip(chunk, triage.best_spans(text, chunk)) if t != s]
         texts = [s.of(text) for s in chunk]
         for seg, seg_text, vectors in zip(chunk, texts, embed(texts)):
             value = float(score(vectors, seg_text))

@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from guardrails.errors import ModelError, ModelIntegrityError
 from guardrails.runtime._files import sha256_file
 from guardrails.runtime.segments import Segment
 
-__all__ = ["FORMAT_VERSION", "Triage", "shipped_triage_path", "word_buckets"]
+__all__ = ["FORMAT_VERSION", "Triage", "Words", "shipped_triage_path", "word_buckets"]
 
 FORMAT_VERSION = 1
 _WORD = re.compile(r"\w+")
@@ -42,30 +42,43 @@ def shipped_triage_path(name: str = "injection") -> Path:
     return Path(__file__).resolve().parent.parent / "models" / "triage" / f"{name}.triage.json"
 
 
-def _words(text: str) -> tuple[list[str], list[int]]:
-    """Lower-cased NFKC words of ``text`` and the character offset where each starts."""
-    words, starts = [], []
+class Words(NamedTuple):
+    """The hashed words of a text: unigram buckets (n,), bigram buckets (n - 1,), and each word's
+    character ``starts`` and ``ends`` (n,)."""
+
+    uni: np.ndarray
+    bi: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+
+def _words(text: str) -> tuple[list[str], list[int], list[int]]:
+    """Lower-cased NFKC words of ``text`` with their character starts and ends."""
+    words, starts, ends = [], [], []
     for m in _WORD.finditer(text):
         w = unicodedata.normalize("NFKC", m.group(0)).lower()
         if len(w) > 2 and _BIGRAM_SCRIPTS.search(w):
             words += [w[i : i + 2] for i in range(len(w) - 1)]
             starts += [m.start() + i for i in range(len(w) - 1)]
+            ends += [min(m.start() + i + 2, m.end()) for i in range(len(w) - 1)]
         else:
             words.append(w)
             starts.append(m.start())
-    return words, starts
+            ends.append(m.end())
+    return words, starts, ends
 
 
-def word_buckets(text: str, bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hashed unigram buckets (n,), bigram buckets (n - 1,) and word start offsets (n,) of ``text``."""
-    words, starts = _words(text)
+def word_buckets(text: str, bits: int) -> Words:
+    """The hashed unigrams and bigrams of ``text`` in ``2**bits`` buckets, with word offsets."""
+    words, starts, ends = _words(text)
     mask = np.uint64((1 << bits) - 1)
     h = np.fromiter((zlib.crc32(w.encode("utf-8", "replace")) for w in words), dtype=np.uint64, count=len(words))
     uni = ((h * _MUL) >> np.uint64(40)) & mask
     bi = h[:-1] * np.uint64(1000003) + h[1:] + np.uint64(7)
     bi ^= bi >> np.uint64(31)
     bi = ((bi * _MUL) >> np.uint64(40)) & mask
-    return uni.astype(np.int64), bi.astype(np.int64), np.asarray(starts, dtype=np.int64)
+    return Words(uni.astype(np.int64), bi.astype(np.int64), np.asarray(starts, dtype=np.int64),
+                 np.asarray(ends, dtype=np.int64))
 
 
 @dataclass
@@ -85,37 +98,58 @@ class Triage:
         if self.weights.shape[0] != 1 << self.bits:
             raise ModelError(f"triage {self.name!r}: {self.weights.shape[0]} weights for {self.bits} bits")
 
+    def _sums(self, words: Words) -> tuple[np.ndarray, np.ndarray]:
+        """Prefix sums of the per-word weight (unigram + bigram starting there) and of the counts."""
+        per_word = self.weights[words.uni].astype(np.float64)
+        counts = np.ones(len(words.uni))
+        per_word[:-1] += self.weights[words.bi]
+        counts[:-1] += 1
+        return np.concatenate([[0.0], np.cumsum(per_word)]), np.concatenate([[0.0], np.cumsum(counts)])
+
+    def _ranges(self, words: Words, segs: Sequence[Segment]) -> tuple[np.ndarray, np.ndarray]:
+        lo = np.searchsorted(words.starts, [s.start for s in segs], side="left")
+        hi = np.searchsorted(words.starts, [s.end for s in segs], side="left")
+        return lo, hi
+
     def scores(self, text: str, segments: Sequence[Segment] | None = None) -> np.ndarray:
         """One logit per segment of ``text`` (the whole text when ``segments`` is None).
 
         A segment without words scores ``-inf``.
         """
         segs = list(segments) if segments is not None else [Segment(0, len(text))]
-        uni, bi, starts = word_buckets(text, self.bits)
+        words = word_buckets(text, self.bits)
         out = np.full(len(segs), -np.inf, dtype=np.float32)
-        if not len(uni):
+        if not len(words.uni):
             return out
-        w = self.weights
-        per_word = w[uni].astype(np.float64)
-        counts = np.ones(len(uni))
-        per_word[:-1] += w[bi]
-        counts[:-1] += 1
-        cs = np.concatenate([[0.0], np.cumsum(per_word)])
-        cc = np.concatenate([[0.0], np.cumsum(counts)])
-        lo = np.searchsorted(starts, [s.start for s in segs], side="left")
-        hi = np.searchsorted(starts, [s.end for s in segs], side="left")
+        cs, cc = self._sums(words)
         win = self.window
-        for k, (a, b) in enumerate(zip(lo, hi)):
-            n = b - a
-            if n <= 0:
+        for k, (a, b) in enumerate(zip(*self._ranges(words, segs))):
+            if b - a <= 0:
                 continue
-            if n <= win:
+            if b - a <= win:
                 out[k] = (cs[b] - cs[a]) / (cc[b] - cc[a])
             else:  # the best window of ``win`` words inside the segment
-                s = cs[a + win : b + 1] - cs[a : b - win + 1]
-                c = cc[a + win : b + 1] - cc[a : b - win + 1]
-                out[k] = float((s / c).max())
+                out[k] = float(((cs[a + win : b + 1] - cs[a : b - win + 1])
+                                / (cc[a + win : b + 1] - cc[a : b - win + 1])).max())
         return out + np.float32(self.bias)
+
+    def best_spans(self, text: str, segments: Sequence[Segment]) -> list[Segment]:
+        """Per segment, its best ``window`` consecutive words (the segment itself when it has no
+        more): where an instruction glued into a longer sentence sits."""
+        words = word_buckets(text, self.bits)
+        if not len(words.uni):
+            return list(segments)
+        cs, cc = self._sums(words)
+        win = self.window
+        out = []
+        for seg, a, b in zip(segments, *self._ranges(words, segments)):
+            if b - a <= win:
+                out.append(seg)
+                continue
+            mean = (cs[a + win : b + 1] - cs[a : b - win + 1]) / (cc[a + win : b + 1] - cc[a : b - win + 1])
+            k = a + int(np.argmax(mean))
+            out.append(Segment(int(words.starts[k]), int(min(seg.end, words.ends[k + win - 1]))))
+        return out
 
     def needs_encoder(self, scores: np.ndarray) -> np.ndarray:
         """Which segments score at or over the threshold (bool array)."""
