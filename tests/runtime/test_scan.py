@@ -51,6 +51,17 @@ def test_triage_file_is_checked(tmp_path, triage):
     assert Triage.load(again).threshold == triage.threshold
 
 
+def test_best_spans_find_the_words_glued_into_a_sentence(triage):
+    doc, (a, b) = planted_document(5_000, "middle", seed=1, glued=True)
+    segs, order, _ = plan_scan(doc, triage=triage, budget_chars=None)
+    seg = next(segs[i] for i in order if segs[i].start < b and segs[i].end > a)
+    (span,) = triage.best_spans(doc, [seg])
+    assert seg.start <= span.start < span.end <= seg.end and len(span) < len(seg)
+    assert a <= span.start + 20 and span.end <= b + 20  # mostly the injection's own words
+    short = plan_scan("Hello there. How are you?", triage=None, budget_chars=None)[0]
+    assert triage.best_spans("Hello there. How are you?", short) == short
+
+
 def test_plan_runs_the_ends_first_then_the_best_within_the_budget(triage):
     doc, (a, b) = planted_document(20_000, "middle", seed=0)
     segs, order, complete = plan_scan(doc, triage=triage, budget_chars=4000)
