@@ -22,7 +22,7 @@ import numpy as np
 from guardrails.runtime.segments import Segment, TokenBudget, sentence_groups
 from guardrails.runtime.triage import Triage
 
-__all__ = ["SEGMENT_CHARS", "ScanReport", "plan_scan", "scan"]
+__all__ = ["SEGMENT_CHARS", "ScanPlan", "ScanReport", "plan_scan", "scan"]
 
 SEGMENT_CHARS = 300
 """The longest segment a scan embeds, in characters."""
@@ -54,11 +54,25 @@ class ScanReport:
         return out
 
 
+@dataclass(frozen=True)
+class ScanPlan:
+    """Which segments of a text a scan runs, in order."""
+
+    segments: list[Segment]
+    """Every segment of the text (of the part read, past the character budget)."""
+    order: list[int]
+    """Indices into ``segments``, in the order they run."""
+    complete: bool
+    """True when ``order`` covers every segment of the whole text."""
+    extra: dict[int, Segment]
+    """Segment index -> its best words, also scored (long segments, with a triage model)."""
+
+
 def plan_scan(
     text: str, *, triage: Triage | None = None, budget_chars: int | None = 4000,
     budget: TokenBudget | None = None,
-) -> tuple[list[Segment], list[int], bool]:
-    """The segments of ``text``, the indices to run in order, and whether that covers them all.
+) -> ScanPlan:
+    """The segments of ``text`` and the order to run them in (see the module docstring).
 
     Texts longer than ``budget.max_chars`` are read in the budget's character pieces (head, tail,
     evenly spaced middle). ``budget_chars=None`` runs every segment the triage passes.
@@ -70,11 +84,12 @@ def plan_scan(
         segs += [Segment(c0 + s.start, c0 + s.end)
                  for s in sentence_groups(text[c0:c1], max_chars=SEGMENT_CHARS, max_segments=None)]
     if not segs:
-        return [], [], len(pieces) == 1
+        return ScanPlan([], [], len(pieces) == 1, {})
     ends = list(dict.fromkeys([0, len(segs) - 1]))
     rest = [i for i in range(len(segs)) if i not in ends]
+    words = triage.words(text) if triage is not None else None
     if triage is not None and rest:
-        scores = triage.scores(text, [segs[i] for i in rest])
+        scores = triage.scores(text, [segs[i] for i in rest], words)
         passed = np.flatnonzero(triage.needs_encoder(scores))
         rest = [rest[i] for i in passed[np.argsort(-scores[passed], kind="stable")]]
     order, used = list(ends), sum(len(segs[i]) for i in ends)
@@ -83,8 +98,11 @@ def plan_scan(
             break
         order.append(i)
         used += len(segs[i])
-    complete = len(pieces) == 1 and len(order) == len(segs)
-    return segs, order, complete
+    extra: dict[int, Segment] = {}
+    if triage is not None:
+        best = triage.best_spans(text, [segs[i] for i in order], words)
+        extra = {i: span for i, span in zip(order, best) if span != segs[i]}
+    return ScanPlan(segs, order, len(pieces) == 1 and len(order) == len(segs), extra)
 
 
 def scan(
@@ -104,13 +122,12 @@ def scan(
     ``score(vectors, segment_text)`` gives a segment's score; the scan stops once a score reaches
     ``stop`` (None: never). ``group`` segments run per ``embed`` call.
     """
-    segs, order, complete = plan_scan(text, triage=triage, budget_chars=budget_chars, budget=budget)
+    plan = plan_scan(text, triage=triage, budget_chars=budget_chars, budget=budget)
     best, best_seg, done = 0.0, None, 0
     group = max(1, group)
-    for g in range(0, len(order), group):
-        chunk = [segs[i] for i in order[g : g + group]]
-        if triage is not None:  # and each one's best words: an instruction glued into a sentence
-            chunk += [t for s, t in zip(chunk, triage.best_spans(text, chunk)) if t != s]
+    for g in range(0, len(plan.order), group):
+        idx = plan.order[g : g + group]
+        chunk = [plan.segments[i] for i in idx] + [plan.extra[i] for i in idx if i in plan.extra]
         texts = [s.of(text) for s in chunk]
         for seg, seg_text, vectors in zip(chunk, texts, embed(texts)):
             value = float(score(vectors, seg_text))
@@ -118,5 +135,5 @@ def scan(
                 best, best_seg = value, seg
         done += len(chunk)
         if stop is not None and best >= stop:
-            return ScanReport(best, best_seg, len(segs), done, True, False)
-    return ScanReport(best, best_seg, len(segs), done, False, complete)
+            return ScanReport(best, best_seg, len(plan.segments), done, True, False)
+    return ScanReport(best, best_seg, len(plan.segments), done, False, plan.complete)

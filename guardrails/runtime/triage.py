@@ -54,9 +54,14 @@ class Words(NamedTuple):
 
 def _words(text: str) -> tuple[list[str], list[int], list[int]]:
     """Lower-cased NFKC words of ``text`` with their character starts and ends."""
+    if text.isascii():  # the common case, without a Python step per word beyond slicing
+        spans = [m.span() for m in _WORD.finditer(text)]
+        low = text.lower()
+        return [low[a:b] for a, b in spans], [a for a, _ in spans], [b for _, b in spans]
     words, starts, ends = [], [], []
     for m in _WORD.finditer(text):
-        w = unicodedata.normalize("NFKC", m.group(0)).lower()
+        w = m.group(0)
+        w = w.lower() if w.isascii() else unicodedata.normalize("NFKC", w).lower()
         if len(w) > 2 and _BIGRAM_SCRIPTS.search(w):
             words += [w[i : i + 2] for i in range(len(w) - 1)]
             starts += [m.start() + i for i in range(len(w) - 1)]
@@ -111,13 +116,17 @@ class Triage:
         hi = np.searchsorted(words.starts, [s.end for s in segs], side="left")
         return lo, hi
 
-    def scores(self, text: str, segments: Sequence[Segment] | None = None) -> np.ndarray:
+    def words(self, text: str) -> Words:
+        """The hashed words of ``text`` (pass them to :meth:`scores` and :meth:`best_spans`)."""
+        return word_buckets(text, self.bits)
+
+    def scores(self, text: str, segments: Sequence[Segment] | None = None, words: Words | None = None) -> np.ndarray:
         """One logit per segment of ``text`` (the whole text when ``segments`` is None).
 
         A segment without words scores ``-inf``.
         """
         segs = list(segments) if segments is not None else [Segment(0, len(text))]
-        words = word_buckets(text, self.bits)
+        words = words if words is not None else self.words(text)
         out = np.full(len(segs), -np.inf, dtype=np.float32)
         if not len(words.uni):
             return out
@@ -133,10 +142,10 @@ class Triage:
                                 / (cc[a + win : b + 1] - cc[a : b - win + 1])).max())
         return out + np.float32(self.bias)
 
-    def best_spans(self, text: str, segments: Sequence[Segment]) -> list[Segment]:
+    def best_spans(self, text: str, segments: Sequence[Segment], words: Words | None = None) -> list[Segment]:
         """Per segment, its best ``window`` consecutive words (the segment itself when it has no
         more): where an instruction glued into a longer sentence sits."""
-        words = word_buckets(text, self.bits)
+        words = words if words is not None else self.words(text)
         if not len(words.uni):
             return list(segments)
         cs, cc = self._sums(words)

@@ -30,7 +30,7 @@ def test_triage_ranks_planted_instructions_over_prose(triage):
     prose = varied_prose(3000, seed=5)
     for attack in INJECTIONS:
         assert triage.scores(attack)[0] >= triage.threshold, attack
-    segs, order, _ = plan_scan(prose, triage=None, budget_chars=None)
+    segs = plan_scan(prose, triage=None, budget_chars=None).segments
     passed = triage.needs_encoder(triage.scores(prose, segs))
     assert passed.mean() < 0.3  # most benign prose needs no encoder
     assert triage.scores("")[0] == -np.inf
@@ -53,29 +53,31 @@ def test_triage_file_is_checked(tmp_path, triage):
 
 def test_best_spans_find_the_words_glued_into_a_sentence(triage):
     doc, (a, b) = planted_document(5_000, "middle", seed=1, glued=True)
-    segs, order, _ = plan_scan(doc, triage=triage, budget_chars=None)
-    seg = next(segs[i] for i in order if segs[i].start < b and segs[i].end > a)
-    (span,) = triage.best_spans(doc, [seg])
+    plan = plan_scan(doc, triage=triage, budget_chars=None)
+    i = next(i for i in plan.order if plan.segments[i].start < b and plan.segments[i].end > a)
+    seg, span = plan.segments[i], plan.extra[i]
+    assert triage.best_spans(doc, [seg]) == [span]
     assert seg.start <= span.start < span.end <= seg.end and len(span) < len(seg)
     assert a <= span.start + 20 and span.end <= b + 20  # mostly the injection's own words
-    short = plan_scan("Hello there. How are you?", triage=None, budget_chars=None)[0]
+    short = plan_scan("Hello there. How are you?", triage=None, budget_chars=None).segments
     assert triage.best_spans("Hello there. How are you?", short) == short
 
 
 def test_plan_runs_the_ends_first_then_the_best_within_the_budget(triage):
     doc, (a, b) = planted_document(20_000, "middle", seed=0)
-    segs, order, complete = plan_scan(doc, triage=triage, budget_chars=4000)
-    assert order[:2] == [0, len(segs) - 1] and not complete
+    plan = plan_scan(doc, triage=triage, budget_chars=4000)
+    segs, order = plan.segments, plan.order
+    assert order[:2] == [0, len(segs) - 1] and not plan.complete
     assert sum(len(segs[i]) for i in order[2:]) <= 4000
     assert any(segs[i].start < b and segs[i].end > a for i in order[2:5])  # the injection ranks high
-    assert (segs, order) == plan_scan(doc, triage=triage, budget_chars=4000)[:2]  # deterministic
+    assert plan == plan_scan(doc, triage=triage, budget_chars=4000)  # deterministic
     everything = plan_scan(doc, triage=None, budget_chars=None)
-    assert everything[1] == list(dict.fromkeys([0, len(segs) - 1])) + list(range(1, len(segs) - 1))
-    assert everything[2]
+    assert everything.order == list(dict.fromkeys([0, len(segs) - 1])) + list(range(1, len(segs) - 1))
+    assert everything.complete and not everything.extra
     huge = "lorem ipsum dolor. " * 60_000
-    segs, order, complete = plan_scan(huge, triage=triage, budget=TokenBudget(1024))
-    assert not complete and segs[-1].end == len(huge.rstrip()) and segs[0].start == 0
-    assert plan_scan("", triage=triage) == ([], [], True)
+    plan = plan_scan(huge, triage=triage, budget=TokenBudget(1024))
+    assert not plan.complete and plan.segments[-1].end == len(huge.rstrip()) and plan.segments[0].start == 0
+    assert plan_scan("", triage=triage).order == []
 
 
 def test_scan_stops_early_and_reports():
@@ -120,8 +122,8 @@ def test_a_glued_injection_is_scored_in_a_segment_of_its_own_size(default_guard,
     for seed in range(6):
         doc, (a, b) = planted_document(20_000, where, seed=seed, glued=True)
         guard = next(r.guard for r in default_guard._runners["context"].rails if r.spec.guard == "prompt_injection")
-        segs, order, _ = plan_scan(doc, triage=guard._triage, budget_chars=guard.config.scan_budget_chars)
-        scanned = [segs[i] for i in order if segs[i].start < b and segs[i].end > a]
+        plan = plan_scan(doc, triage=guard._triage, budget_chars=guard.config.scan_budget_chars)
+        scanned = [plan.segments[i] for i in plan.order if plan.segments[i].start < b and plan.segments[i].end > a]
         assert scanned and all(len(s) <= 300 for s in scanned), (where, seed)
 
 
