@@ -54,13 +54,16 @@ class BenchToyPlugin:
 
 
 def toy_policy(n_guards: int, *, isolated: bool = False) -> dict[str, Any]:
-    """A policy with ``n_guards`` NoopGuard rails on every stage.
+    """A policy with ``n_guards`` NoopGuard rails on every stage (decision cache off: the rails run
+    on every check, so the figures are the pipeline's own cost).
 
     NoopGuard is third-party code to the SDK; ``isolated`` keeps the third-party default timeout
     (each rail on its guard's own workers), otherwise the rails run inline, measuring the
     pipeline's own overhead."""
     rails = [{"guard": "bench_noop", "id": f"noop{i}"} for i in range(n_guards)]
-    settings = {} if isolated else {"third_party_timeout_ms": None}
+    settings: dict[str, Any] = {"decision_cache": 0}
+    if not isolated:
+        settings["third_party_timeout_ms"] = None
     return {"name": f"bench-{n_guards}-noop", "version": "1", "settings": settings,
             "input": rails, "output": rails, "context": rails}
 

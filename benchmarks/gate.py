@@ -36,7 +36,7 @@ import _report  # noqa: E402
 BASELINE = HERE / "baseline.json"
 ACCURACY_BASELINE = HERE / "accuracy_baseline.json"
 SHARED = REPO.parent / "shared"
-QUICK_FILES = ("test_bench_pipeline.py", "test_bench_chain.py", "test_bench_startup.py")
+QUICK_FILES = ("test_bench_pipeline.py", "test_bench_chain.py", "test_bench_runtime.py", "test_bench_startup.py")
 FULL_FILES = (*QUICK_FILES, "test_bench_peer.py")
 """The other suites (encoder, rules, multilingual, accuracy) report in their own docs sections;
 run them with ``--paths`` or plain pytest."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from guardrails.decision_cache import DecisionCache
 from guardrails.errors import GuardrailsError, PluginError
 from guardrails.inputs import (
     MessagesLike,
@@ -92,6 +93,7 @@ class Guard:
         from guardrails.conversation import TurnCache  # chat code loads with a Guard, not on import
 
         self._turns = TurnCache()
+        self._decisions = DecisionCache(self._runners, self.policy)
         self._operations = Operations()
         self._shadow: ShadowRunner | None = None
         settings = self.policy.shadow
@@ -176,6 +178,8 @@ class Guard:
         circuit breaker and worker threads; see guardrails.rails.health_report."""
         return health_report(self._rails())
 
+    decision_cache = property(lambda self: self._decisions, doc="The DecisionCache: ``.info()``, ``.clear()``.")
+
     def run_rails(self, stage: Stage, text: str, context: CheckContext) -> StageResult:
         """Run one stage's rails on ``text`` without a Decision (the shadow runner's call)."""
         return self._runners[stage].run(text, context)
@@ -202,6 +206,7 @@ class Guard:
             details["turns"] = extra["turns"]
         if context.request.language:
             details["language"] = context.request.language
+        details.update({"cache": extra["cache"]} if extra.get("cache") else {})
         shadow = self._shadow.run(stage, original, context) if self._shadow is not None else None
         if shadow is not None:
             details["shadow"] = shadow.record
@@ -258,8 +263,8 @@ class Guard:
         started = time.perf_counter()
         text, note = coerce_text(value)
         context = self._context(stage, text, request or RequestContext(), **ctx)
-        result = self._runners[stage].run(text, context)
-        return self._decision(stage, text, result, started, context, note)
+        result, cache = self._decisions.run(self._runners[stage], text, context)
+        return self._decision(stage, text, result, started, context, note, cache=cache)
 
     def check_input(
         self,
@@ -349,10 +354,10 @@ class Guard:
             )
             for i in range(len(values))
         ]
-        results = self._runners[stage].run_batch([t for t, _ in coerced], contexts)
+        results, cached = self._decisions.run_batch(self._runners[stage], [t for t, _ in coerced], contexts)
         return [
-            self._decision(stage, text, result, started, ctx, note)
-            for (text, note), result, ctx in zip(coerced, results, contexts)
+            self._decision(stage, text, result, started, ctx, note, cache=cache)
+            for (text, note), result, ctx, cache in zip(coerced, results, contexts, cached)
         ]
 
     # async twins ------------------------------------------------------------------------------

@@ -186,6 +186,9 @@ class PolicySettings(_Strict):
     context a check carries; text before a possible entity is passed on at once (docs/wrapping.md)."""
     max_workers: int = Field(4, ge=1, le=64)
     """Worker threads per guard, for rails with a timeout and parallel rails (each guard has its own)."""
+    decision_cache: int = Field(4096, ge=0)
+    """Entries of the decision cache: the same check again returns an equal Decision without
+    running the rails (docs/runtime.md#the-decision-cache); 0 turns it off."""
 
 
 class ShadowSettings(_Strict):

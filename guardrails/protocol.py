@@ -96,6 +96,11 @@ class BaseGuard:
     changes_text: ClassVar[bool] = False
     categories: ClassVar[tuple[str, ...]] = ()
     Config: ClassVar[type[BaseModel]] = GuardConfig
+    stateful: bool = False
+    """True when ``check`` writes per-request state a Decision does not carry (e.g. a vault): the
+    decision cache is then off for the stages this guard runs on."""
+    metadata_keys: ClassVar[tuple[str, ...]] = ()
+    """``RequestContext.metadata`` keys ``check`` reads; they become part of the decision cache's key."""
 
     def __init__(self, config: Any, resources: Resources | None = None) -> None:
         self.config = config

@@ -12,6 +12,7 @@ name                                   kind       attributes
 ``guardrails.guard.duration``          histogram  policy, stage, rail (milliseconds)
 ``guardrails.score``                   histogram  policy, stage, category (0..1)
 ``guardrails.guard.errors``            counter    policy, stage, rail, kind, outcome
+``guardrails.decision_cache``          counter    policy, stage, result (hit|miss)
 =====================================  =========  ==========================================
 
 ``kind`` of an error: ``error`` (the guard raised or returned an invalid result), ``timeout``,
@@ -82,6 +83,10 @@ class MetricsSink:
         self.errors = meter.create_counter(
             "guardrails.guard.errors", unit="{error}", description="Guards that raised or timed out"
         )
+        self.cache = meter.create_counter(
+            "guardrails.decision_cache", unit="{check}",
+            description="Decision cache lookups of cacheable checks: hit, or miss (rails ran)",
+        )
         self.latency = _histogram(meter, "guardrails.decision.duration", "ms",
                                   "Time to decide, whole policy", LATENCY_BUCKETS_MS)
         self.guard_latency = _histogram(meter, "guardrails.guard.duration", "ms",
@@ -96,6 +101,9 @@ class MetricsSink:
         action = decision.action.value
         self.decisions.add(1, {**base, "action": action})
         self.latency.record(decision.latency_ms, base)
+        cache = decision.details.get("cache")
+        if cache:
+            self.cache.add(1, {**base, "result": cache})
         for category in decision.triggered:
             self.triggers.add(1, {**base, "category": category, "action": action})
         for category, score in decision.categories.items():

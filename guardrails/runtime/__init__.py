@@ -1,8 +1,8 @@
-"""The ONNX runtime: the shared sentence encoder and classifier heads.
+"""The ONNX runtime: the shared encoder, how texts become segments and windows, classifier heads.
 
-``default_encoder()`` is the shipped int8 all-MiniLM-L6-v2, registered as encoder ``"default"``
-through the ``register_encoders`` hook (this module is a builtin plugin). Nothing is loaded at
-import time.
+``default_encoder()`` is the shipped int8 encoder, registered as encoder ``"default"`` through
+the ``register_encoders`` hook (this module is a builtin plugin). Nothing is loaded at import
+time.
 """
 
 from __future__ import annotations
@@ -13,24 +13,37 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from guardrails._lru import CacheInfo
 from guardrails.hookspecs import hookimpl
-from guardrails.runtime.budget import token_budget
-from guardrails.runtime.cache import CacheInfo
-from guardrails.runtime.encoder import THREADS_ENV, OnnxEncoder
+from guardrails.runtime.encoder import POOL_ENV, THREADS_ENV, OnnxEncoder, TokenStates
 from guardrails.runtime.heads import Head
-from guardrails.runtime.windows import Window, WindowPlan
+from guardrails.runtime.segments import (
+    Segment,
+    TokenBudget,
+    Window,
+    WindowPlan,
+    sentence_groups,
+    token_budget,
+)
 
 __all__ = [
+    "POOL_ENV",
     "THREADS_ENV",
     "CacheInfo",
     "Head",
     "OnnxEncoder",
+    "Segment",
+    "TokenBudget",
+    "TokenStates",
     "Window",
     "WindowPlan",
     "default_encoder",
     "default_model_dir",
     "register_encoders",
+    "sentence_groups",
+    "token_budget",
 ]
+
 
 def default_model_dir() -> Path:
     """The folder of the shipped int8 encoder (``guardrails/models/minilm-l6-v2``)."""
@@ -47,10 +60,10 @@ def default_encoder(**kwargs: Any) -> OnnxEncoder:
 
     Keyword arguments are passed to ``OnnxEncoder``; ``intra_op_threads`` defaults to the
     ``GUARDRAILS_ENCODER_THREADS`` environment variable, else 1; ``max_tokens_per_call`` to the
-    per-text token budget (guardrails.runtime.budget).
+    per-text token budget (``guardrails.runtime.segments.token_budget()``).
     """
     kwargs.setdefault("intra_op_threads", int(os.environ.get(THREADS_ENV, "1") or 1))
-    kwargs.setdefault("max_tokens_per_call", token_budget().tokens_per_text)
+    kwargs.setdefault("max_tokens_per_call", token_budget().max_tokens)
     return _shared(**kwargs)
 
 

@@ -1,87 +1,84 @@
-"""OnnxEncoder: the shared sentence encoder (tokenizer, ONNX session, cache, windows, batching).
+"""OnnxEncoder: the shared encoder (windows, cache, token states, a pool of threads for batches).
 
-One encoder serves every classifier head: a text is tokenized once, split into overlapping
-token windows when long, each window embedded once (cached by text), and heads take the
-maximum over windows. See docs/runtime.md.
+One encoder pass serves every head: a text is tokenized once, cut into overlapping token windows
+when it is long (guardrails.runtime.segments), and each window is embedded by ONE session run
+(guardrails.runtime.session) that yields both its pooled vector and, when a token head needs
+them, its token states. Both are cached per text, so a second guard, or the PII token head
+after a classifier, costs a lookup. Batches spread their windows over a small pool of threads,
+each run on one intra-op thread. See docs/runtime.md.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
+import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from guardrails.errors import ModelError, ModelIntegrityError
-from guardrails.runtime._files import sha256_file
-from guardrails.runtime.cache import CacheInfo, LRUCache
-from guardrails.runtime.windows import (
+from guardrails._lru import CacheInfo, LRUCache
+from guardrails.errors import ModelError
+from guardrails.runtime.cache import Encoded, text_key
+from guardrails.runtime.segments import (
+    DEFAULT_TOKENS_PER_CALL,
+    TokenBudget,
     Window,
     WindowPlan,
-    char_pieces,
-    select_windows,
+    select,
     window_starts,
 )
+from guardrails.runtime.session import MANIFEST, Model, read_manifest, verify_manifest
 
-__all__ = ["MANIFEST", "THREADS_ENV", "OnnxEncoder", "verify_manifest"]
+__all__ = ["MANIFEST", "POOL_ENV", "THREADS_ENV", "OnnxEncoder", "TokenStates", "verify_manifest"]
 
-MANIFEST = "MANIFEST.json"
-"""Name of the file listing a model folder's files with their sha256 and size."""
 THREADS_ENV = "GUARDRAILS_ENCODER_THREADS"
-"""Environment variable: intra-op threads of the shipped encoders (default 1)."""
+"""Environment variable: intra-op threads of one run of the shipped encoders (default 1)."""
+POOL_ENV = "GUARDRAILS_ENCODER_POOL"
+"""Environment variable: threads a batch call spreads its windows over (default: CPUs, at most 4)."""
 
 log = logging.getLogger("guardrails.runtime")
 
-_CHARS_PER_TOKEN = 6
-"""Character budget per token of budget before a text is cut by characters (English: ~4.5)."""
-_SHORT_KEY = 256
-"""Texts up to this many characters are cache keys themselves; longer ones by blake2b digest."""
+
+class TokenStates(NamedTuple):
+    """The token states of one text: ``states`` (n, dim) float32 and ``offsets`` (n, 2) int32,
+    the characters ``[start, end)`` of the text each token covers (read-only arrays)."""
+
+    states: np.ndarray
+    offsets: np.ndarray
 
 
-def verify_manifest(model_dir: Path, manifest: dict[str, Any]) -> None:
-    """Raise ModelIntegrityError naming the first file whose sha256 or size is not as recorded."""
-    files = manifest.get("files") or {}
-    if not files:
-        raise ModelIntegrityError(f"{model_dir / MANIFEST} lists no files")
-    for name, meta in files.items():
-        path = model_dir / name
-        if not path.is_file():
-            raise ModelIntegrityError(f"model file {path} is missing (listed in {MANIFEST})")
-        size = path.stat().st_size
-        if "bytes" in meta and size != meta["bytes"]:
-            raise ModelIntegrityError(
-                f"model file {path} has {size} bytes, {MANIFEST} records {meta['bytes']}"
-            )
-        digest = sha256_file(path)
-        if digest != meta.get("sha256"):
-            raise ModelIntegrityError(
-                f"model file {path} does not match its sha256 in {MANIFEST} "
-                f"(expected {meta.get('sha256')}, got {digest}); reinstall the package"
-            )
+def _default_pool(intra_op_threads: int) -> int:
+    env = os.environ.get(POOL_ENV)
+    if env:
+        return max(1, int(env))
+    return max(1, min(4, (os.cpu_count() or 1) // max(1, intra_op_threads)))
 
 
-def _clean(text: str) -> str:
-    """``text`` with lone surrogates replaced, so the tokenizer accepts it."""
-    return text.encode("utf-8", "replace").decode("utf-8")
+def _frozen(arr: np.ndarray) -> np.ndarray:
+    arr.flags.writeable = False
+    return arr
 
 
 class OnnxEncoder:
     """A sentence encoder running an ONNX graph on the CPU; implements ``EncoderLike``.
 
-    ``model_dir`` holds ``MANIFEST.json`` (files with sha256, ``dim``, the model file name),
-    the ONNX model and ``tokenizer.json``. Nothing is loaded until the first call; the sha256 of
-    every listed file is then checked (``verify=False`` skips it).
+    ``model_dir`` holds ``MANIFEST.json``, the ONNX graph and ``tokenizer.json`` (see
+    guardrails.runtime.session). Nothing is loaded until the first call; the sha256 of every
+    listed file is then checked (``verify=False`` skips it).
 
-    Windows are ``window_tokens`` tokens long including [CLS] and [SEP], their starts
-    ``window_stride`` content tokens apart. ``max_tokens_per_call`` bounds the tokens one
-    ``embed_windows`` call feeds to the model for one text (see ``plan_windows``).
-    ``intra_op_threads`` is onnxruntime's thread count for one run (1 gives the lowest latency
-    per query when requests run in parallel threads). Thread-safe.
+    Windows are ``window_tokens`` tokens long including [CLS], [SEP] and the tokenizer's prefix,
+    their starts ``window_stride`` tokens apart. ``max_tokens_per_call`` bounds the tokens one
+    text may cost (guardrails.runtime.segments.TokenBudget). ``intra_op_threads`` is
+    onnxruntime's thread count for one run; ``pool_threads`` how many windows of a batch run at
+    once (default ``$GUARDRAILS_ENCODER_POOL``, else the CPU count over ``intra_op_threads``, at
+    most 4; 1 = the calling thread only). ``cache_size`` entries and ``cache_mb`` megabytes bound
+    the cache (0: off).
+    ``token_states``: keep token states in the cache (None: from the first ``encode_tokens``
+    call on). Thread-safe.
     """
 
     def __init__(
@@ -90,21 +87,17 @@ class OnnxEncoder:
         *,
         name: str | None = None,
         intra_op_threads: int = 1,
+        pool_threads: int | None = None,
         cache_size: int = 4096,
+        cache_mb: float = 48,
         window_tokens: int = 128,
         window_stride: int = 96,
-        max_tokens_per_call: int = 8192,
-        batch_size: int = 32,
+        max_tokens_per_call: int = DEFAULT_TOKENS_PER_CALL,
+        token_states: bool | None = None,
         verify: bool = True,
     ) -> None:
         self.model_dir = Path(model_dir)
-        manifest_path = self.model_dir / MANIFEST
-        try:
-            self.manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise ModelError(f"no {MANIFEST} in model folder {self.model_dir}") from exc
-        except ValueError as exc:
-            raise ModelError(f"{manifest_path} is not valid JSON: {exc}") from exc
+        self.manifest: dict[str, Any] = read_manifest(self.model_dir)
         if window_tokens < 8 or not 0 < window_stride <= window_tokens - 2:
             raise ValueError("need window_tokens >= 8 and 0 < window_stride <= window_tokens - 2")
         self.name = name or str(self.manifest.get("name", self.model_dir.name))
@@ -114,114 +107,111 @@ class OnnxEncoder:
             or next((f for f in self.manifest.get("files", {}) if f.endswith(".onnx")), "")
         )
         self.intra_op_threads = int(intra_op_threads)
+        self.pool_threads = (max(1, int(pool_threads)) if pool_threads is not None
+                             else _default_pool(self.intra_op_threads))
         self.window_tokens = int(window_tokens)
         self.window_stride = int(window_stride)
-        self.max_tokens_per_call = max(int(max_tokens_per_call), self.window_tokens)
-        self.batch_size = max(1, int(batch_size))
+        self.budget = TokenBudget(max(int(max_tokens_per_call), self.window_tokens))
         self.verify = verify
-        self._cache: LRUCache[np.ndarray] = LRUCache(cache_size)
+        self._cache: LRUCache[Encoded] = LRUCache(cache_size, int(cache_mb * 2**20))
+        self._keep_tokens = bool(token_states)
         self._lock = threading.Lock()
-        self._session: Any = None
-        self._tokenizer: Any = None
+        self._model: Model | None = None
+        self._pool: ThreadPoolExecutor | None = None
         self._budget_cuts = 0
+
+    @property
+    def max_tokens_per_call(self) -> int:
+        """The per-call token budget of one text."""
+        return self.budget.max_tokens
 
     # -- loading ---------------------------------------------------------------------------
 
     def load(self) -> OnnxEncoder:
         """Verify the files and build the tokenizer and session now (otherwise on first use)."""
-        if self._session is None:
+        if self._model is None:
             with self._lock:
-                if self._session is None:
-                    self._load()
+                if self._model is None:
+                    model = Model(self.model_dir, self.model_file, intra_op_threads=self.intra_op_threads,
+                                  verify=self.verify, manifest=self.manifest)
+                    self.dim = self.dim or model.dim
+                    self._model = model
         return self
 
-    def _load(self) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
+    @property
+    def model(self) -> Model:
+        """The loaded model (tokenizer, session, output names, prefix); loads on first use."""
+        return self.load()._model  # type: ignore[return-value]
 
-        if self.verify:
-            verify_manifest(self.model_dir, self.manifest)
-        model_path = self.model_dir / self.model_file
-        tok_path = self.model_dir / "tokenizer.json"
-        if not self.model_file or not model_path.is_file():
-            raise ModelError(
-                f"no ONNX model in {self.model_dir} (MANIFEST names {self.model_file!r})"
-            )
-        tok = Tokenizer.from_file(str(tok_path))
-        tok.no_padding()
-        tok.no_truncation()
-        cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
-        if cls_id is None or sep_id is None:
-            raise ModelError(f"{tok_path} has no [CLS]/[SEP] tokens")
-        self._cls: int = cls_id
-        self._sep: int = sep_id
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = self.intra_op_threads
-        opts.inter_op_num_threads = 1
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.log_severity_level = 3
-        try:
-            sess = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise ModelError(f"onnxruntime cannot load {model_path}: {exc}") from exc
-        inputs = [i.name for i in sess.get_inputs()]
-        known = {"input_ids", "attention_mask", "token_type_ids"}
-        unknown = [n for n in inputs if n not in known]
-        if unknown or "input_ids" not in inputs:
-            raise ModelError(
-                f"{model_path} declares inputs {inputs}; this encoder feeds only {sorted(known)} "
-                "and needs input_ids"
-            )
-        self._inputs = tuple(inputs)
-        self._output = sess.get_outputs()[0].name
-        out_shape = sess.get_outputs()[0].shape
-        self._pooled = len(out_shape) == 2
-        if not self.dim and isinstance(out_shape[-1], int):
-            self.dim = out_shape[-1]
-        self._tokenizer = tok
-        self._session = sess
+    @property
+    def has_token_states(self) -> bool:
+        """True when the graph gives token states (``encode_tokens`` works)."""
+        return self.model.token_output is not None
 
-    # -- tokens and windows ----------------------------------------------------------------
+    def close(self) -> None:
+        """Stop the batch pool's threads (the encoder stays usable; a later batch starts them)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)
 
-    def _tokens(self, text: str) -> Any:
-        try:
-            return self._tokenizer.encode(text, add_special_tokens=False)
-        except Exception:  # lone surrogates and the like
-            return self._tokenizer.encode(_clean(text), add_special_tokens=False)
+    # -- planning --------------------------------------------------------------------------
 
-    def _plan(self, text: str) -> tuple[WindowPlan, list[list[int]]]:
-        size = self.window_tokens - 2
-        max_windows = max(1, self.max_tokens_per_call // self.window_tokens)
-        max_chars = self.max_tokens_per_call * _CHARS_PER_TOKEN
+    def _window_size(self) -> tuple[int, int]:
+        size = self.window_tokens - self.model.overhead_tokens
+        return size, min(self.window_stride, size)
+
+    def _plan(self, text: str, first_only: bool = False) -> Encoded:
+        model = self.model
+        size, stride = self._window_size()
+        pieces = [(0, min(len(text), size * 16))] if first_only else self.budget.char_pieces(len(text))
         windows: list[Window] = []
-        ids: list[list[int]] = []
-        n_tokens = 0
-        pieces = char_pieces(len(text), max_chars)
+        ids: list[np.ndarray] = []
+        offsets: list[np.ndarray] = []
+        base = 0
         for c0, c1 in pieces:
-            enc = self._tokens(text[c0:c1])
-            tok_ids, offsets = enc.ids, enc.offsets
+            tok_ids, tok_offsets = model.tokens(text[c0:c1])
             n = len(tok_ids)
-            n_tokens += n
             if n == 0:
                 continue
-            for s in window_starts(n, size, self.window_stride):
+            id_arr = np.asarray(tok_ids, dtype=np.int32)
+            off_arr = np.asarray(tok_offsets, dtype=np.int32).reshape(n, 2) + c0
+            starts = [0] if first_only else window_starts(n, size, stride)
+            for s in starts:
                 e = min(s + size, n)
-                windows.append(Window(s, e, c0 + offsets[s][0], c0 + offsets[e - 1][1]))
-                ids.append(tok_ids[s:e])
-        if not windows:  # empty or blank text: one window of [CLS] [SEP]
+                windows.append(Window(base + s, base + e, int(off_arr[s, 0]), int(off_arr[e - 1, 1])))
+                ids.append(id_arr[s:e])
+                offsets.append(off_arr[s:e])
+            base += n
+            if first_only:
+                break
+        if not windows:  # empty or blank text: one window of [CLS] (prefix) [SEP]
             windows.append(Window(0, 0, 0, len(text)))
-            ids.append([])
-        keep = select_windows(len(windows), max_windows)
-        skipped_chars = len(text) - sum(e - s for s, e in pieces)
+            ids.append(np.zeros(0, dtype=np.int32))
+            offsets.append(np.zeros((0, 2), dtype=np.int32))
+        keep = select(len(windows), self.budget.max_windows(self.window_tokens))
+        covered = sum(e - s for s, e in pieces)
         plan = WindowPlan(
             windows=tuple(windows[i] for i in keep),
-            n_tokens=n_tokens,
-            complete=skipped_chars == 0 and len(keep) == len(windows),
-            chars_skipped=skipped_chars,
+            n_tokens=base,
+            complete=first_only or (covered == len(text) and len(keep) == len(windows)),
+            chars_skipped=0 if first_only else len(text) - covered,
             windows_skipped=len(windows) - len(keep),
         )
-        return plan, [ids[i] for i in keep]
+        if not plan.complete:
+            self._budget_cuts += 1
+            log.debug("token budget: %d of %d windows kept, %d chars not read", len(keep),
+                      len(windows), plan.chars_skipped)
+        return Encoded(plan, [ids[i] for i in keep], [offsets[i] for i in keep], self.dim)
+
+    def _entry(self, text: str, first_only: bool = False) -> Encoded:
+        if not isinstance(text, str):
+            raise TypeError(f"encoder input must be str, got {type(text).__name__}")
+        key = text_key("t" if first_only else "w", text)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._plan(text, first_only)
+            self._cache.put(key, entry, entry.cost(self._keep_tokens))
+        return entry
 
     def plan_windows(self, text: str) -> WindowPlan:
         """The windows ``embed_windows(text)`` embeds, with token and character offsets.
@@ -229,138 +219,126 @@ class OnnxEncoder:
         Past the budget (``max_tokens_per_call`` tokens, or ``6 *`` that many characters) the plan
         keeps head, tail and evenly sampled middle windows and has ``complete=False``.
         """
-        self.load()
-        return self._plan(text)[0]
+        return self._entry(text).plan
 
-    # -- model -----------------------------------------------------------------------------
+    # -- running ---------------------------------------------------------------------------
 
-    def _run(self, seqs: list[list[int]]) -> np.ndarray:
-        """Embed token id lists (content tokens, without [CLS]/[SEP]); batched by length."""
-        out = np.empty((len(seqs), self.dim), dtype=np.float32)
-        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
-        for b0 in range(0, len(order), self.batch_size):
-            idx = order[b0 : b0 + self.batch_size]
-            width = len(seqs[idx[-1]]) + 2
-            input_ids = np.zeros((len(idx), width), dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            for row, i in enumerate(idx):
-                n = len(seqs[i]) + 2
-                input_ids[row, 0] = self._cls
-                input_ids[row, 1 : n - 1] = seqs[i]
-                input_ids[row, n - 1] = self._sep
-                mask[row, :n] = 1
-            feeds = {"input_ids": input_ids, "attention_mask": mask}
-            if "token_type_ids" in self._inputs:
-                feeds["token_type_ids"] = np.zeros_like(input_ids)
-            result = self._session.run([self._output], {k: feeds[k] for k in self._inputs})[0]
-            if not self._pooled:
-                m = mask[:, :, None].astype(np.float32)
-                result = (result * m).sum(1) / np.maximum(m.sum(1), 1e-9)
-                result /= np.maximum(np.linalg.norm(result, axis=1, keepdims=True), 1e-12)
-            out[idx] = result
-        return out
+    def _run_jobs(self, jobs: Sequence[tuple[Encoded, int]], tokens: bool) -> None:
+        model = self.model
+        for entry, i in jobs:
+            pooled, states = model.run(entry.ids[i], tokens=tokens)
+            entry.store(i, pooled, states)
 
-    @staticmethod
-    def _key(kind: str, text: str) -> Any:
-        if len(text) <= _SHORT_KEY:
-            return text if kind == "w" else (kind, text)
-        return (
-            kind,
-            hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(),
-        )
+    def _compute(self, jobs: list[tuple[Encoded, int]], tokens: bool) -> None:
+        """Run the windows of ``jobs``, one window per session run, over the pool when several."""
+        tokens = tokens or (self._keep_tokens and self.model.token_output is not None)
+        k = min(self.pool_threads, len(jobs))
+        if k <= 1:
+            self._run_jobs(jobs, tokens)
+            return
+        jobs = sorted(jobs, key=lambda job: -len(job[0].ids[job[1]]))  # longest first, dealt round
+        chunks = [jobs[j::k] for j in range(k)]
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self.pool_threads - 1, thread_name_prefix="guardrails-encoder")
+                pool = self._pool
+        futures = [pool.submit(self._run_jobs, chunk, tokens) for chunk in chunks[1:]]
+        try:
+            self._run_jobs(chunks[0], tokens)
+        finally:
+            for future in futures:
+                future.result()
 
-    @staticmethod
-    def _check(texts: Sequence[str]) -> None:
-        for t in texts:
-            if not isinstance(t, str):
-                raise TypeError(f"encoder input must be str, got {type(t).__name__}")
-
-    def _windows_many(self, texts: Sequence[str]) -> list[np.ndarray]:
-        self._check(texts)
-        self.load()
-        results: list[np.ndarray | None] = []
-        missing: dict[Any, list[int]] = {}
-        for i, text in enumerate(texts):
-            key = self._key("w", text)
-            hit = self._cache.get(key)
-            results.append(hit)
-            if hit is None:
-                missing.setdefault(key, []).append(i)
-        if missing:
-            seqs: list[list[int]] = []
-            spans: list[tuple[Any, int, int]] = []
-            for key, positions in missing.items():
-                plan, ids = self._plan(texts[positions[0]])
-                if not plan.complete:
-                    self._budget_cuts += 1
-                    log.debug(
-                        "token budget: %d of %d windows kept, %d chars not read",
-                        len(plan.windows),
-                        len(plan.windows) + plan.windows_skipped,
-                        plan.chars_skipped,
-                    )
-                spans.append((key, len(seqs), len(seqs) + len(ids)))
-                seqs.extend(ids)
-            vecs = self._run(seqs)
-            for key, a, b in spans:
-                arr = vecs[a:b].copy()
-                arr.flags.writeable = False
-                self._cache.put(key, arr)
-                for i in missing[key]:
-                    results[i] = arr
-        return results  # type: ignore[return-value]
+    def _fill(self, entries: Sequence[Encoded], tokens: bool = False) -> None:
+        jobs = [(e, i) for e in dict.fromkeys(entries) for i in e.missing(range(len(e.ids)), tokens)]
+        if jobs:
+            self._compute(jobs, tokens)
 
     # -- EncoderLike -------------------------------------------------------------------------
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """One L2-normalised vector per text, shape (len(texts), dim).
+        """One L2-normalised vector per text, shape (len(texts), dim), float32.
 
-        A text longer than one window is truncated to its first ``window_tokens`` tokens.
+        A text longer than one window is truncated to its first window.
         """
         if isinstance(texts, str):
             raise TypeError("embed() takes a sequence of texts; use embed([text])")
-        self._check(texts)
         self.load()
-        size = self.window_tokens - 2
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        todo: dict[Any, list[int]] = {}
-        for i, text in enumerate(texts):
-            short = len(text) <= size  # at most one token per character: one window
-            key = self._key("w", text) if short else self._key("t", text)
-            hit = self._cache.get(key)
-            if hit is not None:
-                out[i] = hit[0]
-            else:
-                todo.setdefault(key, []).append(i)
-        if todo:
-            keys = list(todo)
-            seqs = []
-            for key in keys:
-                text = texts[todo[key][0]]
-                seqs.append(
-                    self._tokens(text[: size * 16] if len(text) > size else text).ids[:size]
-                )
-            vecs = self._run(seqs)
-            for key, vec in zip(keys, vecs, strict=True):
-                arr = vec[None, :].copy()
-                arr.flags.writeable = False
-                self._cache.put(key, arr)
-                out[todo[key]] = vec
+        size, _ = self._window_size()
+        entries = [self._entry(t, first_only=isinstance(t, str) and len(t) >= size) for t in texts]
+        self._fill(entries)
+        out = np.empty((len(entries), self.dim), dtype=np.float32)
+        for row, entry in enumerate(entries):
+            out[row] = entry.pooled[0]
         return out
 
-    def embed_windows(self, text: str) -> np.ndarray:
-        """One vector per overlapping token window of ``text``, shape (n_windows, dim).
+    def embed_windows(self, text: str, windows: Sequence[int] | None = None) -> np.ndarray:
+        """One vector per token window of ``text``, shape (n_windows, dim); read-only.
 
-        An empty text gives one window (the embedding of [CLS] [SEP]). The array is cached and
-        read-only; copy it before changing it.
+        ``windows`` (indices into ``plan_windows(text).windows``) computes and returns only those,
+        in that order: a scan that stops early leaves the rest uncomputed (and cached for later).
+        An empty text gives one window (the embedding of [CLS] [SEP]).
         """
-        return self._windows_many([text])[0]
+        self.load()
+        entry = self._entry(text)
+        if windows is None:
+            self._fill([entry])
+            return entry.pooled
+        idx = [int(i) for i in windows]
+        todo = entry.missing(idx, False)
+        if todo:
+            self._compute([(entry, i) for i in dict.fromkeys(todo)], False)
+        return _frozen(entry.pooled[idx])
 
     def embed_windows_batch(self, texts: Sequence[str]) -> list[np.ndarray]:
-        """``embed_windows`` for many texts: all their windows go through the model together."""
+        """``embed_windows`` for many texts: their windows run over the pool of threads."""
         if isinstance(texts, str):
             raise TypeError("embed_windows_batch() takes a sequence of texts")
-        return self._windows_many(texts)
+        self.load()
+        entries = [self._entry(t) for t in texts]
+        self._fill(entries)
+        return [e.pooled for e in entries]
+
+    # -- token states ----------------------------------------------------------------------
+
+    def encode_tokens(self, text: str) -> TokenStates:
+        """The states and character offsets of the tokens of ``text``, from the same runs (and
+        cache entry) as its pooled window vectors.
+
+        Where windows overlap, a token's state comes from the window in which it is farthest from
+        the edges. Tokens dropped by the token budget are absent (the offsets say which remain).
+        Raises ModelError when the graph has no token output.
+        """
+        return self.encode_tokens_batch([text])[0]
+
+    def encode_tokens_batch(self, texts: Sequence[str]) -> list[TokenStates]:
+        """``encode_tokens`` for many texts, their windows run over the pool of threads."""
+        if isinstance(texts, str):
+            raise TypeError("encode_tokens_batch() takes a sequence of texts")
+        if not self.has_token_states:
+            raise ModelError(f"encoder {self.name!r} has no token output (token_embeddings) in its graph")
+        self._keep_tokens = True  # from now on every pass keeps its token states
+        entries = [self._entry(t) for t in texts]
+        self._fill(entries, tokens=True)
+        return [self._stitch(e) for e in entries]
+
+    def _stitch(self, entry: Encoded) -> TokenStates:
+        wins = entry.plan.windows
+        lo = [w.start for w in wins]
+        hi = [w.end for w in wins]
+        for k in range(len(wins) - 1):
+            if wins[k + 1].start < wins[k].end:  # overlapping windows: split the overlap halfway
+                mid = (wins[k + 1].start + wins[k].end) // 2
+                hi[k] = max(lo[k], mid)
+                lo[k + 1] = hi[k]
+        states, offsets = [], []
+        for k, w in enumerate(wins):
+            a, b = lo[k] - w.start, max(lo[k], hi[k]) - w.start
+            states.append(entry.states[k][a:b])  # type: ignore[index]
+            offsets.append(entry.offsets[k][a:b])
+        return TokenStates(_frozen(np.concatenate(states)), _frozen(np.concatenate(offsets)))
 
     # -- introspection -----------------------------------------------------------------------
 
@@ -380,5 +358,6 @@ class OnnxEncoder:
     def __repr__(self) -> str:
         return (
             f"OnnxEncoder(name={self.name!r}, dim={self.dim}, model_dir={str(self.model_dir)!r}, "
-            f"threads={self.intra_op_threads}, window={self.window_tokens}/{self.window_stride})"
+            f"threads={self.intra_op_threads}, pool={self.pool_threads}, "
+            f"window={self.window_tokens}/{self.window_stride})"
         )

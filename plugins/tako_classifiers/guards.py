@@ -8,8 +8,7 @@ a category's score is its head's calibrated probability, maximised over windows 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +17,10 @@ from pydantic import Field
 from guardrails.errors import ModelError
 from guardrails.protocol import BaseGuard, CheckContext, EncoderLike, GuardConfig, Resources
 from guardrails.results import Verdict
-from guardrails.runtime.budget import token_budget
 from guardrails.runtime.heads import Head
+from guardrails.runtime.scan import scan
+from guardrails.runtime.segments import clause_groups, sentence_groups, token_budget
+from guardrails.runtime.triage import Triage, shipped_triage_path
 
 from ._minors import MinorsRule
 
@@ -141,38 +142,14 @@ class _HeadsGuard(BaseGuard):
         return self._categories(self._raw(windows), text, stage)
 
 
-_SENTENCE = re.compile(r"(?:[^.!?。！？\n]+|[.!?]+(?![.!?\s]|$))*(?:[.!?]+(?:\s+|$)|[。！？]+\s*|\n+|$)")
-"""A sentence: up to punctuation followed by a space (never cut inside ``kim.r@example.org``)."""
-_CLAUSE = re.compile(r"[,;:，；]\s*|\s+(?:and|also|but|plus|anyway|btw|then)\s+", re.IGNORECASE)
-
-
 def segments(text: str, min_chars: int = 40, max_chars: int = 300, limit: int = 32, *, clauses: bool = False) -> list[str]:
-    """Sentence-sized pieces of a text, the first included (a fragment shorter than
-    ``min_chars`` joins the piece before it, long sentences are cut at ``max_chars``); at most
-    ``limit``, keeping the first, the last and an even sample of the middle ones.
-
-    With ``clauses``, sentences are further cut at commas, semicolons and joining words
-    ("and", "also", "but"), so one clause cannot be diluted by the rest of a short message.
-    The one place where this plugin splits text (a runtime segmenter may take its place).
-    """
-    pieces: list[str] = []
-    parts: Iterable[str] = (m.group(0) for m in _SENTENCE.finditer(text))
-    if clauses:
-        parts = (c for p in parts for c in _CLAUSE.split(p))
-    for part in parts:
-        part = part.strip()
-        if not part:
-            continue
-        if len(part) < min_chars and pieces and len(pieces[-1]) + len(part) <= max_chars:
-            pieces[-1] = f"{pieces[-1]} {part}"
-            continue
-        pieces.extend(part[i:i + max_chars] for i in range(0, len(part), max_chars))
-    if len(pieces) > limit:
-        third = limit // 3
-        step = (len(pieces) - 2 * third) / third
-        middle = [pieces[third + int(i * step)] for i in range(third)]
-        pieces = pieces[:third] + middle + pieces[-(limit - 2 * third):]
-    return pieces
+    """Sentence-sized pieces of a text, the first included (guardrails.runtime.segments: a
+    fragment shorter than ``min_chars`` joins the piece before it, long sentences are cut at
+    ``max_chars``); at most ``limit``, keeping the first, the last and an even sample of the
+    middle ones. With ``clauses``, sentences are further cut at commas, semicolons and joining
+    words (``clause_groups``), so one clause cannot be diluted by the rest of a short message."""
+    cut = clause_groups if clauses else sentence_groups
+    return [g.of(text) for g in cut(text, min_chars=min_chars, max_chars=max_chars, max_segments=limit)]
 
 
 class PromptInjectionGuard(_HeadsGuard):
@@ -201,6 +178,16 @@ class PromptInjectionGuard(_HeadsGuard):
         document_segments: bool = True
         """On the context stage, score every document (and the text hidden in its markup) per
         segment too (a sentence, short sentences grouped), the first included; keep the maximum."""
+        scan_chars: int = Field(8000, ge=0)
+        """Texts longer than this are scanned instead (guardrails.runtime.scan): sentence groups,
+        the pre-pass picks those that need the encoder, best first, stopping at ``stop_at`` (0: off)."""
+        scan_budget_chars: int | None = Field(4000, ge=0)
+        """Characters of segments one scan embeds beyond the first and last (None: no cap)."""
+        triage: bool = True
+        """Use the shipped pre-pass; False scans every segment in document order (up to the budget)."""
+        stop_at: float | None = Field(None, ge=0.0, le=1.0)
+        """Score that ends a scan early (default: the head's recommended threshold; set it when the
+        policy raises the prompt_injection threshold above that)."""
 
     def __init__(self, config: PromptInjectionGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
@@ -210,6 +197,7 @@ class PromptInjectionGuard(_HeadsGuard):
         self._t_direct = float(head.thresholds.get("prompt_injection", 0.5))
         self._t_context = float(head.provenance.get("context_threshold", self._t_direct))
         self.recommended_thresholds = {"prompt_injection": self._t_direct}
+        self._triage = Triage.load(shipped_triage_path("injection")) if config.triage else None
 
     def _to_direct_scale(self, s: float) -> float:
         """Map the document score so its own threshold lands on the direct threshold (monotone)."""
@@ -230,6 +218,38 @@ class PromptInjectionGuard(_HeadsGuard):
         if self.config.segment_chars and len(view) > self.config.segment_chars:
             texts += [(seg, True) for seg in segments(view, limit=token_budget().segments)]
         return texts
+
+    def _long(self, text: str, context: CheckContext) -> bool:
+        return (bool(self.config.scan_chars) and not context.content_free
+                and len(context.view(text)) > self.config.scan_chars)
+
+    def _scan(self, text: str, context: CheckContext) -> Verdict:
+        """A long text: the scan of its segments, plus any decoded blobs scored whole."""
+        view = context.view(text)
+        stop = self.config.stop_at if self.config.stop_at is not None else self._t_direct
+        report = scan(view, self.encoder.embed_windows_batch,
+                      lambda vecs, seg: self._categories(self._raw(vecs), seg, context.stage)["prompt_injection"],
+                      stop=stop, triage=self._triage, budget_chars=self.config.scan_budget_chars,
+                      group=getattr(self.encoder, "pool_threads", 1))
+        score = report.score
+        blobs = [(d, False) for d in context.decoded if d and d != view]
+        if blobs:
+            windows = self.encoder.embed_windows_batch([d for d, _ in blobs])
+            score = max(score, self._finish([self._raw(w) for w in windows], blobs, context.stage)
+                        .categories["prompt_injection"])
+        return Verdict(categories={"prompt_injection": score}, details={"scan": report.details()})
+
+    def check(self, text: str, context: CheckContext) -> Verdict:
+        """Score ``text``: whole (and by sentence) when short, by a segment scan when long."""
+        return self._scan(text, context) if self._long(text, context) else super().check(text, context)
+
+    def check_batch(self, texts: Sequence[str], contexts: Sequence[CheckContext]) -> list[Verdict]:
+        """``check`` for many texts: the short ones through the encoder together, long ones scanned."""
+        short = [i for i, (t, c) in enumerate(zip(texts, contexts)) if not self._long(t, c)]
+        out: list[Verdict | None] = [None] * len(texts)
+        for i, verdict in zip(short, super().check_batch([texts[i] for i in short], [contexts[i] for i in short])):
+            out[i] = verdict
+        return [v if v is not None else self._scan(t, c) for v, t, c in zip(out, texts, contexts)]
 
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         score = raw.get("prompt_injection", 0.0)

@@ -37,6 +37,8 @@ class SystemPromptLeakGuard(BaseGuard):
     name = "system_prompt_leak"
     stages = frozenset({"output"})
     categories = ("system_prompt_leak",)
+    metadata_keys = ("canary",)
+    """RequestContext.metadata keys this guard reads (part of the decision cache's key)."""
 
     class Config(GuardConfig):
         """Canary and overlap settings."""

@@ -114,6 +114,11 @@ class PiiGuard(BaseGuard):
                 out.append(Found(ent.start_char, ent.end_char, label, 0.6))
         return out
 
+    @property
+    def stateful(self) -> bool:
+        """True in ``pseudonymize`` mode: it writes the request's vault (no decision caching)."""
+        return self.config.mode == "pseudonymize"
+
     def check(self, text: str, context: CheckContext) -> Verdict:
         """Find PII and return the text with every finding replaced according to ``mode``."""
         found = self.find(text)

@@ -16,12 +16,12 @@ def _python_blocks() -> list[str]:
 
 
 def test_page_has_the_examples():
-    assert len(_python_blocks()) == 4
+    assert len(_python_blocks()) == 6
 
 
-@pytest.mark.parametrize("index", [0, 1, 2])
+@pytest.mark.parametrize("index", [0, 1, 2, 3, 4])
 def test_example_runs(index):
-    if index == 2:
+    if index == 4:
         pytest.importorskip("sklearn")
     code = _python_blocks()[index]
     exec(compile(code, f"docs/runtime.md[{index}]", "exec"), {})  # examples assert their results
@@ -29,7 +29,7 @@ def test_example_runs(index):
 
 def test_register_encoders_example():
     namespace: dict = {}
-    exec(compile(_python_blocks()[3], "docs/runtime.md[3]", "exec"), namespace)
+    exec(compile(_python_blocks()[5], "docs/runtime.md[5]", "exec"), namespace)
     found = {}
     namespace["register_encoders"](lambda name, factory: found.setdefault(name, factory))
     assert list(found) == ["my-bert"] and callable(found["my-bert"])
