@@ -257,9 +257,7 @@ class Guard:
             context.content_free = is_content_free(text)
         return context
 
-    def _check_text(
-        self, stage: Stage, value: Any, request: RequestContext | None, **ctx: Any
-    ) -> Decision:
+    def _check_text(self, stage: Stage, value: Any, request: RequestContext | None, **ctx: Any) -> Decision:
         started = time.perf_counter()
         text, note = coerce_text(value)
         context = self._context(stage, text, request or RequestContext(), **ctx)
@@ -288,11 +286,7 @@ class Guard:
         return self._check_text("input", text, context)
 
     def check_output(
-        self,
-        text: TextLike,
-        *,
-        prompt: TextLike | MessagesLike = None,
-        context: RequestContext | None = None,
+        self, text: TextLike, *, prompt: TextLike | MessagesLike = None, context: RequestContext | None = None
     ) -> Decision:
         """Run the output rails on a model's answer; ``prompt`` is what the model was asked."""
         if is_messages(prompt):

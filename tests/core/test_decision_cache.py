@@ -274,3 +274,12 @@ def test_cached_equals_fresh_for_1000_mixed_texts():
         _same(b, c, latencies=False)
     flagged = sum(d.flagged for d in hits)
     assert 0 < flagged < len(texts)  # a real mix: some flagged, some not
+
+
+@pytest.mark.parametrize("text", ["...", "lol??", "🙂🙂"])
+def test_content_free_found_by_the_normalising_rail_is_replayed_on_a_hit(text):
+    guard = Guard.from_policy({"name": "p", "input": [{"guard": "normalize"}, {"guard": "secrets"}]})
+    first, hit = guard.check_input(text), guard.check_input(text)
+    assert first.details.get("content_free") is True and first.details["cache"] == "miss"
+    assert hit.details["cache"] == "hit" and hit.details.get("content_free") is True
+    _same(first, hit, latencies=False)

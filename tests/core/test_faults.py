@@ -209,7 +209,7 @@ def test_the_call_budget_stops_rails_that_have_not_started(faulty):
                     "input": [slow, {**slow, "id": "slow2"}, {**KEYWORD, "on_error": "fail_closed"}]})
     first = guard.check_input("a harmless text")  # the first call loads models: no budget yet
     assert first.action is Action.ALLOW and "budget_exceeded" not in first.details
-    d = guard.check_input("a harmless text")
+    d = guard.check_input("another harmless text")  # not the same text: no decision-cache hit
     assert [v.error_kind for v in d.verdicts] == [None, None, "budget"]
     assert d.verdicts[2].outcome == "fail_closed" and d.action is Action.BLOCK
     assert d.details["budget_exceeded"] == ["keyword"]

@@ -104,12 +104,24 @@ def default_guard():
     return Guard.default()
 
 
+@pytest.fixture(scope="module")
+def model_guard(default_guard):
+    """The default policy without its planted_instructions rule rail, which blocks some of these
+    documents first (the short-circuit then never runs the model scan this file is about)."""
+    from guardrails import Guard
+    from guardrails.policy import load_policy
+
+    policy = load_policy(None)
+    policy = policy.model_copy(update={"context": [r for r in policy.context if r.guard != "planted_instructions"]})
+    return Guard(policy, plugin_manager=default_guard.plugin_manager, resources=default_guard.resources)
+
+
 @pytest.mark.parametrize("where", ["start", "middle", "end"])
-def test_injection_in_a_20000_character_document_is_found(default_guard, where):
+def test_injection_in_a_20000_character_document_is_found(model_guard, where):
     for seed in (0, 1, 2, 4):  # the injections the shipped head flags on their own
         doc, _ = planted_document(20_000, where, seed=seed)
         assert len(doc) >= 19_900
-        decision = default_guard.check_context([doc])[0]
+        decision = model_guard.check_context([doc])[0]
         verdict = next(v for v in decision.verdicts if v.guard == "prompt_injection")
         assert decision.action == "block", (where, seed, decision.categories)
         assert verdict.details["scan"]["early_exit"]

@@ -28,6 +28,8 @@ def comparable(decision: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in decision.items() if k not in ("id", "latency_ms", "created_at")}
     out["verdicts"] = [{k: v for k, v in verdict.items() if k != "latency_ms"} for verdict in decision["verdicts"]]
     out["documents"] = [comparable(d) for d in decision["documents"]]
+    if isinstance(decision.get("details"), dict):  # a decision-cache hit or miss is not a difference
+        out["details"] = {k: v for k, v in decision["details"].items() if k != "cache"}
     return out
 
 
