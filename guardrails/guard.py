@@ -36,7 +36,7 @@ from guardrails.plugins import (
 )
 from guardrails.policy import Policy, load_policy, load_policy_source
 from guardrails.protocol import CheckContext, RequestContext, Resources
-from guardrails.results import Action, Decision, Stage, trusted
+from guardrails.results import Action, Decision, Stage, decision_spans, trusted
 from guardrails.shadow import ShadowRunner, resolve_candidate
 from guardrails.sinks import Operations, SinkT
 from guardrails.wrap import wrap_callable
@@ -217,6 +217,7 @@ class Guard:
             "text": result.text,
             "original_text": original,
             "verdicts": tuple(result.verdicts),
+            "spans": decision_spans(original, result.verdicts) if any(v.spans for v in result.verdicts) else (),
             "policy": self.policy.name,
             "policy_version": self.policy.version,
             "message": message,

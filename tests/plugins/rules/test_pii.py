@@ -108,8 +108,10 @@ def test_entities_configurable() -> None:
     assert [f.label for f in g.find("a@b.com 212-555-0199")] == ["EMAIL"]
     with pytest.raises(ValueError, match="unknown PII entities"):
         PiiGuard.Config(entities=["SHOE_SIZE"])
-    with pytest.raises(PolicyError, match="ner: true"):
-        PiiGuard(PiiGuard.Config(entities=["PERSON"]))
+    g = PiiGuard(PiiGuard.Config(entities=["PERSON"], ner="rules"))
+    assert [f.label for f in g.find("a@b.com, my name is Jane Miller")] == ["PERSON"]
+    with pytest.raises(PolicyError, match="no PII head at"):
+        PiiGuard(PiiGuard.Config(ner="head", head="/nonexistent/pii.head.json"))
 
 
 def test_phone_fallback_pattern() -> None:
