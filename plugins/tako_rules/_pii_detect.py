@@ -340,9 +340,13 @@ def _street_start(text: str, end: int, limit: int = 40) -> int:
     for Han, kana and Hangul up to 12 characters, for spaced scripts one word)."""
     i = end
     stop = max(0, end - limit)
-    while i > stop and (text[i - 1].isalpha() or text[i - 1] in "'-"):
+    while i > stop and (text[i - 1].isalpha() or text[i - 1] in "'-") and text[i - 1] not in _CJK_STOPS:
         i -= 1
     return i
+
+
+_CJK_STOPS = frozenset("はがをにへでともや在是于到住：、，。")
+"""Particles and verbs that end a Japanese or Chinese street name read backwards (住所は, 住在)."""
 
 
 def _maybe_obfuscated_email(low: str) -> bool:

@@ -38,6 +38,9 @@ class NameRules:
 
     def __init__(self) -> None:
         self._intro_latin = re.compile(rf"(?<!\w)(?:{_INTRO_LATIN})[ \t]*:?[ \t]+")
+        self._intro_cap = re.compile(r"(?<!\w)(?:call me|called me|named|known as|maiden name (?:is|was)|nickname is|"
+                                     r"surname is|last name is|first name is)[ \t]+")
+        """Cues whose name must be capitalised (``call me Mark``, not ``call me maybe``)."""
         self._intro_other = re.compile(rf"(?:{_INTRO_OTHER})[ \t]*:?[ \t]*")
         self._title = re.compile(rf"(?<![\w.])(?:{_TITLES})\.?[ \t]+(?=[^\W\d_])")
         self._word = re.compile(_WORD_CAP)
@@ -58,6 +61,12 @@ class NameRules:
             span = self._words(text, m.end(), need_cap=not lower_text, max_words=3)
             if span and not (m.group().lower().startswith(("i'm", "i’m", "je suis", "adım")) and not _capitalised(text, span)):
                 out.append((*span, 0.75))
+        for m in self._intro_cap.finditer(low):
+            cue = m.group()
+            relaxed = lower_text and ("name" in cue)
+            span = self._words(text, m.end(), need_cap=not relaxed, max_words=2)
+            if span:
+                out.append((*span, 0.7))
         for m in self._intro_other.finditer(text):
             span = self._words(text, m.end(), need_cap=False, max_words=2)
             if span:

@@ -86,9 +86,10 @@ def _cue_before(prefix: str) -> bool:
     return False
 
 _NOT_PHONE_BEFORE = re.compile(
-    r"(?i)(?:#|\bno\.?|\border|\binvoice|\btracking|\bref(?:erence)?|\bid|\bsku|\bisbn|\bapt|\bsuite|"
-    r"\bste|\bunit|\bbox|\broom|\bpostcode|\bzip|\bplz|\bcp|\biban|\baccount|\bacct|\bcard|"
-    r"\bssn|\bpassport|\bserial|\bmodel|\bpart)\W{0,3}$"
+    r"(?i)(?:#|\bno\.?|\bid|\bsku|\bisbn|\bapt|\bsuite|\bste|\bunit|\bbox|\broom|\bpostcode|\bzip|\bplz|"
+    r"\bcp|\biban|\bssn|\bpassport|"
+    r"\b(?:order|invoice|tracking|ref|reference|account|acct|card|serial|model|part|customer|booking|ticket|case|"
+    r"confirmation|transaction|parcel|shipment)(?:\s+(?:number|no\.?|nr\.?|id|code|#))?)\W{0,3}$"
 )
 _FALLBACK = re.compile(
     r"(?<![\w#/+-])(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,4}){1,4}"
@@ -110,7 +111,7 @@ def _starts_with_date(body: str) -> bool:
 def phone_context_ok(text: str, start: int, end: int) -> bool:
     """False when the number at [start, end) reads as an order, reference, id or part of a longer
     number (after ``#``/"order"/"ref"/..., or glued to more digits by ``-`` or ``/``)."""
-    before = text[max(0, start - 12) : start]
+    before = text[max(0, start - 24) : start]
     after = text[end : end + 2]
     if _NOT_PHONE_BEFORE.search(before):
         return False
@@ -243,8 +244,8 @@ class PhoneFinder:
             return 0.0  # 13 70486, 666-12-3456: too short, or an SSN's shape, without a phone word
         if not cue and digits[0] != "0" and _THOUSANDS.fullmatch(body):
             return 0.0  # 12 345 678, 3.000.000: a quantity, unless a phone word says otherwise
-        if not cue and "." in body and _SEPARATED.search(body.replace(".", "")):
-            return 0.0  # 48.8566 2.3522: decimals, not a dotted number
+        if not cue and "." in body and (_SEPARATED.search(body.replace(".", "")) or body.count(".") == 1):
+            return 0.0  # 48.8566 2.3522, 5555.5555: decimals, not a dotted number
         valid = possible = False
         bare_nanp = not separated and not cue and digits[0] != "0"
         for region in self.regions:

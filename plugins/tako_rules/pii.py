@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
@@ -193,7 +194,9 @@ class PiiGuard(BaseGuard):
             found += self._spacy(text)
         if self.config.min_score:
             found = [f for f in found if f.score >= self.config.min_score]
-        return _select(_drop_handles(text, found))
+        if self.ner_entities:
+            found = _tidy_names(text, found)
+        return _select(found)
 
     def _head_spans(self, text: str, context: CheckContext | None) -> list[Found]:
         assert self.head is not None
@@ -307,11 +310,30 @@ def _phone_like(text: str, start: int, end: int) -> bool:
     return sum(c.isdigit() for c in text[start:end]) >= 6 and phone_context_ok(text, start, end)
 
 
-def _drop_handles(text: str, found: list[Found]) -> list[Found]:
-    """@handles alone are not PII: a name found on or right after ``@`` is dropped."""
-    if "@" not in text:
-        return found
-    return [f for f in found if not (f.label in NER_ENTITIES and (text[f.start] == "@" or text[f.start - 1: f.start] == "@"))]
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
+_HONORIFIC = re.compile(r"(?i)^(?:mr|mrs|ms|miss|mx|dr|prof|sir|herr|frau|mme|mlle|m|sr|sra|srta|dott)\.?(?:\s+|$)")
+
+
+def _tidy_names(text: str, found: list[Found]) -> list[Found]:
+    """Names, places and organisations as the taxonomy wants them: not an @handle (a handle alone
+    is not PII), not inside a URL (a domain is not an organisation), a PERSON without its
+    honorific (``Mrs. [PERSON]``)."""
+    urls = [m.span() for m in _URL.finditer(text)] if ("http" in text or "www." in text) else []
+    out = []
+    for f in found:
+        if f.label in NER_ENTITIES:
+            if text[f.start] == "@" or text[f.start - 1 : f.start] == "@":
+                continue
+            if any(s <= f.start < e for s, e in urls):
+                continue
+            if f.label == "PERSON":
+                m = _HONORIFIC.match(text, f.start, f.end)
+                if m is not None:
+                    if m.end() >= f.end:
+                        continue
+                    f = Found(m.end(), f.end, f.label, f.score)
+        out.append(f)
+    return out
 
 
 def _select(found: list[Found]) -> list[Found]:
