@@ -51,7 +51,10 @@ class NameRules:
         )
 
     def find(self, text: str, low: str | None = None) -> list[tuple[int, int, float]]:
-        """(start, end, confidence) of each name found by a rule; ``low`` is ``text.lower()``."""
+        """(start, end, confidence) of each name found by a rule; ``low`` is ``text.lower()``.
+
+        A self-introduction is a strong cue (0.95, above the head's typical confidence, so "my
+        maiden name is Kappel" stays a name); a title 0.9."""
         low = text.lower() if low is None else low
         if len(low) != len(text):
             return []  # lower-casing moved offsets (a Turkish İ, say): the head and patterns still run
@@ -60,25 +63,25 @@ class NameRules:
         for m in self._intro_latin.finditer(low):
             span = self._words(text, m.end(), need_cap=not lower_text, max_words=3)
             if span and not (m.group().lower().startswith(("i'm", "i’m", "je suis", "adım")) and not _capitalised(text, span)):
-                out.append((*span, 0.75))
+                out.append((*span, 0.95))
         for m in self._intro_cap.finditer(low):
             cue = m.group()
             relaxed = lower_text and ("name" in cue)
             span = self._words(text, m.end(), need_cap=not relaxed, max_words=2)
             if span:
-                out.append((*span, 0.7))
+                out.append((*span, 0.9))
         for m in self._intro_other.finditer(text):
             span = self._words(text, m.end(), need_cap=False, max_words=2)
             if span:
-                out.append((*span, 0.75))
+                out.append((*span, 0.95))
         for m in self._title.finditer(low):
             dotted = "." in m.group()
             span = self._words(text, m.end(), need_cap=not (dotted and lower_text), max_words=3)
             if span:
-                out.append((*span, 0.7))
+                out.append((*span, 0.9))
         for m in self._cjk.finditer(text):
             if m.end(1) > m.start(1):
-                out.append((m.start(1), m.end(1), 0.7))
+                out.append((m.start(1), m.end(1), 0.95))
         return out
 
     def _words(self, text: str, pos: int, *, need_cap: bool, max_words: int) -> tuple[int, int] | None:

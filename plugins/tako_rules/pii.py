@@ -311,7 +311,7 @@ def _phone_like(text: str, start: int, end: int) -> bool:
 
 
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
-_HONORIFIC = re.compile(r"(?i)^(?:mr|mrs|ms|miss|mx|dr|prof|sir|herr|frau|mme|mlle|m|sr|sra|srta|dott)\.?(?:\s+|$)")
+_HONORIFIC = re.compile(r"(?i)(?:mr|mrs|ms|miss|mx|dr|prof|sir|herr|frau|mme|mlle|m|sr|sra|srta|dott|princess|prince|lady|lord)\.?(?:\s+|$)")
 
 
 def _tidy_names(text: str, found: list[Found]) -> list[Found]:
