@@ -38,11 +38,13 @@ consumer product (order matters only for speed)."""
 _CANDIDATE = re.compile(
     r"(?<![\w+\-/.,])"
     r"(?:\+[ ]?|(?:00|011)(?=[ \-.(]?\d))?"
-    r"\(?\d{1,5}\)?"
-    r"(?:[ \t.\-/]{0,2}\(?\d{1,6}\)?){1,7}"
+    r"\(?\d{1,15}\)?"
+    r"(?:(?:[ \t.\-/]{1,2}\(?|(?<=\))[ ]?|\()\d{1,8}\)?){0,7}"
     r"(?:[ \t]{0,2}(?:x|ext\.?|extension)[ \t]{0,2}\d{1,6})?"
     r"(?![\w]|[.\-/,:]\d)"
 )
+"""A run of digits with separators; groups after the first need a separator (or a parenthesis),
+so a long run of digits is read one way only (no backtracking blow-up)."""
 _EXTENSION = re.compile(r"(?i)\s*(?:x|ext\.?|extension)\s*\d{1,6}$")
 _DATE_LIKE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)|(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?!\d)")
 _IPV4_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
