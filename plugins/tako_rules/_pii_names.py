@@ -33,6 +33,14 @@ _STOP = frozenset(
 )
 
 
+_HINTS = (
+    "name", "i'm", "i’m", "i am", "heiß", "heiss", "appel", "nom ", "je suis", "llamo", "chiamo", "nome", "heet",
+    "nazywam", "imię", "adım", "nama", "tên", "call", "named", "known as", "зовут", "имя", "اسمي", "नाम",
+    "我叫", "名字", "名前", "이름", "저는", "ชื่อ",
+)
+"""Substrings one of which every self-introduction holds (a C-speed pre-check before the patterns)."""
+
+
 class NameRules:
     """Finds names after self-introductions and titles; (start, end, score) per name."""
 
@@ -43,6 +51,10 @@ class NameRules:
         """Cues whose name must be capitalised (``call me Mark``, not ``call me maybe``)."""
         self._intro_other = re.compile(rf"(?:{_INTRO_OTHER})[ \t]*:?[ \t]*")
         self._title = re.compile(rf"(?<![\w.])(?:{_TITLES})\.?[ \t]+(?=[^\W\d_])")
+        capitalised = "|".join(t[:1].upper() + t[1:] for t in _TITLES.split("|") if t[:1].isalpha())
+        self._title_cap = re.compile(rf"(?:{capitalised})\.?[ \t]+(?=[^\W\d_])")
+        """Titles as people write them in mixed-case text (``Mr.``, ``Frau``), scanned case-sensitively
+        (a literal-prefix scan, several times faster than the lower-case pattern over every letter)."""
         self._word = re.compile(_WORD_CAP)
         self._cjk = re.compile(
             r"(?:我叫|我的名字是|我名叫|私の名前は|わたしの名前は|僕の名前は|제 이름은|저는|내 이름은|ฉันชื่อ|ผมชื่อ|ดิฉันชื่อ)"
@@ -60,6 +72,8 @@ class NameRules:
             return []  # lower-casing moved offsets (a Turkish İ, say): the head and patterns still run
         lower_text = text == low
         out: list[tuple[int, int, float]] = []
+        if not any(h in low for h in _HINTS):
+            return self._titles(text, low, lower_text, out)
         for m in self._intro_latin.finditer(low):
             span = self._words(text, m.end(), need_cap=not lower_text, max_words=3)
             if span and not (m.group().lower().startswith(("i'm", "i’m", "je suis", "adım")) and not _capitalised(text, span)):
@@ -74,7 +88,12 @@ class NameRules:
             span = self._words(text, m.end(), need_cap=False, max_words=2)
             if span:
                 out.append((*span, 0.95))
-        for m in self._title.finditer(low):
+        return self._titles(text, low, lower_text, out)
+
+    def _titles(self, text: str, low: str, lower_text: bool, out: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+        for m in (self._title.finditer(low) if lower_text else self._title_cap.finditer(text)):
+            if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_."):
+                continue  # inside a word ("AMr. X") or after a dot
             dotted = "." in m.group()
             span = self._words(text, m.end(), need_cap=not (dotted and lower_text), max_words=3)
             if span:
