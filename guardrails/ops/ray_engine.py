@@ -9,9 +9,10 @@
   the actors as data, so workers need the package but not the policy files;
 - ``read_rows``: JSON Lines, CSV or Parquet as a ``ray.data.Dataset`` of rows with a fixed schema.
 
-JSON Lines are parsed on the driver (one pass; about a minute per 20 million short lines, far
-below the guard's cost) so that every line keeps its number and a malformed line becomes an
-error row instead of failing the job; the blocks go to the workers through Ray's object store.
+JSON Lines are parsed on the driver (one pass, about 146,000 short lines per CPU-second: some
+500 times what one worker decides) so that every line keeps its number and a malformed line
+becomes an error row instead of failing the job; the blocks go to the workers through Ray's
+object store.
 Parquet is read by the workers themselves (``ray.data.read_parquet``): the format for inputs
 of tens of millions of rows, on storage every node can reach.
 """
