@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from guardrails.inputs import ChatTurn, TextLike
 from guardrails.pipeline import StageResult
 from guardrails.protocol import CheckContext, RequestContext
-from guardrails.results import Action, Decision
+from guardrails.results import Action, Decision, decision_spans
 
 if TYPE_CHECKING:
     from guardrails.guard import Guard
@@ -182,6 +182,7 @@ def check_chat(guard: Guard, value: Any, documents: Sequence[TextLike], request:
         lambda part: runner.run(part, make_context(part)).text,
     )
     extra: dict[str, Any] = {"turns": turn_details(checked)} if turn.messages else {}
+    extra["spans"] = decision_spans(turn.user_text, checked[-1].result.verdicts)  # offsets into the last turn
     return guard._decision(
         "input", turn.user_text, combine(checked), started, context, turn.note,
         documents=doc_decisions, dropped_documents=dropped, messages=passed,

@@ -39,7 +39,7 @@ from guardrails.plugins import (
 from guardrails.policy import Policy, load_policy, load_policy_source
 from guardrails.protocol import CheckContext, RequestContext, Resources
 from guardrails.rails import build_rails, health_report
-from guardrails.results import Decision, Stage, trusted
+from guardrails.results import Decision, Stage, decision_spans, trusted
 from guardrails.shadow import ShadowRunner, resolve_candidate
 from guardrails.sinks import Operations, SinkT
 from guardrails.wrap import wrap_callable
@@ -219,6 +219,7 @@ class Guard:
             "text": result.text,
             "original_text": original,
             "verdicts": tuple(result.verdicts),
+            "spans": extra["spans"] if "spans" in extra else decision_spans(original, result.verdicts),
             "policy": self.policy.name,
             "policy_version": self.policy.version,
             "message": message,

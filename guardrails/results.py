@@ -7,7 +7,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Action", "Decision", "ErrorKind", "Span", "Stage", "Verdict"]
+__all__ = ["Action", "Decision", "ErrorKind", "Span", "Stage", "Verdict", "decision_spans"]
 
 Stage = Literal["input", "output", "context"]
 """Where a rail runs: user input, model output, or retrieved context (documents, tool output)."""
@@ -139,6 +139,10 @@ class Decision(BaseModel):
     """The text after redaction: what may be passed on."""
     original_text: str
     verdicts: tuple[Verdict, ...] = ()
+    spans: tuple[Span, ...] = ()
+    """Every located finding of the enforcing rails (PII entities, secrets, URLs, ...), sorted by
+    position, with ``[start, end)`` offsets into ``original_text`` and a type ``label`` (EMAIL,
+    PHONE, PERSON, AWS_ACCESS_KEY_ID, ...); ``replacement`` is what a redacting rail put there."""
     policy: str = ""
     policy_version: str = ""
     message: str | None = None
@@ -199,3 +203,72 @@ class Decision(BaseModel):
         if errors:
             record["errors"] = errors
         return record
+
+
+def _edit_of(before: str, verdict: Verdict) -> list[tuple[int, int, int]] | None:
+    """The edit ``verdict`` made to ``before`` as sorted (start, end, replacement length) triples,
+    when its spans reproduce its text exactly; None otherwise."""
+    spans = sorted((sp for sp in verdict.spans if sp.replacement is not None), key=lambda sp: sp.start)
+    out: list[str] = []
+    edit: list[tuple[int, int, int]] = []
+    pos = 0
+    for sp in spans:
+        if sp.start < pos or sp.end > len(before):
+            return None
+        out.append(before[pos : sp.start])
+        out.append(sp.replacement or "")
+        edit.append((sp.start, sp.end, len(sp.replacement or "")))
+        pos = sp.end
+    out.append(before[pos:])
+    return edit if "".join(out) == verdict.text else None
+
+
+def _back(edit: list[tuple[int, int, int]], pos: int, end: bool) -> int:
+    """Map an offset of an edit's result to the text before the edit (inside a replacement: its
+    whole source span)."""
+    shift = 0
+    for start, stop, length in edit:
+        new_start = start + shift
+        if pos < new_start or (end and pos == new_start):
+            break
+        if pos < new_start + length or (end and pos == new_start + length):
+            return stop if end else start
+        shift += length - (stop - start)
+    return pos - shift
+
+
+def decision_spans(original: str, verdicts: tuple[Verdict, ...] | list[Verdict]) -> tuple[Span, ...]:
+    """The located findings of enforcing, answering rails that scored a category, mapped to
+    offsets into ``original`` through the redactions of the rails before them.
+
+    Rails see the text as the redacting rails before them left it; this undoes those edits. After
+    a rail whose new text its spans do not explain (a rewrite), later findings cannot be placed in
+    ``original`` and are left out.
+    """
+    if not any(v.spans for v in verdicts):  # the common case, cheaply
+        return ()
+    out: list[Span] = []
+    edits: list[list[tuple[int, int, int]]] = []
+    current = original
+    opaque = False
+    for v in verdicts:
+        if v.mode != "enforce" or v.error is not None:
+            continue
+        if v.spans and v.categories and not opaque:
+            for sp in v.spans:
+                start, end = sp.start, sp.end
+                for edit in reversed(edits):
+                    start, end = _back(edit, start, False), _back(edit, end, True)
+                start = min(max(start, 0), len(original))
+                out.append(replaced(sp, {"start": start, "end": min(max(end, start), len(original)),
+                                         "label": sp.label or sp.category}))
+        applied = v.text is not None and (v.action.severity >= _SEVERITY["redact"] or not v.categories)
+        if applied and v.text != current:
+            edit = _edit_of(current, v)
+            if edit is None:
+                opaque = True  # a rewrite its spans do not describe: later offsets cannot be mapped
+            else:
+                edits.append(edit)
+            current = v.text  # type: ignore[assignment]
+    out.sort(key=lambda sp: (sp.start, sp.end))
+    return tuple(out)

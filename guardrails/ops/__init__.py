@@ -8,7 +8,8 @@ the core never imports it. Its hooks:
 - ``guard_built``: attaches the sinks a Guard's policy enables (guardrails.ops.audit, .metrics,
   .escalation) to that Guard;
 - ``register_commands``: ``guardrails eval``, ``diff`` and ``audit summarize``
-  (guardrails.ops.commands).
+  (guardrails.ops.commands); ``--engine ray`` for ``scan``, ``eval`` and ``diff`` (Ray Data, extra
+  ``ray``) and ``guardrails report`` (guardrails.ops.scale_commands).
 
 This module stays light: the sinks, eval, diff, reports and plots are imported when used.
 """
@@ -57,7 +58,9 @@ def guard_built(guard: Guard) -> None:
 
 @hookimpl
 def register_commands(subparsers: Any) -> None:
-    """Add ``eval``, ``diff`` and ``audit summarize``."""
+    """Add ``eval``, ``diff``, ``audit summarize`` and ``report``; ``--engine ray`` where it applies."""
     from guardrails.ops.commands import add_commands
+    from guardrails.ops.scale_commands import add_scale_commands
 
     add_commands(subparsers)
+    add_scale_commands(subparsers)

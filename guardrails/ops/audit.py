@@ -83,6 +83,8 @@ def audit_record(
 
 def _context_fields(context: CheckContext, include_metadata: list[str] | tuple[str, ...]) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    if context.request.language:  # set by the language rail: reports break rates down by it
+        out["language"] = context.request.language
     if context.document_index is not None:
         out["document_index"] = context.document_index
     if include_metadata:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["Progress", "add_commands", "build_eval_guard"]
+__all__ = ["Progress", "add_commands", "build_eval_guard", "emit_diff", "emit_eval", "policy_pair"]
 
 
 class Progress:
@@ -71,7 +71,6 @@ def build_eval_guard(policy: str | None, *, run_all: bool = True, share_with: An
 def _cmd_eval(args: argparse.Namespace) -> int:
     from guardrails.ops.data import load_examples
     from guardrails.ops.eval import evaluate
-    from guardrails.ops.reports import public_report, render_markdown, write_report
 
     examples = load_examples(args.data, limit=args.limit)
     guard = build_eval_guard(args.policy, run_all=not args.as_enforced)
@@ -83,6 +82,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     finally:
         progress.close()
         guard.close()
+    return emit_eval(args, report)
+
+
+def emit_eval(args: argparse.Namespace, report: dict[str, Any]) -> int:
+    """Print or write an eval report as ``--out``/``--json`` ask (any engine)."""
+    from guardrails.ops.reports import public_report, render_markdown, write_report
+
     o = report["overall"]
     summary = (f"policy {report['policy']['name']} v{report['policy']['version']}: {o['rows']} rows, "
                f"detection rate {o['detection_rate']}, false-positive rate {o['false_positive_rate']}, "
@@ -104,13 +110,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 def _cmd_diff(args: argparse.Namespace) -> int:
     from guardrails.ops.data import load_examples
     from guardrails.ops.diff import diff_policies
-    from guardrails.ops.reports import render_diff_markdown, write_diff
 
-    policies = args.policy or []
-    if len(policies) == 1:
-        policies = [None, policies[0]]  # the shipped default policy against the candidate
-    if len(policies) != 2:
-        raise SystemExit("guardrails diff: give --policy A --policy B (or one --policy to compare with the default)")
+    policies = policy_pair(args)
     examples = load_examples(args.data, limit=args.limit)
     first = build_eval_guard(policies[0], run_all=False)
     guards = [first, build_eval_guard(policies[1], run_all=False, share_with=first)]
@@ -122,6 +123,23 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         progress.close()
         for guard in guards:
             guard.close()
+    return emit_diff(args, report)
+
+
+def policy_pair(args: argparse.Namespace) -> list[str | None]:
+    """``--policy A --policy B``, or the default policy and the one ``--policy``."""
+    policies = args.policy or []
+    if len(policies) == 1:
+        policies = [None, policies[0]]  # the shipped default policy against the candidate
+    if len(policies) != 2:
+        raise SystemExit("guardrails diff: give --policy A --policy B (or one --policy to compare with the default)")
+    return policies
+
+
+def emit_diff(args: argparse.Namespace, report: dict[str, Any]) -> int:
+    """Print or write a diff report as ``--out``/``--json`` ask (any engine)."""
+    from guardrails.ops.reports import render_diff_markdown, write_diff
+
     groups = report["groups"]
     summary = ", ".join(f"{name.replace('_', ' ')} {g['count']}" for name, g in groups.items())
     if args.out:
@@ -131,7 +149,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         print(render_diff_markdown(report), end="")
-    print(f"{report['changed']} of {len(examples)} decisions change: {summary}", file=sys.stderr)
+    print(f"{report['changed']} of {report['data']['rows']} decisions change: {summary}", file=sys.stderr)
     return 0
 
 

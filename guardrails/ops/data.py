@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from guardrails.errors import DataError
 from guardrails.jsonl import iter_jsonl
 
-__all__ = ["ANY_LABEL", "Example", "load_examples"]
+__all__ = ["ANY_LABEL", "Example", "iter_examples", "load_examples", "parse_labels"]
 
 ANY_LABEL = "unsafe"
 """Reserved label: harmful, category unknown (detected when the policy acts at all)."""
@@ -36,7 +36,9 @@ class Example:
     line: int = 0
 
 
-def _parse_labels(value: Any, where: str) -> tuple[str, ...]:
+def parse_labels(value: Any, where: str) -> tuple[str, ...]:
+    """Normalised labels of one row (a list, a JSON list string, or "a|b", "a;b", "a,b"): lower-cased,
+    sorted, benign words removed; raises DataError naming ``where`` for anything else."""
     if value is None:
         return ()
     if isinstance(value, str):
@@ -62,7 +64,7 @@ def _example(row: dict[str, Any], where: str, line: int) -> Example:
     source = row.get("source")
     return Example(
         text=text,
-        labels=_parse_labels(labels, where),
+        labels=parse_labels(labels, where),
         id=None if row.get("id") is None else str(row["id"]),
         source=None if source is None else str(source),
         line=line,
@@ -71,12 +73,18 @@ def _example(row: dict[str, Any], where: str, line: int) -> Example:
 
 def load_examples(path: str | Path, *, limit: int | None = None) -> list[Example]:
     """Read labelled examples from JSONL (``.jsonl``/``.json``) or CSV/TSV (``.csv``/``.tsv``)."""
+    return list(iter_examples(path, limit=limit))
+
+
+def iter_examples(path: str | Path, *, limit: int | None = None) -> Iterator[Example]:
+    """``load_examples`` one example at a time (files larger than memory); raises DataError
+    naming the file and line of the first bad row."""
     path = Path(path)
     try:
         handle = path.open(encoding="utf-8", errors="replace", newline="")
     except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    out: list[Example] = []
+    count = 0
     with handle:
         if path.suffix.lower() in (".csv", ".tsv"):
             reader = csv.DictReader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
@@ -90,7 +98,7 @@ def load_examples(path: str | Path, *, limit: int | None = None) -> list[Example
         for number, row, problem in rows:
             if row is None:
                 raise DataError(f"{path}:{number}: {problem}")
-            out.append(_example(row, f"{path}:{number}", number))
-            if limit and len(out) >= limit:
+            yield _example(row, f"{path}:{number}", number)
+            count += 1
+            if limit and count >= limit:
                 break
-    return out

