@@ -36,8 +36,12 @@ class _Graph:
         return out
 
 
-def build_onnx(model: Any, keep: np.ndarray | None = None) -> Any:
-    """The fp32 encoder graph: ids + mask -> L2-normalised mean-pooled ``sentence_embedding``."""
+def build_onnx(model: Any, keep: np.ndarray | None = None, token_states: bool = False) -> Any:
+    """The fp32 encoder graph: ids + mask -> L2-normalised mean-pooled ``sentence_embedding``
+    (batch, hidden); with ``token_states`` also the last layer's ``token_embeddings``
+    (batch, sequence, hidden), for token-level heads (PII) on the same pass.
+
+    ``model.layers`` layers are built (a model cut to its first layers exports as such)."""
     from onnx import TensorProto, helper
 
     t = model.tensors
@@ -102,13 +106,17 @@ def build_onnx(model: Any, keep: np.ndarray | None = None) -> Any:
     norm = g.op("Sqrt", [g.op("ReduceSum", [g.op("Mul", [pooled, pooled]), "axis_last"], keepdims=1)])
     out = g.op("Div", [pooled, g.op("Max", [norm, "f_eps"])])
     g.nodes.append(helper.make_node("Identity", [out], ["sentence_embedding"], name="output"))
+    outputs = [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", H])]
+    if token_states:
+        g.nodes.append(helper.make_node("Identity", [x], ["token_embeddings"], name="output_tokens"))
+        outputs.append(helper.make_tensor_value_info("token_embeddings", TensorProto.FLOAT, ["batch", "sequence", H]))
     graph = helper.make_graph(
         g.nodes, "multilingual_e5_small",
         [
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "sequence"]),
             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "sequence"]),
         ],
-        [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", H])],
+        outputs,
         g.inits,
     )
     onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
