@@ -279,16 +279,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--figures", type=Path, default=FIGURES)
     ap.add_argument("--limit", type=int, default=0, help="seeded sample of N rows (quick runs, tests)")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--corpus", action="store_true",
+                    help="train on the round-2 corpus (training.corpus: every train folder, reviewed rows, "
+                         "augmentations; its validation split as the dev split) instead of training.datasets")
     args = ap.parse_args(argv)
     if args.encoder == "fp32" and not args.no_write and args.out == HEADS_DIR:
         ap.error("fp32 heads must not replace the shipped heads: pass --no-write or --out")
 
     MLP.update(hidden=args.mlp_hidden, max_iter=args.mlp_iter)
     t0 = time.time()
-    rows = ds.load_all(include_nc=args.include_nc)
-    if args.limit:
-        rows = _limit(rows, args.limit)
-    train_rows, dev_rows = ds.split(rows)
+    if args.corpus:
+        from training.corpus import build
+
+        train_rows, dev_rows = build("research" if args.include_nc else "shipped")
+        rows = train_rows + dev_rows
+    else:
+        rows = ds.load_all(include_nc=args.include_nc)
+        if args.limit:
+            rows = _limit(rows, args.limit)
+        train_rows, dev_rows = ds.split(rows)
     print(f"rows: {len(rows)} (train {len(train_rows)}, dev {len(dev_rows)})", file=sys.stderr)
     enc = load_encoder(args.encoder)
     cache = EmbeddingCache(enc)

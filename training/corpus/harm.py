@@ -24,16 +24,20 @@ def load_davidson(path: Path = TRAIN_DIR / "davidson_hate_offensive" / "labeled_
 
 def load_tweeteval(root: Path = TRAIN_DIR / "tweeteval_hate_offensive") -> list[Record]:
     """hate task: 1 -> hate; offensive task: 1 -> harassment; 0 -> benign (all kept: benign tweets
-    keep "tweet style" from predicting harm)."""
+    keep "tweet style" from predicting harm). A hate-task tweet leaves harassment (and violence,
+    sexual) undecided; an offensive tweet leaves hate undecided."""
     out: list[Record] = []
+    # the hate task says nothing about insults, the offensive task nothing about hate
+    undecided = {"hate": ("harassment", "violence", "sexual"), "offensive": ("hate",)}
     for task, cat in (("hate", "hate"), ("offensive", "harassment")):
         for split in ("train", "val"):
             texts = (root / task / f"{split}_text.txt").read_text(encoding="utf-8").splitlines()
             labels = (root / task / f"{split}_labels.txt").read_text().splitlines()
             for t, lab in zip(texts, labels, strict=True):
                 harmful = lab.strip() == "1"
+                unknown = undecided[task] if task == "hate" or harmful else ()
                 out.append(rec(t, [cat] if harmful else [], f"tweeteval_{task}", "tweeteval",
-                               kind=cat if harmful else "tweet"))
+                               kind=cat if harmful else "tweet", unknown=unknown))
     return out
 
 
@@ -120,9 +124,11 @@ def load_toxic_spans(root: Path = TRAIN_DIR / "toxic_spans_civil_comments",
         not_toxic = sum(nt for nt, _ in anns) * 2 >= len(anns)
         counts = Counter(t for _, ts in anns for t in ts)
         labels = {_SPAN_LABEL[t] for t, n in counts.items() if t in _SPAN_LABEL and (n >= 2 or t == "Threat")}
+        weak = {_SPAN_LABEL[t] for t, n in counts.items() if t in _SPAN_LABEL and n == 1}
         if not not_toxic and labels:
             kind = "threat" if "violence" in labels else "identity_attack" if "hate" in labels else "insult"
-            toxic.append(rec(text, labels, "toxic_spans", "toxic_spans", kind=kind, group=f"civil:{cid}"))
+            toxic.append(rec(text, labels, "toxic_spans", "toxic_spans", kind=kind, group=f"civil:{cid}",
+                             unknown=weak))
         elif not_toxic and not any(n >= 2 for n in counts.values()):
             benign.append(rec(text, [], "toxic_spans", "toxic_spans", kind="news_comment", group=f"civil:{cid}"))
     threats = [r for r in toxic if "violence" in r["labels"]]
@@ -185,12 +191,14 @@ def route(text: str) -> list[str]:
 
 def load_red_instruct(root: Path = TRAIN_DIR / "red_instruct_harmful_questions") -> list[Record]:
     """DangerousQA (all) and HarmfulQA (1,200 sampled, one group per subtopic): harmful requests,
-    keyword-routed, default illicit. HarmfulQA is often academic in tone: weak labels."""
-    out = [rec(t, route(t), "dangerousqa", "red_instruct", kind="harmful_request")
+    keyword-routed, default illicit; the other harm categories stay undecided. HarmfulQA is often
+    academic in tone: weak labels."""
+    harm = ("hate", "harassment", "sexual", "self_harm", "violence", "illicit", "privacy")
+    out = [rec(t, route(t), "dangerousqa", "red_instruct", kind="harmful_request", unknown=harm)
            for t in json.loads((root / "dangerousqa.json").read_text())]
     hq = json.loads((root / "harmfulqa.json").read_text())
     rows = [rec(q, route(q), "harmfulqa", "red_instruct", kind="harmful_request_academic",
-                group=f"harmfulqa:{topic}:{sub}")
+                group=f"harmfulqa:{topic}:{sub}", unknown=harm)
             for topic, subs in hq.items() for sub, qs in subs.items() for q in qs]
     return out + sample(rows, 1200, "harmfulqa")
 

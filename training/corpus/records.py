@@ -94,17 +94,26 @@ def text_hash(text: str) -> str:
 
 
 def rec(text: str, labels: Iterable[str], source: str, family: str, *, lang: str = "en",
-        kind: str = "", group: str | None = None) -> Record:
-    """One row; licence and shippability come from the source ``family`` (see LICENCES)."""
+        kind: str = "", group: str | None = None, unknown: Iterable[str] = ()) -> Record:
+    """One row; licence and shippability come from the source ``family`` (see LICENCES).
+
+    ``unknown`` names categories the source does not decide for this row (a tweet annotated only
+    for hate may still be an insult): the loss ignores them and the row counts in no benign slice.
+    """
     text = text.strip()
     licence, shippable = LICENCES[family]
-    unknown = set(labels) - set(CATEGORIES)
+    labels = set(labels)
+    outside = (labels | set(unknown)) - set(CATEGORIES)
+    if outside:
+        raise ValueError(f"{source}: labels outside the taxonomy: {sorted(outside)}")
+    row: Record = {"text": text, "labels": sorted(labels), "source": source, "lang": lang,
+                   "kind": kind or ("benign" if not labels else "harmful"),
+                   "group": group or f"{source}:{text_hash(text)}", "licence": licence,
+                   "shippable": shippable}
+    unknown = sorted(set(unknown) - labels)
     if unknown:
-        raise ValueError(f"{source}: labels outside the taxonomy: {sorted(unknown)}")
-    return {"text": text, "labels": sorted(set(labels)), "source": source, "lang": lang,
-            "kind": kind or ("benign" if not labels else "harmful"),
-            "group": group or f"{source}:{text_hash(text)}", "licence": licence,
-            "shippable": shippable}
+        row["unknown"] = unknown
+    return row
 
 
 def sample(rows: list[Record], n: int | None, seed: str) -> list[Record]:
@@ -126,8 +135,8 @@ def dedupe_key(text: str) -> str:
 
 def dedupe(rows: list[Record]) -> list[Record]:
     """Merge rows with the same dedupe key. Labels are unioned (a harm label from any source
-    wins over benign); the merged row is shippable only if every copy is, and keeps the first
-    row's source, kind and group."""
+    wins over benign), a category stays unknown only if every copy leaves it unknown; the merged
+    row is shippable only if every copy is, and keeps the first row's source, kind and group."""
     seen: dict[str, Record] = {}
     for r in rows:
         key = dedupe_key(r["text"])
@@ -139,6 +148,11 @@ def dedupe(rows: list[Record]) -> list[Record]:
             continue
         first["labels"] = sorted(set(first["labels"]) | set(r["labels"]))
         first["shippable"] = first["shippable"] and r["shippable"]
+        unknown = (set(first.get("unknown", ())) & set(r.get("unknown", ()))) - set(first["labels"])
+        if unknown:
+            first["unknown"] = sorted(unknown)
+        else:
+            first.pop("unknown", None)
     return list(seen.values())
 
 

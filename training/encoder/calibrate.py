@@ -35,10 +35,13 @@ def _best_f1(p: np.ndarray, y: np.ndarray) -> float:
 
 
 def choose_thresholds(probs: np.ndarray, y: np.ndarray, rows: list[dict[str, Any]],
-                      categories: tuple[str, ...] = ACTING) -> dict[str, float]:
-    """Per category threshold: best F1, then raised until every benign slice meets its budget."""
+                      categories: tuple[str, ...] = ACTING, known: np.ndarray | None = None) -> dict[str, float]:
+    """Per category threshold: best F1 (over rows where the category is decided), then raised
+    until every benign slice meets its budget."""
     col = {c: CATEGORIES.index(c) for c in categories}
-    thr = {c: _best_f1(probs[:, col[c]], y[:, col[c]].astype(bool)) for c in categories}
+    known = np.ones_like(y, dtype=bool) if known is None else known.astype(bool)
+    thr = {c: _best_f1(probs[known[:, col[c]], col[c]], y[known[:, col[c]], col[c]].astype(bool))
+           for c in categories}
     members: dict[str, np.ndarray] = {}
     for s in FP_BUDGETS:
         members[s] = np.array([s in slices_of(r) for r in rows], dtype=bool)
@@ -66,7 +69,7 @@ def choose_thresholds(probs: np.ndarray, y: np.ndarray, rows: list[dict[str, Any
 
 
 def slice_report(probs: np.ndarray, y: np.ndarray, rows: list[dict[str, Any]],
-                 thresholds: dict[str, float]) -> dict[str, Any]:
+                 thresholds: dict[str, float], known: np.ndarray | None = None) -> dict[str, Any]:
     """Per slice: rows, share flagged (benign slices) or caught (attack and harm slices)."""
     col = {c: CATEGORIES.index(c) for c in thresholds}
     flagged = np.zeros(len(rows), dtype=bool)
@@ -82,12 +85,42 @@ def slice_report(probs: np.ndarray, y: np.ndarray, rows: list[dict[str, Any]],
         if s in FP_BUDGETS:
             out[s]["budget"] = FP_BUDGETS[s]
     per_cat = {}
+    known = np.ones_like(y, dtype=bool) if known is None else known.astype(bool)
     for c, t in thresholds.items():
-        pos = y[:, col[c]].astype(bool)
-        pred = probs[:, col[c]] >= t
+        k = known[:, col[c]]
+        pos = y[k, col[c]].astype(bool)
+        pred = probs[k, col[c]] >= t
         tp = int(np.sum(pred & pos))
-        per_cat[c] = {"positives": int(pos.sum()), "precision": round(tp / max(1, pred.sum()), 4),
+        ranked = _auc(probs[k, col[c]], pos)
+        per_cat[c] = {"positives": int(pos.sum()), "auc": ranked, "precision": round(tp / max(1, pred.sum()), 4),
                       "recall": round(tp / max(1, pos.sum()), 4),
                       "f1": round(2 * tp / max(1, pred.sum() + pos.sum()), 4)}
     out["per_category"] = per_cat
+    out["per_language"] = _breakdown(flagged, y, rows, lambda r: r.get("lang", "und"))
+    out["per_source"] = _breakdown(flagged, y, rows, lambda r: r["source"])
+    return out
+
+
+def _auc(scores: np.ndarray, pos: np.ndarray) -> float | None:
+    """ROC AUC by the rank-sum formula (None without both classes)."""
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    if not n_pos or not n_neg:
+        return None
+    ranks = np.argsort(np.argsort(scores, kind="mergesort"), kind="mergesort") + 1
+    return round(float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)), 4)
+
+
+def _breakdown(flagged: np.ndarray, y: np.ndarray, rows: list[dict[str, Any]], key) -> dict[str, Any]:
+    """Per group of rows: harmful rows caught and benign rows flagged (any acting category)."""
+    acting = np.array([CATEGORIES.index(c) for c in ACTING])
+    harmful = y[:, acting].any(axis=1)
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        groups.setdefault(key(r), []).append(i)
+    out = {}
+    for g, idx in sorted(groups.items()):
+        idx_a = np.array(idx)
+        pos, neg = idx_a[harmful[idx_a]], idx_a[~harmful[idx_a]]
+        out[g] = {"harmful": int(len(pos)), "caught": round(float(flagged[pos].mean()), 4) if len(pos) else None,
+                  "benign": int(len(neg)), "flagged": round(float(flagged[neg].mean()), 4) if len(neg) else None}
     return out

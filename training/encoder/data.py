@@ -54,6 +54,16 @@ def label_matrix(rows: list[Record]) -> np.ndarray:
     return y
 
 
+def known_matrix(rows: list[Record]) -> np.ndarray:
+    """(n, len(CATEGORIES)) float32: 0 where the row's source leaves the category undecided."""
+    m = np.ones((len(rows), len(CATEGORIES)), dtype=np.float32)
+    index = {c: i for i, c in enumerate(CATEGORIES)}
+    for n, r in enumerate(rows):
+        for c in r.get("unknown", ()):
+            m[n, index[c]] = 0.0
+    return m
+
+
 SOURCE_BOOST = {"reviewed": 3.0, "multijail": 2.0, "tatoeba": 1.0, "xquad": 1.0, "doc": 1.0}
 
 

@@ -4,7 +4,7 @@
       -> masked mean pooling -> L2 normalisation            (what the ONNX graph outputs)
       -> head: Linear(384, h) -> ReLU -> Linear(h, k)       (exported as a numpy ``mlp`` Head)
 
-Loss: binary cross-entropy per category. Rows are drawn by ``data.row_weights``; learning rate
+Loss: binary cross-entropy per category, ignoring categories a row's source leaves undecided. Rows are drawn by ``data.row_weights``; learning rate
 warms up linearly then decays linearly; lower layers learn more slowly (layer-wise decay).
 Seeds are fixed; on the CPU the run is deterministic for a given torch build and thread count.
 """
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from training.corpus.records import CATEGORIES
-from training.encoder.data import Encoded, batches, eval_windows, label_matrix, row_weights
+from training.encoder.data import Encoded, batches, eval_windows, known_matrix, label_matrix, row_weights
 
 __all__ = ["Recipe", "TaskModel", "fit", "predict"]
 
@@ -34,7 +34,7 @@ class Recipe:
     max_tokens: int = 128
     batch_size: int = 32
     samples: int = 120_000
-    lr: float = 8e-5
+    lr: float = 1e-4
     head_lr: float = 1e-3
     layer_decay: float = 0.85
     warmup: float = 0.06
@@ -96,11 +96,12 @@ def fit(model: Any, encoded: list[Encoded], rows: list[dict], recipe: Recipe, cl
     torch.manual_seed(recipe.seed)
     torch.set_num_threads(recipe.threads)
     y = torch.tensor(label_matrix(rows))
+    known = torch.tensor(known_matrix(rows))
     weights = row_weights(rows)
     opt = torch.optim.AdamW(_param_groups(model, recipe), lr=recipe.lr)
     steps = math.ceil(recipe.samples / recipe.batch_size)
     warm = max(1, int(steps * recipe.warmup))
-    loss_fn = torch.nn.BCEWithLogitsLoss()
+    loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
     model.train()
     t0 = time.perf_counter()
     curve, running, tokens = [], 0.0, 0
@@ -110,7 +111,9 @@ def fit(model: Any, encoded: list[Encoded], rows: list[dict], recipe: Recipe, cl
         for g in opt.param_groups:
             g["lr"] = g["base_lr"] * scale
         logits = model(torch.from_numpy(ids), torch.from_numpy(mask))
-        loss = loss_fn(logits, y[torch.from_numpy(idx)])
+        rows_idx = torch.from_numpy(idx)
+        weight = known[rows_idx]
+        loss = (loss_fn(logits, y[rows_idx]) * weight).sum() / weight.sum().clamp(min=1.0)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
