@@ -373,6 +373,12 @@ class OnnxEncoder:
         self._cache.clear()
 
     @property
+    def fingerprint(self) -> str | None:
+        """sha256 of the ONNX model file as MANIFEST.json records it: heads record it when trained
+        and refuse to load against another encoder."""
+        return (self.manifest.get("files", {}).get(self.model_file) or {}).get("sha256")
+
+    @property
     def budget_cuts(self) -> int:
         """How many texts so far needed more than the token budget (windows sampled)."""
         return self._budget_cuts
