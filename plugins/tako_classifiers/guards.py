@@ -45,14 +45,12 @@ SEXUAL_MINORS_THRESHOLD = 0.4
 
 
 HEADS_DIR = Path(__file__).resolve().parent / "heads"
-"""The shipped heads on the default encoder (package data of this plugin)."""
-MULTILINGUAL_HEADS_DIR = Path(__file__).resolve().parent / "heads-multilingual"
-"""The shipped heads on the ``multilingual`` encoder (select one with a rail's ``config.head``)."""
+"""The shipped head on the default encoder (package data of this plugin)."""
 
 
-def shipped_head_path(name: str, *, multilingual: bool = False) -> Path:
-    """Path of a shipped head (``injection``, ``jailbreak``, ``moderation``) in this plugin's package."""
-    return (MULTILINGUAL_HEADS_DIR if multilingual else HEADS_DIR) / f"{name}.head.json"
+def shipped_head_path(name: str = SAFETY_HEAD) -> Path:
+    """Path of a shipped head in this plugin's package (``safety``: the one multi-task head)."""
+    return HEADS_DIR / f"{name}.head.json"
 
 
 def _load_head(path: str | Path) -> Head:
@@ -301,7 +299,7 @@ class ModerationGuard(_HeadsGuard):
         head: str | None = None
         """Path of a replacement moderation head (default: the shipped one)."""
         categories: list[str] | None = Field(None)
-        """Only report these categories (default: all seven)."""
+        """Only report these categories (default: all eight)."""
         lexicon: str | None = None
         """Path of a replacement sexual_minors lexicon (JSON, same shape as the shipped one)."""
 
