@@ -81,7 +81,10 @@ class OnnxEncoder:
     ``window_stride`` content tokens apart. ``max_tokens_per_call`` bounds the tokens one
     ``embed_windows`` call feeds to the model for one text (see ``plan_windows``).
     ``intra_op_threads`` is onnxruntime's thread count for one run (1 gives the lowest latency
-    per query when requests run in parallel threads). Thread-safe.
+    per query when requests run in parallel threads). ``batch_size`` is how many windows one
+    session call runs: the shipped encoder quantises activations per call (dynamic int8), so a
+    vector depends on the batch it ran in unless each window runs alone (the default, 1, which is
+    also the fastest on the CPU: no padding); raise it only for a batch-invariant graph. Thread-safe.
     """
 
     def __init__(
@@ -94,7 +97,7 @@ class OnnxEncoder:
         window_tokens: int = 128,
         window_stride: int = 96,
         max_tokens_per_call: int = 8192,
-        batch_size: int = 32,
+        batch_size: int = 1,
         verify: bool = True,
     ) -> None:
         self.model_dir = Path(model_dir)
@@ -199,6 +202,8 @@ class OnnxEncoder:
         n_tokens = 0
         pieces = char_pieces(len(text), max_chars)
         for c0, c1 in pieces:
+            if text[c0:c1].isspace():  # a blank piece would be only the tokenizer's prefix tokens
+                continue
             enc = self._tokens(text[c0:c1])
             tok_ids, offsets = enc.ids, enc.offsets
             n = len(tok_ids)
