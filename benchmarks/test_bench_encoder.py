@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from _texts import INJECTION, document_with_injection, queries
 
-MODEL_DIR = Path(__file__).resolve().parents[1] / "guardrails" / "models" / "minilm-l6-v2"
+MODEL_DIR = Path(__file__).resolve().parents[1] / "guardrails" / "models" / "encoder"
 
 pytestmark = [
     pytest.mark.model,

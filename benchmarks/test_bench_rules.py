@@ -18,7 +18,7 @@ from _texts import answer, queries
 from guardrails.protocol import CheckContext, RequestContext, Resources
 from guardrails.testing import FakeEncoder
 
-MODEL = Path(__file__).resolve().parents[1] / "guardrails/models/minilm-l6-v2/model.int8.onnx"
+MODEL = Path(__file__).resolve().parents[1] / "guardrails/models/encoder/model.int8.onnx"
 FINDINGS = (
     " Contact jane.doe@example.com or (212) 555-0199; key AKIAIOSFODNN7EXAMPLE;"
     " see https://bit.ly/3xYz and http://192.168.0.1/admin."
@@ -29,7 +29,7 @@ def _resources() -> tuple[Resources, str]:
     if MODEL.exists() and (MODEL.parent / "MANIFEST.json").exists():
         from guardrails.runtime import default_encoder
 
-        return Resources({"default": default_encoder}), "int8-minilm"
+        return Resources({"default": default_encoder}), "int8-shipped"
     return Resources({"default": FakeEncoder}), "fake"
 
 

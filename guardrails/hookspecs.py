@@ -55,7 +55,7 @@ def register_encoders(register: Callable[[str, Callable[[], EncoderLike]], None]
     """Offer sentence encoders: call ``register(name, factory)``; the factory is called lazily.
 
     A policy selects an encoder per rail by name (``encoder: multilingual``); the first-party
-    ``default`` encoder is the shipped int8 all-MiniLM-L6-v2.
+    ``default`` encoder is the shipped int8 multilingual encoder (``guardrails/models/encoder``).
 
     :param register: call it with an encoder name and a zero-argument factory building it.
     """

@@ -1,57 +1,34 @@
-"""Measure the shipped guards (real guard classes, shipped heads and thresholds) on the dev-eval sets.
+"""Measure the shipped guards (real guard classes, shipped encoder, safety head and its thresholds)
+on the dev-eval sets (training.evalsets: measurement only, never training or threshold choice).
 
-Embeddings come from the on-disk cache (training.embed), so reruns are fast. Used by
-training.model_card (docs/model-card.md + benchmarks/accuracy_baseline.json), the accuracy test
-and the accuracy benchmark.
+Used by ``python -m training.encoder.measure`` (the model card's dev-eval figures), the accuracy
+gate (benchmarks/gate.py, benchmarks/accuracy_baseline.json), the accuracy test and the accuracy
+benchmark.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from guardrails.protocol import CheckContext, Resources
-from training.embed import EmbeddingCache
+from guardrails.protocol import CheckContext
 
+BIPIA_N = 600
+"""BIPIA attack insertions in the dev-eval set the figures use (``evalsets.all_sets(BIPIA_N)``)."""
 MODERATION = ("hate", "harassment", "sexual", "sexual_minors", "self_harm", "violence", "illicit")
 
 
-class CachedEncoder:
-    """An encoder that answers from (and fills) the on-disk embedding cache."""
+def shipped_guards() -> dict[str, Any]:
+    """prompt_injection, jailbreak and moderation guards on the shipped encoder and safety head,
+    built exactly as the plugin builds them (``training.encoder.measure.guards_on``)."""
+    from tako_classifiers.guards import SAFETY_HEAD, shipped_head_path
 
-    def __init__(self, enc: Any) -> None:
-        self.enc = enc
-        self.name = getattr(enc, "name", "encoder")
-        self.dim = enc.dim
-        self.cache = EmbeddingCache(enc)
+    from guardrails.runtime import default_model_dir
+    from training.encoder.measure import guards_on
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return np.stack([w[0] for w in self.cache.windows(list(texts))])
-
-    def embed_windows(self, text: str) -> np.ndarray:
-        return self.cache.windows([text])[0]
-
-    def embed_windows_batch(self, texts: Sequence[str]) -> list[np.ndarray]:
-        return self.cache.windows(list(texts))
-
-
-def build_guards(encoder: Any, heads_dir: Path | None = None) -> dict[str, Any]:
-    """The three first-party model guards on ``encoder`` (optionally with heads from ``heads_dir``)."""
-    from tako_classifiers.guards import JailbreakGuard, ModerationGuard, PromptInjectionGuard
-
-    res = Resources({"default": lambda: encoder})
-
-    def path(name: str) -> str | None:
-        return str(heads_dir / f"{name}.head.json") if heads_dir else None
-
-    return {
-        "prompt_injection": PromptInjectionGuard(PromptInjectionGuard.Config(head=path("injection")), res),
-        "jailbreak": JailbreakGuard(JailbreakGuard.Config(head=path("jailbreak")), res),
-        "moderation": ModerationGuard(ModerationGuard.Config(head=path("moderation")), res),
-    }
+    return guards_on(default_model_dir(), shipped_head_path(SAFETY_HEAD))
 
 
 def shipped_thresholds(guards: dict[str, Any]) -> dict[str, dict[str, float]]:

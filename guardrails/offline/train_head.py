@@ -3,7 +3,7 @@
 Each line of DATA.jsonl is ``{"text": ..., "labels": [...]}`` (an empty list is a negative
 example), read by the same labelled-data reader as ``guardrails eval`` (guardrails.ops.data:
 CSV/TSV work too, labels are lower-cased). The texts are embedded in windows with a registered encoder (``default``: the shipped
-int8 all-MiniLM-L6-v2), a head is fitted (logistic by default, needs the ``train`` extra:
+int8 multilingual encoder), a head is fitted (logistic by default, needs the ``train`` extra:
 scikit-learn), calibrated on a held-out fifth and saved as ``HEAD.head.json`` + ``HEAD.head.npz``
 with a recommended threshold per category. Use it from a policy with the ``head`` guard::
 
@@ -49,6 +49,13 @@ def encoder_named(name: str) -> Any:
     return factories[name]()
 
 
+def _encoder_provenance(encoder: Any) -> dict[str, str]:
+    """The encoder's model sha256 (from its MANIFEST), so loading the head against another
+    encoder fails with a clear error instead of scoring garbage."""
+    sha = getattr(encoder, "fingerprint", None)
+    return {"encoder_sha256": sha} if sha else {}
+
+
 def train_head(
     texts: Sequence[str],
     labels: Sequence[Sequence[str]],
@@ -79,6 +86,6 @@ def train_head(
         x, win_labels, cats, kind=kind, name=name, encoder=encoder_name, seed=seed,
         calibration_fraction=0.2 if len(texts) >= 40 else 0.0,
         provenance={"examples": len(texts), "windows": int(len(x)), "positives_per_category": counts,
-                    "trained_with": "guardrails train-head"},
+                    "trained_with": "guardrails train-head", **_encoder_provenance(encoder)},
     )
     return head

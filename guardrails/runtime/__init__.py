@@ -1,8 +1,9 @@
 """The ONNX runtime: the shared encoder, how texts become segments and windows, classifier heads.
 
-``default_encoder()`` is the shipped int8 encoder, registered as encoder ``"default"`` through
-the ``register_encoders`` hook (this module is a builtin plugin). Nothing is loaded at import
-time.
+``default_encoder()`` is the shipped int8 multilingual encoder (the first layers of
+multilingual-e5-small, fine-tuned on every guard category at once), registered as encoder ``"default"``
+through the ``register_encoders`` hook (this module is a builtin plugin). Nothing is loaded at
+import time.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ __all__ = [
 
 
 def default_model_dir() -> Path:
-    """The folder of the shipped int8 encoder (``guardrails/models/minilm-l6-v2``)."""
-    return Path(__file__).resolve().parent.parent / "models" / "minilm-l6-v2"
+    """The folder of the shipped int8 encoder (``guardrails/models/encoder``)."""
+    return Path(__file__).resolve().parent.parent / "models" / "encoder"
 
 
 @functools.lru_cache(maxsize=8)

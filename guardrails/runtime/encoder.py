@@ -169,6 +169,8 @@ class OnnxEncoder:
         offsets: list[np.ndarray] = []
         base = 0
         for c0, c1 in pieces:
+            if text[c0:c1].isspace():  # a blank piece would be only the tokenizer's prefix tokens
+                continue
             tok_ids, tok_offsets = model.tokens(text[c0:c1])
             n = len(tok_ids)
             if n == 0:
@@ -349,6 +351,12 @@ class OnnxEncoder:
     def cache_clear(self) -> None:
         """Empty the embedding cache and reset its counters."""
         self._cache.clear()
+
+    @property
+    def fingerprint(self) -> str | None:
+        """sha256 of the ONNX model file as MANIFEST.json records it: heads record it when trained
+        and refuse to load against another encoder."""
+        return (self.manifest.get("files", {}).get(self.model_file) or {}).get("sha256")
 
     @property
     def budget_cuts(self) -> int:

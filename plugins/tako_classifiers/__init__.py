@@ -1,9 +1,9 @@
 """First-party model guards (tako_classifiers): prompt_injection, jailbreak, moderation, head.
 
 Registered through the ``guardrails`` entry-point group exactly like a third-party plugin.
-The guards share the ``default`` encoder (int8 all-MiniLM-L6-v2) and the heads shipped in this
-package (``heads/``; ``heads-multilingual/`` for the ``multilingual`` encoder); see
-docs/model-card.md for what they were trained on.
+The guards share the ``default`` encoder (int8, five layers of multilingual-e5-small fine-tuned
+on every category at once) and the one multi-task head shipped in this package
+(``heads/safety.head.json``); see docs/model-card.md for what they were trained on.
 """
 
 from __future__ import annotations

@@ -8,6 +8,11 @@ a category's score is its head's calibrated probability, maximised over windows 
 
 from __future__ import annotations
 
+import functools
+import re
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,29 +34,41 @@ __all__ = [
     "shipped_head_path",
 ]
 
-HARM_CATEGORIES = ("hate", "harassment", "sexual", "sexual_minors", "self_harm", "violence", "illicit")
-"""The moderation guard's categories (sexual_minors comes from a reviewed rule, not a head)."""
+HARM_CATEGORIES = ("hate", "harassment", "sexual", "sexual_minors", "self_harm", "violence", "illicit",
+                   "privacy")
+"""The moderation guard's categories. ``sexual_minors`` is the maximum of the head's output and a
+reviewed lexicon rule; ``privacy`` covers requests to locate, track, expose or dox a private person."""
+
+SAFETY_HEAD = "safety"
+"""The shipped multi-task head: every category of the three model guards, on one encoder pass."""
+RETRAIN_HINT = "retrain it on this encoder: guardrails train-head DATA.jsonl --out HEAD (docs/custom-heads.md)"
 
 SEXUAL_MINORS_THRESHOLD = 0.4
-"""Recommended threshold of the sexual_minors rule (lower than the others: it blocks and escalates)."""
+"""Threshold of the sexual_minors rule for heads without a calibrated sexual_minors output."""
 
 
 HEADS_DIR = Path(__file__).resolve().parent / "heads"
-"""The shipped heads on the default encoder (package data of this plugin)."""
-MULTILINGUAL_HEADS_DIR = Path(__file__).resolve().parent / "heads-multilingual"
-"""The shipped heads on the ``multilingual`` encoder (select one with a rail's ``config.head``)."""
+"""The shipped head on the default encoder (package data of this plugin)."""
 
 
-def shipped_head_path(name: str, *, multilingual: bool = False) -> Path:
-    """Path of a shipped head (``injection``, ``jailbreak``, ``moderation``) in this plugin's package."""
-    return (MULTILINGUAL_HEADS_DIR if multilingual else HEADS_DIR) / f"{name}.head.json"
+def shipped_head_path(name: str = SAFETY_HEAD) -> Path:
+    """Path of a shipped head in this plugin's package (``safety``: the one multi-task head)."""
+    return HEADS_DIR / f"{name}.head.json"
 
 
 def _load_head(path: str | Path) -> Head:
     p = Path(path).expanduser()
     if not p.name.endswith(".head.json") and not p.is_file():
         p = p.with_name(p.name + ".head.json")
-    return Head.load(p)
+    p = p.resolve()
+    stat = p.stat() if p.is_file() else None
+    return _cached_head(str(p), stat.st_mtime_ns if stat else 0)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_head(path: str, mtime_ns: int) -> Head:
+    """One Head object per file (and version of it), shared by every guard that uses it."""
+    return Head.load(path)
 
 
 def _encoder_for(head: Head, resources: Resources) -> EncoderLike:
@@ -59,9 +76,49 @@ def _encoder_for(head: Head, resources: Resources) -> EncoderLike:
     dim = getattr(enc, "dim", head.dim)
     if dim != head.dim:
         raise ModelError(
-            f"head {head.name!r} expects {head.dim}-dim embeddings but encoder {head.encoder!r} gives {dim}"
+            f"head {head.name!r} expects {head.dim}-dim embeddings but encoder {head.encoder!r} gives {dim}: "
+            + RETRAIN_HINT
+        )
+    trained_on, actual = head.provenance.get("encoder_sha256"), getattr(enc, "fingerprint", None)
+    if trained_on and actual and trained_on != actual:
+        raise ModelError(
+            f"head {head.name!r} was trained on another encoder (model sha256 {trained_on[:12]}...) than "
+            f"encoder {head.encoder!r} ({actual[:12]}...): " + RETRAIN_HINT
         )
     return enc
+
+
+class _ScoreMemo:
+    """Head outputs per window array, so guards sharing one head score each window once.
+
+    Keyed by the array's identity (the encoder's cached arrays are read-only and long-lived); a
+    weak reference checks the entry still belongs to the same array.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._items: OrderedDict[tuple[int, int], tuple[weakref.ref, dict[str, float]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def scores(self, head: Head, windows: np.ndarray) -> dict[str, float]:
+        key = (id(head), id(windows))
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit[0]() is windows:
+                return hit[1]
+        out = head.score_windows(windows)
+        try:
+            ref = weakref.ref(windows)
+        except TypeError:  # not weak-referenceable: do not memoise
+            return out
+        with self._lock:
+            self._items[key] = (ref, out)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return out
+
+
+_MEMO = _ScoreMemo()
 
 
 class _HeadsGuard(BaseGuard):
@@ -86,7 +143,7 @@ class _HeadsGuard(BaseGuard):
     def _raw(self, windows: np.ndarray) -> dict[str, float]:
         scores: dict[str, float] = {}
         for head in self.heads:
-            scores.update(head.score_windows(windows))
+            scores.update(_MEMO.scores(head, windows))
         return scores
 
     def _finish(self, raws: list[dict[str, float]], texts: list[tuple[str, bool]], stage: str) -> Verdict:
@@ -191,11 +248,12 @@ class PromptInjectionGuard(_HeadsGuard):
 
     def __init__(self, config: PromptInjectionGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
-        head = _load_head(config.head or shipped_head_path("injection"))
+        head = _load_head(config.head or shipped_head_path(SAFETY_HEAD))
         self.heads = (head,)
         self.encoder = _encoder_for(head, resources)
         self._t_direct = float(head.thresholds.get("prompt_injection", 0.5))
-        self._t_context = float(head.provenance.get("context_threshold", self._t_direct))
+        self._t_context = float(head.thresholds.get("indirect_injection")
+                                or head.provenance.get("context_threshold", self._t_direct))
         self.recommended_thresholds = {"prompt_injection": self._t_direct}
         self._triage = Triage.load(shipped_triage_path("injection")) if config.triage else None
 
@@ -276,7 +334,7 @@ class JailbreakGuard(_HeadsGuard):
 
     def __init__(self, config: JailbreakGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
-        self.heads = (_load_head(config.head or shipped_head_path("jailbreak")),)
+        self.heads = (_load_head(config.head or shipped_head_path(SAFETY_HEAD)),)
         self.encoder = _encoder_for(self.heads[0], resources)
         self.recommended_thresholds = {"jailbreak": float(self.heads[0].thresholds["jailbreak"])}
 
@@ -286,13 +344,13 @@ class JailbreakGuard(_HeadsGuard):
 
 class ModerationGuard(_HeadsGuard):
     """Scores harmful content for input and output: hate, harassment, sexual, sexual_minors,
-    self_harm, violence, illicit.
+    self_harm, violence, illicit, privacy (scores in [0, 1]).
 
-    Six categories come from the moderation head. ``sexual_minors`` has no training data and is
-    produced by a reviewed lexicon rule (minor-indicating terms together with sexual content,
-    damped in protective or educational context) combined with the head's ``sexual`` score.
-    ``self_harm`` is also scored clause by clause on input (``clause_categories``), the maximum
-    kept, so that it is never diluted by PII, an injection or an unrelated question.
+    Every category comes from the shared multi-task head; ``sexual_minors`` is the maximum of the
+    head's output and a reviewed lexicon rule (minor-indicating terms together with sexual content,
+    damped in protective or educational context). ``self_harm`` is also scored clause by clause on
+    input (``clause_categories``), the maximum kept, so that it is never diluted by PII, an
+    injection or an unrelated question.
     """
 
     name = "moderation"
@@ -305,7 +363,7 @@ class ModerationGuard(_HeadsGuard):
         head: str | None = None
         """Path of a replacement moderation head (default: the shipped one)."""
         categories: list[str] | None = Field(None)
-        """Only report these categories (default: all seven)."""
+        """Only report these categories (default: all eight)."""
         lexicon: str | None = None
         """Path of a replacement sexual_minors lexicon (JSON, same shape as the shipped one)."""
         clause_categories: list[str] = Field(default_factory=lambda: ["self_harm"])
@@ -319,13 +377,13 @@ class ModerationGuard(_HeadsGuard):
         unknown = set(config.categories or ()) - set(HARM_CATEGORIES)
         if unknown:
             raise ModelError(f"moderation: unknown categories {sorted(unknown)}; known: {HARM_CATEGORIES}")
-        self.heads = (_load_head(config.head or shipped_head_path("moderation")),)
+        self.heads = (_load_head(config.head or shipped_head_path(SAFETY_HEAD)),)
         self.encoder = _encoder_for(self.heads[0], resources)
         self.rule = MinorsRule.load(config.lexicon) if config.lexicon else MinorsRule.load()
         self._wanted = tuple(config.categories or HARM_CATEGORIES)
         head = self.heads[0]
         rule_thr = head.provenance.get("rule_thresholds", {}).get("sexual_minors", SEXUAL_MINORS_THRESHOLD)
-        recommended = {**head.thresholds, "sexual_minors": float(rule_thr)}
+        recommended = {"sexual_minors": float(rule_thr), **head.thresholds}
         self.recommended_thresholds = {c: float(recommended[c]) for c in self._wanted if c in recommended}
 
     def _texts(self, text: str, context: CheckContext) -> list[tuple[str, bool]]:
@@ -343,8 +401,8 @@ class ModerationGuard(_HeadsGuard):
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         if segment:
             return {c: raw.get(c, 0.0) for c in self._per_clause}
-        out = {c: raw.get(c, 0.0) for c in HARM_CATEGORIES if c != "sexual_minors"}
-        out["sexual_minors"] = self.rule.score(text, out.get("sexual", 0.0))
+        out = {c: raw.get(c, 0.0) for c in HARM_CATEGORIES}
+        out["sexual_minors"] = max(out["sexual_minors"], self.rule.score(text, out["sexual"]))
         return {c: out[c] for c in self._wanted}
 
 

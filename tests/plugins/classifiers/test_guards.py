@@ -32,8 +32,8 @@ def guards() -> dict:
         shipped_head_path,
     )
 
-    if not shipped_head_path("injection").is_file():
-        pytest.skip("shipped heads not built (python -m training.train_heads)")
+    if not shipped_head_path().is_file():
+        pytest.skip("shipped safety head not built (python -m training.encoder build)")
     res = Resources({"default": default_encoder})
     return {
         "prompt_injection": PromptInjectionGuard(PromptInjectionGuard.Config(), res),
@@ -67,7 +67,8 @@ def test_dan_persona_scores_high_on_jailbreak(guards: dict) -> None:
 
 def test_moderation_reports_all_categories(guards: dict) -> None:
     v = guards["moderation"].check("What is the capital of France?", CheckContext(stage="output"))
-    assert set(v.categories) == {"hate", "harassment", "sexual", "sexual_minors", "self_harm", "violence", "illicit"}
+    assert set(v.categories) == {"hate", "harassment", "sexual", "sexual_minors", "self_harm", "violence", "illicit",
+                                 "privacy"}
     assert all(0.0 <= s <= 1.0 for s in v.categories.values())
 
 
@@ -116,3 +117,19 @@ def test_policy_with_recommended_thresholds_blocks_and_allows(guards: dict) -> N
     assert not guard.check_input(BENIGN).flagged
     d = guard.check_input(DAN)
     assert d.blocked and "jailbreak" in d.triggered
+
+
+def test_a_head_trained_on_another_encoder_is_refused(tmp_path) -> None:
+    from tako_classifiers.guards import HeadGuard, shipped_head_path
+
+    from guardrails.errors import ModelError
+    from guardrails.runtime import Head
+
+    head = Head.load(shipped_head_path())
+    head.provenance = {**head.provenance, "encoder_sha256": "0" * 64}  # e.g. trained on round 1's MiniLM
+    path = head.save(tmp_path / "old")
+    with pytest.raises(ModelError, match=r"trained on another encoder.*guardrails train-head"):
+        HeadGuard(HeadGuard.Config(path=str(path)), Resources({"default": default_encoder}))
+    head.provenance["encoder_sha256"] = default_encoder().fingerprint
+    ok = HeadGuard(HeadGuard.Config(path=str(head.save(tmp_path / "same"))), Resources({"default": default_encoder}))
+    assert "prompt_injection" in ok.check(INJECTION, CheckContext(stage="input")).categories

