@@ -9,7 +9,6 @@ a category's score is its head's calibrated probability, maximised over windows 
 from __future__ import annotations
 
 import functools
-import re
 import threading
 import weakref
 from collections import OrderedDict

@@ -8,7 +8,15 @@ import json
 import random
 from pathlib import Path
 
-from training.corpus.records import ISO3, SERVED_LANGUAGES, TRAIN_DIR, Record, rec, sample, text_hash
+from training.corpus.records import (
+    ISO3,
+    SERVED_LANGUAGES,
+    TRAIN_DIR,
+    Record,
+    rec,
+    sample,
+    text_hash,
+)
 
 _MULTIJAIL_TAGS = {
     "Violence & incitement": {"violence"},

@@ -21,7 +21,14 @@ from typing import Any
 import numpy as np
 
 from training.corpus.records import CATEGORIES
-from training.encoder.data import Encoded, batches, eval_windows, known_matrix, label_matrix, row_weights
+from training.encoder.data import (
+    Encoded,
+    batches,
+    eval_windows,
+    known_matrix,
+    label_matrix,
+    row_weights,
+)
 
 __all__ = ["Recipe", "TaskModel", "fit", "predict"]
 
