@@ -8,12 +8,7 @@ a category's score is its head's calibrated probability, maximised over windows 
 
 from __future__ import annotations
 
-import functools
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 from pydantic import Field
@@ -26,98 +21,27 @@ from guardrails.runtime.scan import scan
 from guardrails.runtime.segments import clause_groups, sentence_groups, token_budget
 from guardrails.runtime.triage import Triage, shipped_triage_path
 
+from ._heads import (
+    HEADS_DIR,
+    RETRAIN_HINT,
+    SAFETY_HEAD,
+    SEXUAL_MINORS_THRESHOLD,
+    encoder_for,
+    load_head,
+    score_memo,
+    shipped_head_path,
+)
 from ._minors import MinorsRule
 
 __all__ = [
-    "HARM_CATEGORIES", "HeadGuard", "JailbreakGuard", "ModerationGuard", "PromptInjectionGuard",
-    "shipped_head_path",
+    "HARM_CATEGORIES", "HEADS_DIR", "RETRAIN_HINT", "SAFETY_HEAD", "SEXUAL_MINORS_THRESHOLD", "HeadGuard",
+    "JailbreakGuard", "ModerationGuard", "PromptInjectionGuard", "shipped_head_path",
 ]
 
 HARM_CATEGORIES = ("hate", "harassment", "sexual", "sexual_minors", "self_harm", "violence", "illicit",
                    "privacy")
 """The moderation guard's categories. ``sexual_minors`` is the maximum of the head's output and a
 reviewed lexicon rule; ``privacy`` covers requests to locate, track, expose or dox a private person."""
-
-SAFETY_HEAD = "safety"
-"""The shipped multi-task head: every category of the three model guards, on one encoder pass."""
-RETRAIN_HINT = "retrain it on this encoder: guardrails train-head DATA.jsonl --out HEAD (docs/custom-heads.md)"
-
-SEXUAL_MINORS_THRESHOLD = 0.4
-"""Threshold of the sexual_minors rule for heads without a calibrated sexual_minors output."""
-
-
-HEADS_DIR = Path(__file__).resolve().parent / "heads"
-"""The shipped head on the default encoder (package data of this plugin)."""
-
-
-def shipped_head_path(name: str = SAFETY_HEAD) -> Path:
-    """Path of a shipped head in this plugin's package (``safety``: the one multi-task head)."""
-    return HEADS_DIR / f"{name}.head.json"
-
-
-def _load_head(path: str | Path) -> Head:
-    p = Path(path).expanduser()
-    if not p.name.endswith(".head.json") and not p.is_file():
-        p = p.with_name(p.name + ".head.json")
-    p = p.resolve()
-    stat = p.stat() if p.is_file() else None
-    return _cached_head(str(p), stat.st_mtime_ns if stat else 0)
-
-
-@functools.lru_cache(maxsize=32)
-def _cached_head(path: str, mtime_ns: int) -> Head:
-    """One Head object per file (and version of it), shared by every guard that uses it."""
-    return Head.load(path)
-
-
-def _encoder_for(head: Head, resources: Resources) -> EncoderLike:
-    enc = resources.encoder(head.encoder)
-    dim = getattr(enc, "dim", head.dim)
-    if dim != head.dim:
-        raise ModelError(
-            f"head {head.name!r} expects {head.dim}-dim embeddings but encoder {head.encoder!r} gives {dim}: "
-            + RETRAIN_HINT
-        )
-    trained_on, actual = head.provenance.get("encoder_sha256"), getattr(enc, "fingerprint", None)
-    if trained_on and actual and trained_on != actual:
-        raise ModelError(
-            f"head {head.name!r} was trained on another encoder (model sha256 {trained_on[:12]}...) than "
-            f"encoder {head.encoder!r} ({actual[:12]}...): " + RETRAIN_HINT
-        )
-    return enc
-
-
-class _ScoreMemo:
-    """Head outputs per window array, so guards sharing one head score each window once.
-
-    Keyed by the array's identity (the encoder's cached arrays are read-only and long-lived); a
-    weak reference checks the entry still belongs to the same array.
-    """
-
-    def __init__(self, size: int = 256) -> None:
-        self._items: OrderedDict[tuple[int, int], tuple[weakref.ref, dict[str, float]]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    def scores(self, head: Head, windows: np.ndarray) -> dict[str, float]:
-        key = (id(head), id(windows))
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None and hit[0]() is windows:
-                return hit[1]
-        out = head.score_windows(windows)
-        try:
-            ref = weakref.ref(windows)
-        except TypeError:  # not weak-referenceable: do not memoise
-            return out
-        with self._lock:
-            self._items[key] = (ref, out)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return out
-
-
-_MEMO = _ScoreMemo()
 
 
 class _HeadsGuard(BaseGuard):
@@ -142,7 +66,7 @@ class _HeadsGuard(BaseGuard):
     def _raw(self, windows: np.ndarray) -> dict[str, float]:
         scores: dict[str, float] = {}
         for head in self.heads:
-            scores.update(_MEMO.scores(head, windows))
+            scores.update(score_memo().scores(head, windows))
         return scores
 
     def _finish(self, raws: list[dict[str, float]], texts: list[tuple[str, bool]], stage: str) -> Verdict:
@@ -247,9 +171,9 @@ class PromptInjectionGuard(_HeadsGuard):
 
     def __init__(self, config: PromptInjectionGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
-        head = _load_head(config.head or shipped_head_path(SAFETY_HEAD))
+        head = load_head(config.head or shipped_head_path(SAFETY_HEAD))
         self.heads = (head,)
-        self.encoder = _encoder_for(head, resources)
+        self.encoder = encoder_for(head, resources)
         self._t_direct = float(head.thresholds.get("prompt_injection", 0.5))
         self._t_context = float(head.thresholds.get("indirect_injection")
                                 or head.provenance.get("context_threshold", self._t_direct))
@@ -333,8 +257,8 @@ class JailbreakGuard(_HeadsGuard):
 
     def __init__(self, config: JailbreakGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
-        self.heads = (_load_head(config.head or shipped_head_path(SAFETY_HEAD)),)
-        self.encoder = _encoder_for(self.heads[0], resources)
+        self.heads = (load_head(config.head or shipped_head_path(SAFETY_HEAD)),)
+        self.encoder = encoder_for(self.heads[0], resources)
         self.recommended_thresholds = {"jailbreak": float(self.heads[0].thresholds["jailbreak"])}
 
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
@@ -376,8 +300,8 @@ class ModerationGuard(_HeadsGuard):
         unknown = set(config.categories or ()) - set(HARM_CATEGORIES)
         if unknown:
             raise ModelError(f"moderation: unknown categories {sorted(unknown)}; known: {HARM_CATEGORIES}")
-        self.heads = (_load_head(config.head or shipped_head_path(SAFETY_HEAD)),)
-        self.encoder = _encoder_for(self.heads[0], resources)
+        self.heads = (load_head(config.head or shipped_head_path(SAFETY_HEAD)),)
+        self.encoder = encoder_for(self.heads[0], resources)
         self.rule = MinorsRule.load(config.lexicon) if config.lexicon else MinorsRule.load()
         self._wanted = tuple(config.categories or HARM_CATEGORIES)
         head = self.heads[0]
@@ -425,11 +349,11 @@ class HeadGuard(_HeadsGuard):
     def __init__(self, config: HeadGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
         try:
-            head = _load_head(config.path)
+            head = load_head(config.path)
         except ModelError as exc:
             raise ModelError(f"head guard: {exc}") from exc
         self.heads = (head,)
-        self.encoder = _encoder_for(head, resources)
+        self.encoder = encoder_for(head, resources)
         self.head_categories = head.categories
         self.recommended_thresholds = {c: float(head.thresholds[c]) for c in head.categories}
 

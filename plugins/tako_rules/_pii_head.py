@@ -82,6 +82,15 @@ def token_states(encoder: Any, text: str) -> tuple[np.ndarray, np.ndarray] | Non
     return states, offsets
 
 
+def _plausible(span: str) -> bool:
+    """False for a span written only in lower-case letters of a cased script with no digit ("clips",
+    "whales"): the head's common-word false positives. Names, places, organisations and addresses
+    carry a capital or a digit; lower-case names after a cue ("my name is anna") are the name
+    rules' job. Uncased scripts (CJK, Arabic, Thai, ...) always pass."""
+    cased = [c for c in span if c.isalpha() and c.lower() != c.upper()]
+    return not cased or any(c.isupper() for c in cased) or any(c.isdigit() for c in span)
+
+
 def _is_spaced_letter(c: str) -> bool:
     """A letter of a script that separates words with spaces (not Han, kana, Hangul or Thai)."""
     if not c.isalnum():
@@ -227,7 +236,7 @@ class TokenHead:
             if score < self.thresholds.get(label, 0.5):
                 continue
             span = self._tidy(text, start, end)
-            if span is not None:
+            if span is not None and _plausible(text[span[0]:span[1]]):
                 out.append((span[0], span[1], label, round(score, 4)))
         return out
 
