@@ -1,7 +1,8 @@
 """The runtime around the encoder: long documents on one thread, token states, the decision cache.
 
-* ``test_document_one_thread[start|middle|end|benign]``: ``check_context`` of the default policy on
-  a 20,000-character document of varied prose with a planted injection at its start, middle or
+* ``test_document_one_thread[start|middle|end|benign]``: ``check_context`` of the default policy
+  without its ``planted_instructions`` rule rail (which blocks some planted documents before the
+  model runs, so the figure is the model scan's: the worst case) on a 20,000-character document of varied prose with a planted injection at its start, middle or
   end (or none), the encoder on the calling thread only; every round a new document (cache
   misses). Whether the injection was found is recorded (``document_found[...]``) and, outside the
   gate's short mode, asserted.
@@ -37,7 +38,9 @@ def one_thread_guard(default_guard):
 
     factories = collect_encoders(default_guard.plugin_manager)
     factories["default"] = lambda: OnnxEncoder(default_model_dir(), name="default", pool_threads=1)
-    guard = Guard(default_guard.policy, plugin_manager=default_guard.plugin_manager, resources=Resources(factories))
+    policy = default_guard.policy
+    policy = policy.model_copy(update={"context": [r for r in policy.context if r.guard != "planted_instructions"]})
+    guard = Guard(policy, plugin_manager=default_guard.plugin_manager, resources=Resources(factories))
     guard.check_context(["warm up"])
     return guard
 

@@ -37,7 +37,7 @@ def _scan_ray(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{k}: {v}" for k, v in summary["actions"].items()) or "no lines"
     print(summary["out"])
     print(f"scanned {summary['rows']} rows on Ray in {summary['seconds']:.1f} s ({counts})", file=sys.stderr)
-    return 0
+    return 1 if summary["actions"].get("error") else 0  # as the in-process scan: 1 for unreadable rows
 
 
 def _eval_ray(args: argparse.Namespace) -> int:

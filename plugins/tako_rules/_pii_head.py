@@ -25,7 +25,7 @@ import numpy as np
 
 from guardrails.errors import ModelError, ModelIntegrityError
 
-__all__ = ["HEAD_NAME", "TokenHead", "default_head_path", "encoder_fingerprint", "token_states"]
+__all__ = ["HEAD_NAME", "TokenHead", "default_head_path", "encoder_fingerprint", "gives_token_states", "token_states"]
 
 HEAD_NAME = "pii_tokens"
 """File stem of the shipped head (``tako_rules/heads/pii_tokens.head.json``)."""
@@ -62,6 +62,13 @@ def encoder_fingerprint(encoder: Any) -> str | None:
     meta = (manifest.get("files") or {}).get(model) or {}
     sha = meta.get("sha256")
     return sha if isinstance(sha, str) else None
+
+
+def gives_token_states(encoder: Any) -> bool:
+    """True when ``encoder`` has ``encode_tokens`` and its model gives token states (an
+    ``OnnxEncoder`` always has the method; ``has_token_states`` says whether its graph has a
+    token output, and loads the model to find out)."""
+    return callable(getattr(encoder, "encode_tokens", None)) and bool(getattr(encoder, "has_token_states", True))
 
 
 def token_states(encoder: Any, text: str) -> tuple[np.ndarray, np.ndarray] | None:

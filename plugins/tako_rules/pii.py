@@ -14,7 +14,13 @@ from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Span, Verdict
 from tako_rules._common import IntervalSet, apply_spans, resolve_overlaps
 from tako_rules._pii_detect import Found, PatternDetectors, folded
-from tako_rules._pii_head import TokenHead, default_head_path, encoder_fingerprint, token_states
+from tako_rules._pii_head import (
+    TokenHead,
+    default_head_path,
+    encoder_fingerprint,
+    gives_token_states,
+    token_states,
+)
 from tako_rules._pii_ids import NATIONAL_ID_LABELS
 from tako_rules._pii_names import NameRules
 from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS, phone_context_ok
@@ -164,7 +170,7 @@ class PiiGuard(BaseGuard):
             encoder = resources.encoder(config.encoder)
         except GuardrailsError as exc:
             return f"encoder {config.encoder!r} unavailable: {exc}"
-        if not callable(getattr(encoder, "encode_tokens", None)):
+        if not gives_token_states(encoder):
             return f"encoder {config.encoder!r} gives no token states (encode_tokens)"
         want, have = head.encoder.get("sha256"), encoder_fingerprint(encoder)
         if want != have:

@@ -128,7 +128,7 @@ def test_report_from_an_audit_log_and_from_the_in_process_scan(tmp_path, capsys)
     data = tmp_path / "traffic.jsonl"
     data.write_text((EXAMPLES / "traffic.jsonl").read_text(encoding="utf-8") + "{broken\n", encoding="utf-8")
     assert main(["scan", str(data), "--policy", str(_policy_without_ops(tmp_path)),
-                 "--out", str(tmp_path / "scan.jsonl")]) == 0
+                 "--out", str(tmp_path / "scan.jsonl")]) == 1  # the broken line: exit status 1
     page, summary = build_html_report([tmp_path / "scan.jsonl"])
     _self_contained(page)
     assert "Top triggered categories" in _charts(page)  # in-process scan lines have no per-rail detail
