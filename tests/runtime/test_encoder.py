@@ -51,8 +51,8 @@ def _document(chars: int = 20_000) -> str:
 
 def _raw(encoder: OnnxEncoder, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """The graph's two outputs for [CLS] + ids + [SEP], one sequence per call."""
-    seq = np.array([[encoder._cls, *ids, encoder._sep]], dtype=np.int64)  # noqa: SLF001
-    pooled, tokens = encoder._session.run(  # noqa: SLF001
+    seq = np.array([[encoder.model.cls, *ids, encoder.model.sep]], dtype=np.int64)  # noqa: SLF001
+    pooled, tokens = encoder.model.session.run(  # noqa: SLF001
         ["sentence_embedding", "token_embeddings"], {"input_ids": seq, "attention_mask": np.ones_like(seq)}
     )
     return pooled, tokens
@@ -80,11 +80,11 @@ def test_manifest_hashes_match_the_shipped_files(encoder, manifest):
 
 
 def test_graph_outputs_and_pooling(encoder):
-    outputs = {o.name: o.shape for o in encoder._session.get_outputs()}  # noqa: SLF001
+    outputs = {o.name: o.shape for o in encoder.model.session.get_outputs()}  # noqa: SLF001
     assert list(outputs) == ["sentence_embedding", "token_embeddings"]
     assert outputs["sentence_embedding"][-1] == 384 and outputs["token_embeddings"][-1] == 384
-    assert {i.name for i in encoder._session.get_inputs()} == {"input_ids", "attention_mask"}  # noqa: SLF001
-    ids = encoder._tokens("Where can I watch the new season of this show?").ids  # noqa: SLF001
+    assert {i.name for i in encoder.model.session.get_inputs()} == {"input_ids", "attention_mask"}  # noqa: SLF001
+    ids = encoder.model.tokenizer.encode("Where can I watch the new season of this show?", add_special_tokens=False).ids  # noqa: SLF001
     pooled, tokens = _raw(encoder, ids)
     assert pooled.shape == (1, 384) and tokens.shape == (1, len(ids) + 2, 384)
     mean = tokens[0].mean(0)
@@ -95,7 +95,7 @@ def test_graph_outputs_and_pooling(encoder):
 
 def test_token_embeddings_align_with_offsets(encoder):
     text = "My email is jane@example.com, ich wohne in München und 東京."
-    enc = encoder._tokens(text)  # noqa: SLF001
+    enc = encoder.model.tokenizer.encode(text, add_special_tokens=False)  # noqa: SLF001
     _, tokens = _raw(encoder, enc.ids)
     assert tokens.shape[1] == len(enc.offsets) + 2  # row i + 1 is token i; rows 0 and -1: [CLS], [SEP]
     prefix = 0  # e5's "query: " prefix, added by the tokenizer's normaliser, points at no text
@@ -108,9 +108,9 @@ def test_token_embeddings_align_with_offsets(encoder):
         assert text[a:b].strip() == piece.replace("\u2581", "").strip(), (piece, text[a:b])
     # the rows carry the tokens: the same word gives nearer states than different words
     email = enc.offsets.index((2, 8)) + 1
-    other = encoder._tokens("Send an email to my teacher").ids  # noqa: SLF001
+    other = encoder.model.tokenizer.encode("Send an email to my teacher", add_special_tokens=False).ids  # noqa: SLF001
     _, tokens2 = _raw(encoder, other)
-    row2 = [i for i, t in enumerate(encoder._tokens("Send an email to my teacher").tokens) if t == "\u2581email"][0] + 1  # noqa: SLF001
+    row2 = [i for i, t in enumerate(encoder.model.tokenizer.encode("Send an email to my teacher", add_special_tokens=False).tokens) if t == "\u2581email"][0] + 1  # noqa: SLF001
     cos = tokens[0] @ tokens2[0, row2] / np.linalg.norm(tokens[0], axis=1) / np.linalg.norm(tokens2[0, row2])
     assert int(np.argmax(cos)) == email
 
