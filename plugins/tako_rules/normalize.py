@@ -77,6 +77,8 @@ class NormalizeGuard(BaseGuard):
         super().__init__(config, resources)
         self._remove = {ord(c): None for c in _ZERO_WIDTH + _BIDI}
         table = load_data_file("confusables.yaml")
+        self._small_caps = {ord(k): v for k, v in table.pop("small_capitals", {}).items()}
+        self._small_caps_re = re.compile("[" + "".join(re.escape(chr(k)) for k in self._small_caps) + "]")
         self._confusables = {ord(k): v for group in table.values() for k, v in group.items()}
         self._confusable_chars = frozenset(chr(k) for k in self._confusables)
         self._word_nonascii = re.compile(r"[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
@@ -256,6 +258,9 @@ class NormalizeGuard(BaseGuard):
                 if nfkc != view:
                     facts["nfkc"] = True
                     view = nfkc
+            if cfg.confusables and self._small_caps and self._small_caps_re.search(view):
+                view = view.translate(self._small_caps)  # no script writes words in small capitals
+                facts.setdefault("folded", {})["small_capitals"] = True
             if cfg.confusables and not view.isascii():
                 view = self._fold_confusables(view, facts)
         decoded: list[str] = []
