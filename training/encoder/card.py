@@ -33,7 +33,7 @@ def _load(name: str) -> dict[str, Any]:
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join("" if c is None else (f"{c:.3f}" if isinstance(c, float) else str(c)) for c in r) + " |"
+    out += ["| " + " | ".join("" if c is None else (f"{c:.3f}" if isinstance(c, float) and (c == 0 or abs(c) >= 0.01) else f"{c:g}" if isinstance(c, float) else str(c)) for c in r) + " |"
             for r in rows]
     return "\n".join(out)
 
