@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
-__all__ = ["iter_jsonl"]
+from guardrails.errors import DataError
+
+__all__ = ["iter_jsonl", "read_jsonl"]
 
 
 def iter_jsonl(
@@ -35,3 +38,14 @@ def iter_jsonl(
             yield number, None, "each line must be a JSON object"
         else:
             yield number, row, None
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """``iter_jsonl`` over the file at ``path`` (UTF-8, undecodable bytes replaced); raises
+    DataError naming the file when it cannot be opened."""
+    try:
+        handle = path.open(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with handle:
+        yield from iter_jsonl(handle)

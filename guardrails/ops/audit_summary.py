@@ -10,8 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from guardrails.errors import DataError
-from guardrails.jsonl import iter_jsonl
+from guardrails.jsonl import read_jsonl
 from guardrails.ops.eval import percentiles
 
 __all__ = ["summarize"]
@@ -19,13 +18,8 @@ __all__ = ["summarize"]
 
 def _records(paths: Iterable[Path]) -> Iterable[dict[str, Any] | None]:
     for path in paths:
-        try:
-            handle = path.open(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        with handle:
-            for _number, record, _problem in iter_jsonl(handle):
-                yield record
+        for _number, record, _problem in read_jsonl(path):
+            yield record
 
 
 def summarize(paths: Sequence[str | Path]) -> dict[str, Any]:

@@ -220,40 +220,35 @@ class _Sizes:
 def _jsonl_blocks(path: Path, cols: _Columns, limit: int | None, sizes: _Sizes) -> Iterator[Any]:
     import pyarrow as pa
 
-    from guardrails.jsonl import iter_jsonl
+    from guardrails.jsonl import read_jsonl
 
     schema = _schema(cols)
     names = schema.names
     buffer: list[dict[str, Any]] = []
     count = 0
-    try:
-        handle = path.open(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    with handle:
-        for number, row, problem in iter_jsonl(handle):
-            if row is not None and not isinstance(row.get(cols.text), str):
-                row, problem = None, f"needs a '{cols.text}' string field"
-            if row is None:
-                out = {"line": number, "error": f"line {number}: {problem}"}
-            else:
-                out = {"line": number, "text": row[cols.text]}
-                if row.get(cols.id) is not None:
-                    out["id"] = str(row[cols.id])
-                if cols.prompt and row.get(cols.prompt) is not None:
-                    out["prompt"] = str(row[cols.prompt])
-                for key in names[4:]:
-                    if key not in out and row.get(key) is not None:
-                        out[key] = str(row[key])
-                        if key in cols.keep and key not in cols.present:
-                            cols.present.append(key)
-            buffer.append(out)
-            count += 1
-            if sizes.full(len(buffer)):
-                yield pa.Table.from_pylist(buffer, schema=schema)
-                buffer = []
-            if limit and count >= limit:
-                break
+    for number, row, problem in read_jsonl(path):
+        if row is not None and not isinstance(row.get(cols.text), str):
+            row, problem = None, f"needs a '{cols.text}' string field"
+        if row is None:
+            out = {"line": number, "error": f"line {number}: {problem}"}
+        else:
+            out = {"line": number, "text": row[cols.text]}
+            if row.get(cols.id) is not None:
+                out["id"] = str(row[cols.id])
+            if cols.prompt and row.get(cols.prompt) is not None:
+                out["prompt"] = str(row[cols.prompt])
+            for key in names[4:]:
+                if key not in out and row.get(key) is not None:
+                    out[key] = str(row[key])
+                    if key in cols.keep and key not in cols.present:
+                        cols.present.append(key)
+        buffer.append(out)
+        count += 1
+        if sizes.full(len(buffer)):
+            yield pa.Table.from_pylist(buffer, schema=schema)
+            buffer = []
+        if limit and count >= limit:
+            break
     if buffer:
         yield pa.Table.from_pylist(buffer, schema=schema)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from guardrails.errors import DataError
-from guardrails.jsonl import iter_jsonl
+from guardrails.jsonl import read_jsonl
 
 __all__ = ["Tally", "detect_kind", "load_eval", "tally"]
 
@@ -132,13 +132,8 @@ def _add_scan(t: Tally, r: dict[str, Any]) -> None:
 
 
 def _jsonl_records(path: Path) -> Iterator[dict[str, Any] | None]:
-    try:
-        handle = path.open(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    with handle:
-        for _number, record, _problem in iter_jsonl(handle):
-            yield record
+    for _number, record, _problem in read_jsonl(path):
+        yield record
 
 
 def _parquet_records(path: Path) -> Iterator[dict[str, Any]]:
