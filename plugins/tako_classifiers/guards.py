@@ -294,6 +294,11 @@ class ModerationGuard(_HeadsGuard):
         maximum kept, so PII, an injection prefix or an unrelated question cannot dilute them."""
         clause_stages: list[str] = Field(default_factory=lambda: ["input"])
         """Stages where ``clause_categories`` are scored per clause."""
+        clause_floor: float = Field(0.005, ge=0.0, le=1.0)
+        """Clauses are scored only when the whole text's score for a clause category reaches this
+        (0: always). On the train-side validation split (600 benign messages with a comma or
+        "and", 111 self-harm rows) a floor of 0.005 kept every self-harm row that clause scoring
+        adds (recall 0.712 vs 0.667 whole-text only) and ran clauses for 5% of the benign ones."""
 
     def __init__(self, config: ModerationGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
@@ -309,13 +314,33 @@ class ModerationGuard(_HeadsGuard):
         recommended = {"sexual_minors": float(rule_thr), **head.thresholds}
         self.recommended_thresholds = {c: float(recommended[c]) for c in self._wanted if c in recommended}
 
-    def _texts(self, text: str, context: CheckContext) -> list[tuple[str, bool]]:
-        texts = super()._texts(text, context)
-        if not texts or context.stage not in self.config.clause_stages or not self._per_clause:
-            return texts
-        view = texts[0][0]
-        pieces = segments(view, limit=token_budget().segments) if len(view) > 400 else segments(view, 12, 300, 8, clauses=True)
-        return texts + [(p, True) for p in pieces if p != view]
+    def _clauses(self, view: str) -> list[str]:
+        long = len(view) > 400
+        pieces = segments(view, limit=token_budget().segments) if long else segments(view, 12, 300, 8, clauses=True)
+        return [p for p in pieces if p != view]
+
+    def check(self, text: str, context: CheckContext) -> Verdict:
+        """Score ``text`` (and decoded blobs): category -> probability 0..1; see ``check_batch``."""
+        return self.check_batch([text], [context])[0]
+
+    def check_batch(self, texts: Sequence[str], contexts: Sequence[CheckContext]) -> list[Verdict]:
+        """Whole texts through the encoder in one batch; then, on ``clause_stages``, the clauses of
+        each text whose whole-text score for a ``clause_categories`` category reaches
+        ``clause_floor`` (one window per clause), the maximum kept."""
+        groups = [self._texts(t, c) for t, c in zip(texts, contexts, strict=True)]
+        raws = [[self._raw(w) for w in windows] for windows in self._embed(groups)]
+        per_clause, floor = self._per_clause, self.config.clause_floor
+        for group, raw, ctx in zip(groups, raws, contexts, strict=True):
+            if not group or not per_clause or ctx.stage not in self.config.clause_stages:
+                continue
+            if max(r.get(c, 0.0) for r in raw for c in per_clause) < floor:
+                continue
+            pieces = self._clauses(group[0][0])
+            if pieces:
+                vecs = self.encoder.embed(pieces)
+                group.extend((p, True) for p in pieces)
+                raw.extend(self._raw(vecs[j : j + 1]) for j in range(len(pieces)))
+        return [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
 
     @property
     def _per_clause(self) -> tuple[str, ...]:
