@@ -135,6 +135,8 @@ def build_rails(
         if built is None:
             try:
                 instance = info.cls(config, resources)
+            except PolicyError as exc:  # a configuration the guard refuses: name the rail
+                raise PolicyError(f"{source}: {where} (rail {spec.rail_id!r}): {exc}", source=source) from exc
             except GuardrailsError:
                 raise
             except Exception as exc:
