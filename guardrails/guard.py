@@ -23,10 +23,9 @@ from guardrails.inputs import (
     MessagesLike,
     TextLike,
     aligned,
-    check_messages,
     coerce_text,
     is_messages,
-    last_user_text,
+    prompt_text,
     text_sequence,
 )
 from guardrails.pipeline import StageResult, StageRunner
@@ -38,7 +37,7 @@ from guardrails.plugins import (
 )
 from guardrails.policy import Policy, load_policy, load_policy_source
 from guardrails.protocol import CheckContext, RequestContext, Resources
-from guardrails.rails import build_rails, health_report
+from guardrails.rails import build_rails, health_report, thresholds_report
 from guardrails.results import Decision, Stage, decision_spans, trusted
 from guardrails.shadow import ShadowRunner, resolve_candidate
 from guardrails.sinks import Operations, SinkT
@@ -50,6 +49,8 @@ if TYPE_CHECKING:
 __all__ = ["Guard"]
 
 log = logging.getLogger("guardrails")
+Hold = Callable[[Decision, CheckContext], None]
+"""``hold(decision, context)``: takes a check's Decision in place of the sinks (streaming)."""
 
 
 class Guard:
@@ -166,12 +167,7 @@ class Guard:
         A rail knows its guard's categories, its recommended thresholds and the policy's own;
         ``categories`` adds more (a custom head's categories, say).
         """
-        extra = tuple(categories)
-        out: dict[str, dict[str, float]] = {}
-        for rail in self._runners[stage].rails:
-            known = (*getattr(rail.guard, "categories", ()), *rail.recommended, *rail.spec.thresholds, *extra)
-            out[rail.spec.rail_id] = {c: rail.spec.threshold_for(c, rail.recommended) for c in dict.fromkeys(known)}
-        return out
+        return thresholds_report(self._runners[stage].rails, categories)
 
     def health(self) -> dict[str, Any]:
         """``{"ok": bool, "unhealthy": [rail keys], "rails": {"stage.rail_id": {...}}}``: each rail's
@@ -207,9 +203,6 @@ class Guard:
         if context.request.language:
             details["language"] = context.request.language
         details.update({"cache": extra["cache"]} if extra.get("cache") else {})
-        shadow = self._shadow.run(stage, original, context) if self._shadow is not None else None
-        if shadow is not None:
-            details["shadow"] = shadow.record
         decision = trusted(Decision, {
             "id": os.urandom(12).hex(),
             "stage": stage,
@@ -223,8 +216,8 @@ class Guard:
             "policy": self.policy.name,
             "policy_version": self.policy.version,
             "message": message,
-            "shadow_action": shadow.action if shadow else result.shadow_action,
-            "shadow_triggered": shadow.triggered if shadow else tuple(result.shadow_triggered),
+            "shadow_action": result.shadow_action,
+            "shadow_triggered": tuple(result.shadow_triggered),
             "documents": extra.get("documents", ()),
             "dropped_documents": extra.get("dropped_documents", ()),
             "kept_documents": extra.get("kept_documents", ()),
@@ -234,16 +227,20 @@ class Guard:
             "created_at": time.time(),
             "details": details,
         })
-        self._emit(decision, context)
-        return decision
+        return self._publish(decision, context) if extra.get("publish", True) else decision
 
-    def _emit(self, decision: Decision, context: CheckContext) -> None:
+    def _publish(self, decision: Decision, context: CheckContext) -> Decision:
+        """Run the shadow on a decision and hand it to the sinks and the on_decision hook (once per
+        decision: ``_decision(..., publish=False)`` leaves it to the caller); returns it as published."""
+        if self._shadow is not None:
+            decision = self._shadow.apply(decision, context)
         if self._operations.sinks:
             self._operations.emit(decision, context)
         try:
             self.plugin_manager.hook.on_decision(decision=decision, context=context)
         except Exception:  # a sink must never break the request
             log.exception("an on_decision hook raised; the decision stands")
+        return decision
 
     def _context(self, stage: Stage, text: str, request: RequestContext, **ctx: Any) -> CheckContext:
         """A CheckContext: a document's hidden markup text; content-free if no rail decides it."""
@@ -258,12 +255,16 @@ class Guard:
             context.content_free = is_content_free(text)
         return context
 
-    def _check_text(self, stage: Stage, value: Any, request: RequestContext | None, **ctx: Any) -> Decision:
+    def _check_text(self, stage: Stage, value: Any, request: RequestContext | None, hold: Hold | None = None, **ctx: Any) -> Decision:
+        """One text's Decision; ``hold(decision, context)`` gets it instead of the sinks when given."""
         started = time.perf_counter()
         text, note = coerce_text(value)
         context = self._context(stage, text, request or RequestContext(), **ctx)
         result, cache = self._decisions.run(self._runners[stage], text, context)
-        return self._decision(stage, text, result, started, context, note, cache=cache)
+        decision = self._decision(stage, text, result, started, context, note, cache=cache, publish=hold is None)
+        if hold is not None:
+            hold(decision, context)
+        return decision
 
     def check_input(
         self,
@@ -290,11 +291,11 @@ class Guard:
         self, text: TextLike, *, prompt: TextLike | MessagesLike = None, context: RequestContext | None = None
     ) -> Decision:
         """Run the output rails on a model's answer; ``prompt`` is what the model was asked."""
-        if is_messages(prompt):
-            check_messages(prompt)
-            prompt = last_user_text(prompt)
-        prompt_text = coerce_text(prompt)[0] if prompt is not None else None
-        return self._check_text("output", text, context, prompt=prompt_text)
+        return self._check_text("output", text, context, prompt=prompt_text(prompt))
+
+    def _check_output(self, text: TextLike, *, prompt: Any = None, context: RequestContext | None = None, hold: Hold | None = None) -> Decision:
+        """``check_output``, the Decision handed to ``hold`` instead of the sinks (the streaming judge's checks)."""
+        return self._check_text("output", text, context, hold, prompt=prompt_text(prompt))
 
     def check_context(
         self, documents: Sequence[TextLike], *, context: RequestContext | None = None

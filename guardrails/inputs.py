@@ -30,6 +30,7 @@ __all__ = [
     "content_text",
     "is_messages",
     "last_user_text",
+    "prompt_text",
     "role_of",
     "text_sequence",
 ]
@@ -124,6 +125,17 @@ def role_of(message: Mapping[str, Any]) -> str:
 def last_user_text(messages: MessagesLike) -> str:
     """The content of the last user message ('' when there is none)."""
     return next((content_text(m.get("content")) for m in reversed(messages) if role_of(m) == "user"), "")
+
+
+def prompt_text(prompt: Any) -> str | None:
+    """The prompt an output check is given: the last user turn of chat messages, else the text
+    (None stays None). InvalidInput for malformed messages."""
+    if prompt is None:
+        return None
+    if is_messages(prompt):
+        check_messages(prompt)
+        prompt = last_user_text(prompt)
+    return coerce_text(prompt)[0]
 
 
 def _validate(messages: Sequence[Any]) -> list[dict[str, Any]]:

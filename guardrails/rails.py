@@ -24,7 +24,7 @@ from guardrails.results import Stage, Verdict
 if TYPE_CHECKING:
     from guardrails.plugins import GuardInfo
 
-__all__ = ["FIRST_PARTY_DISTRIBUTION", "Rail", "build_rails", "health_report", "is_first_party"]
+__all__ = ["FIRST_PARTY_DISTRIBUTION", "Rail", "build_rails", "health_report", "is_first_party", "thresholds_report"]
 
 FIRST_PARTY_DISTRIBUTION = "tako-guardrails"
 FIRST_PARTY_PACKAGES = frozenset({"guardrails", "tako_rules", "tako_classifiers", "tako_language"})
@@ -135,6 +135,8 @@ def build_rails(
         if built is None:
             try:
                 instance = info.cls(config, resources)
+            except PolicyError as exc:  # a configuration the guard refuses: name the rail
+                raise PolicyError(f"{source}: {where} (rail {spec.rail_id!r}): {exc}", source=source) from exc
             except GuardrailsError:
                 raise
             except Exception as exc:
@@ -190,3 +192,15 @@ def health_report(rails: Iterable[tuple[str, Rail]]) -> dict[str, Any]:
         if entry["state"] != "closed" or entry["workers"]["stuck"]:
             unhealthy.append(key)
     return {"ok": not unhealthy, "unhealthy": unhealthy, "rails": report}
+
+
+def thresholds_report(rails: Iterable[Rail], categories: Iterable[str] = ()) -> dict[str, dict[str, float]]:
+    """What ``Guard.thresholds()`` returns for one stage's rails: per rail id, the threshold in
+    force (in [0, 1]) for each category the rail knows of (its guard's categories, its recommended
+    thresholds, the policy's own) and each of ``categories``."""
+    extra = tuple(categories)
+    out: dict[str, dict[str, float]] = {}
+    for rail in rails:
+        known = (*getattr(rail.guard, "categories", ()), *rail.recommended, *rail.spec.thresholds, *extra)
+        out[rail.spec.rail_id] = {c: rail.spec.threshold_for(c, rail.recommended) for c in dict.fromkeys(known)}
+    return out

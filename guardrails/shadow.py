@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from guardrails.policy import Policy, load_policy_source
 from guardrails.protocol import CheckContext, RequestContext
-from guardrails.results import Action, Stage
+from guardrails.results import Action, Decision, Stage, replaced
 
 if TYPE_CHECKING:
     from guardrails.pipeline import StageResult
@@ -119,6 +119,21 @@ class ShadowRunner:
         if errors:
             record["errors"] = errors
         return ShadowOutcome(result.action, tuple(result.triggered), record)
+
+    def apply(self, decision: Decision, context: CheckContext) -> Decision:
+        """``decision`` with the candidate's outcome on its text (``shadow_action``,
+        ``shadow_triggered``, ``details["shadow"]``; the shadow's time added to ``latency_ms``);
+        ``decision`` itself when this check is not sampled."""
+        started = time.perf_counter()
+        shadow = self.run(decision.stage, decision.original_text, context)
+        if shadow is None:
+            return decision
+        return replaced(decision, {
+            "shadow_action": shadow.action,
+            "shadow_triggered": shadow.triggered,
+            "details": {**decision.details, "shadow": shadow.record},
+            "latency_ms": decision.latency_ms + (time.perf_counter() - started) * 1000,
+        })
 
     def close(self) -> None:
         """Close the candidate."""

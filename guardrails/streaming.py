@@ -12,7 +12,8 @@ Every check covers the new text plus up to one window of text already passed on 
 **context**: left context for the detectors, a sentence for the classifiers), so a stream costs
 linear time. The redacted new text is cut out of the rails' answer for the whole check by an
 alignment (difflib), so a value that began in the context is never shown in part. When the
-output rails block, the stream stops and the refusal (or ``Blocked``) comes instead.
+output rails block, the stream stops and the refusal (or ``Blocked``) comes instead. A Guard's
+stream publishes ONE Decision to its sinks, when it ends, stops or is dropped (stream_decision).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 from guardrails.protocol import RequestContext
 from guardrails.results import Action, Decision
+from guardrails.stream_decision import Publish, StreamDecision
 
 __all__ = ["MIN_CONTEXT", "MIN_LOOKAHEAD", "MIN_WINDOW", "StreamJudge", "astream", "held_tail", "stream"]
 
@@ -117,7 +119,8 @@ class StreamJudge:
     stream (or raises Blocked); ``every`` is the hold-back window in characters (raised to
     :data:`MIN_WINDOW`), also the length of the context each check carries. One judge per
     stream; not for use from several threads at once. Offsets below are absolute character
-    offsets into the original stream.
+    offsets into the original stream. With ``publish`` (the Guard's), ``check_output`` also takes
+    ``hold=`` and its Decisions are held: one is published per stream (:meth:`publish`).
     """
 
     def __init__(
@@ -127,8 +130,10 @@ class StreamJudge:
         every: int,
         prompt: Any,
         request: RequestContext,
+        publish: Publish | None = None,
     ) -> None:
-        self.check_output = check_output
+        self.record = StreamDecision(check_output, publish)
+        """Runs the checks; with ``publish``, holds their Decisions and publishes the stream's one."""
         self.stop = stop
         self.prompt = prompt
         self.request = request
@@ -148,8 +153,6 @@ class StreamJudge:
         self.open_start: int | None = None
         """Start of a passed-on replacement that reached the end of its check (it may go on)."""
         self.stopped = False
-        self.checks = 0
-        """How many times the output rails ran (for benchmarks and tests)."""
         self.suspended = 0
         """How many blocks were not final yet: their sentence had not ended."""
 
@@ -176,10 +179,22 @@ class StreamJudge:
         return self._step(cut, cut)
 
     def finish(self) -> list[str]:
-        """Judge and pass on what is left at the end of the stream."""
-        if self.stopped or self.held == 0:
-            return []
-        return self._step(self.held, self.held, final=True)
+        """Judge and pass on what is left at the end of the stream; publish its Decision."""
+        out = [] if self.stopped or not self.held else self._step(self.held, self.held, final=True)
+        if self.record.holds and self.record.kept is None and not self.stopped:
+            self.record.check(self.buffer[-self.window :], self.prompt, self.request)  # a blank answer
+            self.record.keep()
+        self.publish()
+        return out
+
+    @property
+    def checks(self) -> int:
+        """How many times the output rails ran (for benchmarks and tests)."""
+        return self.record.checks
+
+    def publish(self) -> Decision | None:
+        """Publish the stream's one Decision (once; None without ``publish``, or when done)."""
+        return self.record.publish(self.base + len(self.buffer))
 
     def _step(self, cut: int, seen: int, final: bool = False) -> list[str]:
         """Check the context plus the next ``seen`` characters; pass on the first ``cut`` of them."""
@@ -192,13 +207,15 @@ class StreamJudge:
         else:
             start, before = self._context()
             window = self.buffer[start - self.base : lo + seen]
-            self.checks += 1
-            decision = self.check_output(window, prompt=self.prompt, context=self.request)
-            if decision.action is Action.BLOCK:
-                if not (final or seen > cut or self.held > self.window or _SENTENCE_END.search(segment)):
-                    self.suspended += 1
-                    return []  # hold the flagged text back until its sentence ends
+            decision = self.record.check(window, self.prompt, self.request)
+            block = decision.action is Action.BLOCK
+            if block and not (final or seen > cut or self.held > self.window or _SENTENCE_END.search(segment)):
+                self.suspended += 1
+                return []  # hold the flagged text back until its sentence ends (not recorded)
+            self.record.keep()
+            if block:
                 self.stopped = True
+                self.publish()
                 return [self.stop(decision)]
             if decision.text == window:
                 skip = max(0, self.covered - self.passed)
@@ -345,7 +362,7 @@ def _common_suffix(a: str, b: str) -> int:
 
 
 def stream(judge: StreamJudge, it: Iterator[str]) -> Iterator[str]:
-    """Pass a sync stream through ``judge``; closes the source when done or stopped."""
+    """Pass a sync stream through ``judge``; closes the source when done, stopped or dropped."""
     try:
         for chunk in it:
             yield from judge.feed(chunk)
@@ -353,6 +370,7 @@ def stream(judge: StreamJudge, it: Iterator[str]) -> Iterator[str]:
                 return
         yield from judge.finish()
     finally:
+        judge.publish()  # a stream dropped or failed midway is recorded with what it checked
         close = getattr(it, "close", None)
         if close is not None:
             close()
@@ -369,6 +387,7 @@ async def astream(judge: StreamJudge, ait: AsyncIterator[str]) -> AsyncIterator[
         for piece in await in_thread(judge.finish):
             yield piece
     finally:
+        judge.publish()  # a stream dropped or failed midway is recorded with what it checked
         aclose = getattr(ait, "aclose", None)
         if aclose is not None:
             await aclose()

@@ -142,7 +142,11 @@ class _Wrapper:
         return chunk_text(piece) if self.extract is None else (self.extract(piece) or "")
 
     def judge(self, prompt: Any, request: RequestContext) -> StreamJudge:
-        return StreamJudge(self.checker.check_output, self.stop, self.settings.stream_check_chars, prompt, request)
+        """A Guard's stream publishes one Decision (its checks held); another Checker's, one per check."""
+        held, publish = getattr(self.checker, "_check_output", None), getattr(self.checker, "_publish", None)
+        if held is None or publish is None:
+            held, publish = self.checker.check_output, None
+        return StreamJudge(held, self.stop, self.settings.stream_check_chars, prompt, request, publish)
 
     def sync_stream(self, source: Iterator[Any], prompt: Any, request: RequestContext) -> Iterator[str]:
         texts = (self.chunk(piece) for piece in source)

@@ -102,6 +102,10 @@ class OnnxEncoder:
             raise ValueError("need window_tokens >= 8 and 0 < window_stride <= window_tokens - 2")
         self.name = name or str(self.manifest.get("name", self.model_dir.name))
         self.dim = int(self.manifest.get("dim", 0))
+        self.similarity_space = bool(self.manifest.get("similarity", True))
+        """Whether cosine similarity between its vectors means similar meaning (MANIFEST
+        ``"similarity"``, default true). False for a classifier's fine-tuned encoder, such as the
+        shipped one: the ``topic`` and ``relevance`` rules then refuse it when the Guard is built."""
         self.model_file = str(
             self.manifest.get("model")
             or next((f for f in self.manifest.get("files", {}) if f.endswith(".onnx")), "")

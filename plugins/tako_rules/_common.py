@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from guardrails.errors import PolicyError
+from guardrails.protocol import EncoderLike, Resources
 from guardrails.results import Span
 
 __all__ = [
@@ -23,7 +24,26 @@ __all__ = [
     "load_yaml_path",
     "resolve_overlaps",
     "shannon_entropy",
+    "similarity_encoder",
 ]
+
+
+def similarity_encoder(resources: Resources, name: str, guard: str) -> EncoderLike:
+    """The encoder ``name`` of a similarity rule (``topic``, ``relevance``), built now (when the
+    Guard is built). PolicyError naming ``guard``, the encoder and the fix when the encoder says
+    it is not a similarity space (``similarity_space`` false: its MANIFEST has ``"similarity":
+    false``); an encoder that says nothing counts as one. ModelError for an unknown name."""
+    encoder = resources.encoder(name)
+    if getattr(encoder, "similarity_space", True) is False:
+        raise PolicyError(
+            f"guard {guard!r}: encoder {name!r} ({getattr(encoder, 'name', name)}) is not a similarity space: it "
+            "is a classifier's fine-tuned encoder, on which unrelated texts score 0.5-0.9 cosine against each other, "
+            f"so the {guard} rule would flag (or pass) nearly every text. Set the rail's config `encoder:` to a "
+            "general-purpose sentence encoder (all-MiniLM-L6-v2, say) registered through the register_encoders "
+            "hook (docs/hooks.md, docs/lexicon-and-topics.md), or train a custom head for the topic "
+            "(docs/custom-heads.md)"
+        )
+    return encoder
 
 
 def load_data_file(name: str) -> Any:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from guardrails.errors import PolicyError
 from guardrails.protocol import BaseGuard, CheckContext, EncoderLike, GuardConfig, Resources
 from guardrails.results import Span, Verdict
-from tako_rules._common import calibrate, load_yaml_path
+from tako_rules._common import calibrate, load_yaml_path, similarity_encoder
 from tako_rules._trie import trie_pattern
 
 __all__ = ["LexiconGuard", "TopicGuard"]
@@ -135,7 +135,8 @@ class TopicGuard(BaseGuard):
     by cosine similarity between the text's encoder windows and the topic descriptions.
 
     Scores are calibrated so that a similarity equal to the threshold scores 0.5: a policy
-    threshold of 0.5 on the category means "at or above the configured similarity".
+    threshold of 0.5 on the category means "at or above the configured similarity". Raises
+    PolicyError when built on an encoder that is not a similarity space (the shipped one).
     """
 
     name = "topic"
@@ -153,6 +154,8 @@ class TopicGuard(BaseGuard):
     def __init__(self, config: TopicGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
         self._resources = resources
+        if config.topics:  # PolicyError now, not a rail that flags everything later
+            similarity_encoder(resources, config.encoder, self.name)
         self._lock = threading.Lock()
         self._matrix: np.ndarray | None = None
         self._owner: list[int] = []

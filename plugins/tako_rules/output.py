@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from guardrails.errors import PolicyError
 from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Span, Verdict
-from tako_rules._common import calibrate
+from tako_rules._common import calibrate, similarity_encoder
 from tako_rules._schema import check_schema, validate
 
 __all__ = ["LimitsGuard", "OutputShapeGuard", "RefusalGuard", "RelevanceGuard", "SystemPromptLeakGuard"]
@@ -123,8 +123,9 @@ class RefusalGuard(BaseGuard):
 
 
 class RelevanceGuard(BaseGuard):
-    """Scores ``off_topic`` when the answer is dissimilar to the prompt (shared encoder cosine).
-    A similarity equal to ``min_similarity`` scores 0.5."""
+    """Scores ``off_topic`` when the answer is dissimilar to the prompt (encoder cosine). A
+    similarity equal to ``min_similarity`` scores 0.5. Raises PolicyError when built on an encoder
+    that is not a similarity space (the shipped one): set ``encoder:``."""
 
     name = "relevance"
     stages = frozenset({"output"})
@@ -141,6 +142,7 @@ class RelevanceGuard(BaseGuard):
     def __init__(self, config: RelevanceGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
         self._resources = resources
+        similarity_encoder(resources, config.encoder, self.name)  # PolicyError now, not a useless rail
 
     def check(self, text: str, context: CheckContext) -> Verdict:
         """Best window similarity between the answer and ``context.prompt``."""

@@ -86,23 +86,3 @@ def test_topic_with_fake_encoder() -> None:
 def test_topic_contract() -> None:
     check_guard_contract(TopicGuard, TOPICS, threads=4)
     check_guard_contract(LexiconGuard, {"terms": {"en": ["kill"]}}, threads=4)
-
-
-@pytest.mark.skipif(not (MODEL.parent / "MANIFEST.json").exists() or not MODEL.exists(),
-                    reason="the shipped int8 encoder is not built yet")
-@pytest.mark.xfail(strict=True, reason=(
-    "known regression (issue 13 swap): the shipped encoder is fine-tuned for the safety categories and "
-    "its pooled vectors lost general similarity (a pizza query is nearer 'medical diagnosis' than a "
-    "symptom question is); the topic guard needs a similarity-preserving encoder or head"))
-def test_topic_with_real_encoder() -> None:
-    from guardrails.runtime import default_encoder
-
-    g = TopicGuard(
-        TopicGuard.Config(topics=[{"name": "diagnosis", "description": "medical diagnosis of symptoms and diseases"}],
-                          threshold=0.4),
-        Resources({"default": default_encoder}),
-    )
-    hit = g.check("I have a fever and a rash, what disease is it?", CheckContext(stage="input"))
-    miss = g.check("best pizza places in Naples", CheckContext(stage="input"))
-    assert hit.details["similarity"]["diagnosis"] > miss.details["similarity"]["diagnosis"]
-    assert hit.categories["topic"] > miss.categories["topic"]

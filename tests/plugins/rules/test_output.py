@@ -124,18 +124,6 @@ def test_relevance_with_fake_encoder() -> None:
     assert g.check("anything at all here really", OUT).categories == {}
 
 
-@pytest.mark.skipif(not (MODEL.parent / "MANIFEST.json").exists() or not MODEL.exists(),
-                    reason="the shipped int8 encoder is not built yet")
-def test_relevance_with_real_encoder() -> None:
-    from guardrails.runtime import default_encoder
-
-    g = RelevanceGuard(RelevanceGuard.Config(), Resources({"default": default_encoder}))
-    ctx = CheckContext(stage="output", prompt="How do I boil an egg?")
-    on = g.check("Put the egg in boiling water for about nine minutes, then cool it.", ctx)
-    off = g.check("The stock market closed higher today after the central bank decision.", ctx)
-    assert on.details["similarity"] > off.details["similarity"]
-
-
 SCHEMA = {"type": "object", "required": ["answer"], "additionalProperties": False,
           "properties": {"answer": {"type": "string", "minLength": 1},
                          "tags": {"type": "array", "items": {"enum": ["a", "b"]}, "maxItems": 2}}}
