@@ -178,10 +178,12 @@ def test_parquet_scan_with_shadow_and_output_stage(local_ray, tmp_path):
     summary = scan_with_ray(tmp_path / "in.parquet", tmp_path / "out", policy=policy, text_column="body",
                             id_column="key", options=RayOptions(workers=2, batch_size=16))
     assert summary["rows"] == len(texts) and sum(summary["actions"].values()) == len(texts)
-    rows = pq.read_table(tmp_path / "out").to_pylist()
+    by_id = {r["id"]: r for r in pq.read_table(tmp_path / "out").to_pylist()}  # keyed by id: two
+    assert sorted(by_id) == sorted(f"k{i}" for i in range(len(texts)))  # workers write in any order
+    rows = [by_id[f"k{i}"] for i in range(len(texts))]
     guard = Guard.from_policy(policy)
-    for i, (row, decision) in enumerate(zip(rows, guard.check_input_batch(texts))):
-        assert row["id"] == f"k{i}" and row["timestamp"] == 1_764_000_000 + 60 * i
+    for i, (row, decision) in enumerate(zip(rows, guard.check_input_batch(texts), strict=True)):
+        assert row["timestamp"] == 1_764_000_000 + 60 * i
         _same(row, {"line": row["id"], **decision.to_record()})
     assert any(r["shadow_action"] != r["action"] for r in rows)  # the candidate disagrees somewhere
 
