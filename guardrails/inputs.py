@@ -116,10 +116,21 @@ def is_messages(value: Any) -> TypeGuard[MessagesLike]:
     return isinstance(value, list | tuple) and bool(value) and any(isinstance(m, Mapping) for m in value)
 
 
+ASSISTANT_ROLES = frozenset({"assistant", "model", "ai", "bot", "chatbot"})
+TRUSTED_ROLES = frozenset({"system", "developer"})
+
+
 def role_of(message: Mapping[str, Any]) -> str:
-    """The message's role, lower-cased ('' when it has none)."""
+    """The message's role, lower-cased ('' when it has none). ``human`` (LangChain, Anthropic's
+    older format) and any role that is not an assistant, system/developer or document role read as
+    ``user``: text of unknown origin is checked like a user turn, never skipped."""
     role = message.get("role")
-    return role.strip().lower() if isinstance(role, str) else ""
+    if not isinstance(role, str):
+        return ""
+    role = role.strip().lower()
+    if not role or role in ASSISTANT_ROLES or role in TRUSTED_ROLES or role in DOCUMENT_ROLES:
+        return role
+    return "user"
 
 
 def last_user_text(messages: MessagesLike) -> str:
