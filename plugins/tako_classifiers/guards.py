@@ -158,7 +158,7 @@ class PromptInjectionGuard(_HeadsGuard):
         document_segments: bool = True
         """On the context stage, score every document (and the text hidden in its markup) per
         segment too (a sentence, short sentences grouped), the first included; keep the maximum."""
-        scan_chars: int = Field(8000, ge=0)
+        scan_chars: int = Field(2000, ge=0)
         """Texts longer than this are scanned instead (guardrails.runtime.scan): sentence groups,
         the pre-pass picks those that need the encoder, best first, stopping at ``stop_at`` (0: off)."""
         scan_budget_chars: int | None = Field(4000, ge=0)
