@@ -45,8 +45,8 @@ GREETING = {
 }
 
 
-MISSED = {"ko", "th"}
-"""Injections the shipped model (run5, model sha256 c060fb4d...) scores under its threshold: known
+MISSED = {"ko"}
+"""Injections the shipped model (run5, model sha256 c060fb4d...) scores under the default policy's threshold: known
 misses, kept visible as strict xfails (they fail the suite once the model catches them)."""
 
 
