@@ -119,7 +119,7 @@ def render(fig: dict[str, Any], dev: dict[str, Any], round1: dict[str, Any], fro
                 for f, (fam, _) in sorted(FOLDERS.items()) if f not in ("hh_rlhf_harmless_test", "presidio_pii")]
                + [["`training/data/reviewed/`", LICENCES["reviewed"][0], "yes"]]),
         "",
-        "## Thresholds (in the head file; the default policy uses them)",
+        "## Thresholds (in the head file; the default policy uses them, except `prompt_injection` on input: 0.75, see docs/classifiers.md)",
         "",
         "Best F1 per category on the train-side validation split, then raised until every benign slice "
         "is flagged at most its budget by all categories together:",
