@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = p.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build", help="fine-tune, calibrate and export the shipped encoder and head")
     b.add_argument("--variant", choices=("shipped", "research"), default="shipped")
-    b.add_argument("--layers", type=int, default=6)
+    b.add_argument("--layers", type=int, default=5)
     b.add_argument("--samples", type=int, default=120_000, help="rows drawn for training (with replacement)")
     b.add_argument("--seed", type=int, default=13)
     b.add_argument("--threads", type=int, default=2)

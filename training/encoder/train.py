@@ -37,7 +37,7 @@ __all__ = ["Recipe", "TaskModel", "fit", "predict"]
 class Recipe:
     """Every knob of a training run (recorded in the model card)."""
 
-    layers: int = 6
+    layers: int = 5
     max_tokens: int = 128
     batch_size: int = 32
     samples: int = 120_000
