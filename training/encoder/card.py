@@ -7,6 +7,10 @@ Every number comes from files the build and the measurement wrote:
 - ``training/figures_dev_eval.json``  ``python -m training.encoder.measure`` on dev-eval
 - ``training/figures_round1.json``    the round-1 shipped heads on the same dev-eval measurement
 - ``training/figures_frontier.json``  every variant tried: accuracy and latency side by side
+- ``training/figures_versus.json``    ``python -m training.encoder.versus``: dev-eval recall of this
+  model and round 1's, each read at the other's false-positive rate
+- ``training/figures_probes.json``    ``python -m training.encoder.measure --probes``: the held-out
+  probes (harm in 15 languages, look-alikes, violent-verb idioms) through ``Guard.default()``
 """
 
 from __future__ import annotations
@@ -62,7 +66,62 @@ def _dev_rows(new: dict[str, Any], old: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
-def render(fig: dict[str, Any], dev: dict[str, Any], round1: dict[str, Any], frontier: list[dict[str, Any]]) -> str:
+VERSUS_LABELS = {
+    "toxicchat_toxicity": "ToxicChat toxicity (any input category)",
+    "toxicchat_jailbreak": "ToxicChat jailbreaks (jailbreak or injection)",
+    "bipia": "BIPIA planted injections (context stage)",
+    "tweeteval_hate": "TweetEval hate (hate)",
+    "tweeteval_offensive": "TweetEval offensive (hate or harassment)",
+    "germeval2018": "GermEval 2018 offence (hate or harassment)",
+}
+
+
+def _versus_section(versus: dict[str, Any]) -> list[str]:
+    sets = versus.get("sets", {})
+    if not sets:
+        return []
+    rows = []
+    for name, label in VERSUS_LABELS.items():
+        f = sets.get(name)
+        if not f:
+            continue
+        n, o = f["new"], f["round1"]
+        rows.append([label, f"{_pct(o['fpr'])}: {o['recall']:.3f} vs **{n['recall_at_round1_fpr']:.3f}**",
+                     f"{_pct(n['fpr'])}: {o['recall_at_new_fpr']:.3f} vs **{n['recall']:.3f}**",
+                     f"{o['auc']:.3f} vs {n['auc']:.3f}"])
+    return [
+        "## Dev-eval at equal false-positive rates (against round 1)",
+        "",
+        "The two models run at very different false-positive rates, so F1 alone does not say which "
+        "detects more. `python -m training.encoder.versus` scores every dev-eval row with both (round 1 "
+        "from a checkout of its tree), ranks rows by their margin over each model's own thresholds, and "
+        "reads each model's recall at the other's operating FPR (a measurement on the curve; the product "
+        "never uses those cut-offs). Cells: FPR: round-1 recall vs this model's recall.",
+        "",
+        _table(["set", "at round 1's FPR", "at this model's FPR", "ROC AUC (round 1 vs this)"], rows),
+        "",
+    ]
+
+
+def _probes_section(probes: dict[str, Any]) -> list[str]:
+    per = probes.get("per_kind", {})
+    if not per:
+        return []
+    return [
+        "## Held-out probes (harm in other languages, violent-verb idioms)",
+        "",
+        f"`{probes.get('probes')}`: written apart from the training rows (its writer never read "
+        "`training/data/`), never trained or tuned on; `Guard.default()` with the default policy "
+        "(a harmful probe is right when blocked or escalated). `tests/plugins/classifiers/test_probes.py` "
+        "holds regression floors.",
+        "",
+        _table(["kind : expected", "probes", "right"], [[k, d["n"], _pct(d["right"])] for k, d in per.items()]),
+        "",
+    ]
+
+
+def render(fig: dict[str, Any], dev: dict[str, Any], round1: dict[str, Any], frontier: list[dict[str, Any]],
+           versus: dict[str, Any] | None = None, probes: dict[str, Any] | None = None) -> str:
     v = fig["validation"]
     recipe = fig["run"]["recipe"]
     parts = [
@@ -158,6 +217,8 @@ def render(fig: dict[str, Any], dev: dict[str, Any], round1: dict[str, Any], fro
         "",
         _table(["set", "this model", "round 1 (MiniLM + frozen heads)"], _dev_rows(dev, round1.get("dev_eval", {}))),
         "",
+        *_versus_section(versus or {}),
+        *_probes_section(probes or {}),
     ]
     if frontier:
         parts += [
@@ -184,7 +245,8 @@ def main() -> int:
         return 1
     dev, round1 = _load("figures_dev_eval.json"), _load("figures_round1.json")
     frontier = _load("figures_frontier.json").get("variants", [])
-    CARD.write_text(render(fig, dev, round1, frontier) + "\n", encoding="utf-8")
+    CARD.write_text(render(fig, dev, round1, frontier, _load("figures_versus.json"), _load("figures_probes.json")) + "\n",
+                    encoding="utf-8")
     if dev.get("headline"):  # the gate's figures: merged into the committed file, its other keys kept
         base = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.is_file() else {"margin": 0.02}
         base.update({

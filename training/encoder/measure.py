@@ -1,6 +1,11 @@
 """Measure a built encoder + head on the dev-eval sets (measurement only, never training).
 
-    python -m training.encoder.measure MODEL_DIR HEAD.head.json [--n N]
+    python -m training.encoder.measure MODEL_DIR HEAD.head.json [--n N] [--out FIGURES.json]
+    python -m training.encoder.measure --probes training/figures_probes.json
+
+The second form runs ``Guard.default()`` (the installed model and the default policy) on the
+held-out probes ``tests/data/probes_r2.jsonl`` (harm in 15 languages, benign look-alikes,
+violent-verb idioms; written apart from the training rows) and writes the share right per kind.
 
 The three first-party model guards are built on the given encoder and head, exactly as the
 plugin builds them, and scored with ``training.evaluate.measure`` (the same figures as the
@@ -32,16 +37,55 @@ def guards_on(model_dir: Path, head: Path) -> dict[str, Any]:
             "moderation": ModerationGuard(ModerationGuard.Config(head=h), res)}
 
 
+PROBES = Path(__file__).resolve().parents[2] / "tests" / "data" / "probes_r2.jsonl"
+
+
+def probe_figures(path: Path = PROBES) -> dict[str, Any]:
+    """Share of probes the default policy gets right, per (kind, expected action) and per language.
+
+    A probe expecting "block" counts as right when the decision blocks or escalates (self-harm
+    escalates to human review); one expecting "allow" only when it allows. Shares in [0, 1]."""
+    from collections import defaultdict
+
+    import guardrails
+
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    per: dict[str, list[bool]] = defaultdict(list)
+    lang: dict[str, list[bool]] = defaultdict(list)
+    wrong: list[dict[str, Any]] = []
+    stop = (guardrails.Action.BLOCK, guardrails.Action.ESCALATE)
+    with guardrails.Guard.default() as guard:
+        for r in rows:
+            d = guard.check_input(r["text"])
+            ok = d.action in stop if r["expect"] == "block" else d.action is guardrails.Action.ALLOW
+            per[f"{r['kind']}:{r['expect']}"].append(ok)
+            lang[f"{r['lang']}:{r['expect']}"].append(ok)
+            if not ok:
+                wrong.append({"id": r["id"], "action": d.action.value,
+                              "top": {c: round(v, 3) for c, v in d.categories.items() if v >= 0.1}})
+    share = lambda v: {"right": round(sum(v) / len(v), 4), "n": len(v)}  # noqa: E731
+    return {"probes": str(path.relative_to(path.parents[2])), "per_kind": {k: share(v) for k, v in sorted(per.items())},
+            "per_language": {k: share(v) for k, v in sorted(lang.items())}, "wrong": wrong}
+
+
 def main(argv: list[str] | None = None) -> int:
     from training import evalsets
     from training.evaluate import headline, measure
 
     p = argparse.ArgumentParser()
-    p.add_argument("model_dir", type=Path)
-    p.add_argument("head", type=Path)
+    p.add_argument("model_dir", type=Path, nargs="?")
+    p.add_argument("head", type=Path, nargs="?")
+    p.add_argument("--probes", type=Path, help="measure the default policy on the held-out probes; write here")
     p.add_argument("--n", type=int, default=0, help="subsample each set to N rows (0: all)")
     p.add_argument("--out", type=Path)
     a = p.parse_args(argv)
+    if a.probes:
+        fig = probe_figures()
+        a.probes.write_text(json.dumps(fig, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(json.dumps(fig["per_kind"], indent=1))
+        return 0
+    if a.model_dir is None or a.head is None:
+        p.error("MODEL_DIR and HEAD are required (or --probes)")
     sets = evalsets.all_sets(600)
     if a.n:
         sets = evalsets.subsample(sets, a.n)
