@@ -3,7 +3,8 @@
 Per category a Platt scaling (``p = sigmoid(a * logit + b)``, ``guardrails.offline.train.fit_platt``) is fitted on the validation rows'
 window-maximum logits. Thresholds start at each category's best-F1 point and are then raised,
 greedily, until every benign validation slice is flagged by the whole set of categories at most
-its budget (``training.corpus.slices.FP_BUDGETS``).
+its budget (``training.corpus.slices.FP_BUDGETS``); each raise goes where it costs the fewest
+harmful rows caught per benign row un-flagged.
 """
 
 from __future__ import annotations
@@ -35,37 +36,55 @@ def _best_f1(p: np.ndarray, y: np.ndarray) -> float:
 
 
 def choose_thresholds(probs: np.ndarray, y: np.ndarray, rows: list[dict[str, Any]],
-                      categories: tuple[str, ...] = ACTING, known: np.ndarray | None = None) -> dict[str, float]:
-    """Per category threshold: best F1 (over rows where the category is decided), then raised
-    until every benign slice meets its budget."""
+                      categories: tuple[str, ...] = ACTING, known: np.ndarray | None = None,
+                      step: float = 0.005) -> dict[str, float]:
+    """Per category threshold in [0.3, 0.995]: best F1 (over rows where the category is decided),
+    then raised in ``step``s until every benign slice meets its budget (``FP_BUDGETS``).
+
+    Each raise goes to the category that, for the slice furthest over its budget, un-flags benign
+    rows of that slice at the lowest cost in recall: the summed per-category recall of the positive
+    rows no longer flagged by ANY category (a positive another category still catches costs
+    nothing; every category weighs the same, however many positives it has), straight to the next ``step`` above
+    the lowest-scoring row it alone flags; when every flagged row of the slice is flagged by two
+    categories or more, the category flagging most of them is raised one ``step``."""
     col = {c: CATEGORIES.index(c) for c in categories}
     known = np.ones_like(y, dtype=bool) if known is None else known.astype(bool)
     thr = {c: _best_f1(probs[known[:, col[c]], col[c]], y[known[:, col[c]], col[c]].astype(bool))
            for c in categories}
-    members: dict[str, np.ndarray] = {}
-    for s in FP_BUDGETS:
-        members[s] = np.array([s in slices_of(r) for r in rows], dtype=bool)
-    for _ in range(2000):
+    members = {s: np.array([s in slices_of(r) for r in rows], dtype=bool) for s in FP_BUDGETS}
+    pos = (y[:, [col[c] for c in categories]] > 0) & known[:, [col[c] for c in categories]]
+    share = pos / np.maximum(pos.sum(axis=0), 1)  # each positive as its share of its category's recall
+    for _ in range(4000):
+        over = {c: probs[:, col[c]] >= thr[c] for c in categories}
+        hits = np.sum(list(over.values()), axis=0)
         worst, worst_excess = None, 0.0
         for s, budget in FP_BUDGETS.items():
             m = members[s]
-            if not m.any():
-                continue
-            flagged = np.zeros(m.sum(), dtype=bool)
-            for c in categories:
-                flagged |= probs[m, col[c]] >= thr[c]
-            excess = flagged.mean() - budget
-            if excess > worst_excess:
+            if m.any() and (excess := float((hits[m] > 0).mean()) - budget) > worst_excess:
                 worst, worst_excess = s, excess
         if worst is None:
             break
         m = members[worst]
-        blame = {c: int(np.sum(probs[m, col[c]] >= thr[c])) for c in categories if thr[c] < 0.995}
-        if not blame:
-            break
-        c = max(blame, key=blame.get)
-        thr[c] = min(0.995, thr[c] + 0.005)
-    return {c: round(v, 4) for c, v in thr.items()}
+        best, best_cost, best_thr = None, (np.inf, 0), 0.0
+        for c in categories:
+            only = over[c] & (hits == 1)  # rows that c alone flags
+            cand = probs[only & m, col[c]]
+            if not cand.size:
+                continue
+            nxt = min(0.995, thr[c] + step * (np.floor((float(cand.min()) - thr[c]) / step + 1e-9) + 1))
+            lost = only & (probs[:, col[c]] < nxt)
+            removed = int(np.sum(lost & m))
+            cost = (float(share[lost].sum()) / max(removed, 1), -removed)
+            if removed and cost < best_cost:
+                best, best_cost, best_thr = c, cost, nxt
+        if best is None:  # every flagged row of the slice is flagged twice or more: raise the most-blamed
+            blame = {c: int(np.sum(over[c] & m)) for c in categories if thr[c] < 0.995}
+            if not any(blame.values()):
+                break
+            best = max(blame, key=blame.get)
+            best_thr = min(0.995, thr[best] + step)
+        thr[best] = best_thr
+    return {c: round(float(v), 4) for c, v in thr.items()}
 
 
 def slice_report(probs: np.ndarray, y: np.ndarray, rows: list[dict[str, Any]],
