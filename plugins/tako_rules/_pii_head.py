@@ -91,10 +91,15 @@ def token_states(encoder: Any, text: str) -> tuple[np.ndarray, np.ndarray] | Non
 
 def _plausible(span: str) -> bool:
     """False for a span written only in lower-case letters of a cased script with no digit ("clips",
-    "whales"): the head's common-word false positives. Names, places, organisations and addresses
-    carry a capital or a digit; lower-case names after a cue ("my name is anna") are the name
-    rules' job. Uncased scripts (CJK, Arabic, Thai, ...) always pass."""
-    cased = [c for c in span if c.isalpha() and c.lower() != c.upper()]
+    "whales"), or only in hiragana ("にちは", a piece of こんにちは): the head's common-word false
+    positives. Names, places, organisations and addresses carry a capital or a digit, and Japanese
+    ones are written in kanji or katakana (hiragana is the script of particles, endings and
+    greetings); lower-case or hiragana names after a cue ("my name is anna") are the name rules'
+    job. Other uncased scripts (Han, Hangul, Arabic, Thai, ...) always pass."""
+    letters = [c for c in span if c.isalpha()]
+    if letters and all(0x3040 <= ord(c) <= 0x309F for c in letters) and not any(c.isdigit() for c in span):
+        return False
+    cased = [c for c in letters if c.lower() != c.upper()]
     return not cased or any(c.isupper() for c in cased) or any(c.isdigit() for c in span)
 
 

@@ -7,7 +7,9 @@ the guard's names. Sources:
   held-out yardstick (never trained on), the rest is training material;
 - ``faker``: templated rows in 18 languages (``training.pii.synth``), with a held-out share;
 - ``benign``: real questions with no personal data (NQ-open, CLINC150, XQuAD questions in 12
-  languages), all ``O``: public figures, places and brands in questions are not PII.
+  languages) and the reviewed benign queries and chat in 26 languages
+  (``training/data/reviewed/ml_benign_*.jsonl``: greetings, searches, requests; no personal
+  data), all ``O``: public figures, places and brands in questions are not PII.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ __all__ = [
 
 REPO = Path(__file__).resolve().parents[2]
 TRAIN_DIR = REPO.parent / "shared" / "datasets" / "train"
+REVIEWED_BENIGN = tuple(sorted((REPO / "training" / "data" / "reviewed").glob("ml_benign_*.jsonl")))
+"""Reviewed benign rows in 26 languages (no personal data): PII-free material beyond English."""
 PRESIDIO = TRAIN_DIR / "presidio_pii"
 
 GOLD_MAP = {
@@ -75,7 +79,8 @@ def presidio_split(rows: list[dict[str, Any]], held_out: float = 0.2, seed: int 
 
 
 def benign_rows(per_source: int = 1500, seed: int = 16, root: Path = TRAIN_DIR) -> list[dict[str, Any]]:
-    """Questions with no personal data: NQ-open, CLINC150, XQuAD (12 languages); all ``O``."""
+    """Questions with no personal data: NQ-open, CLINC150, XQuAD (12 languages) and the reviewed
+    multilingual benign rows (``REVIEWED_BENIGN``, 26 languages); all ``O``."""
     rng = random.Random(seed)
     out: list[dict[str, Any]] = []
     nq = []
@@ -88,7 +93,10 @@ def benign_rows(per_source: int = 1500, seed: int = 16, root: Path = TRAIN_DIR) 
         lang = f.name.split(".")[1]
         data = json.loads(f.read_text("utf-8"))["data"]
         xq += [(qa["question"], lang) for art in data for p in art["paragraphs"] for qa in p["qas"]]
-    for name, texts in (("nq_open", [(t, "en") for t in nq]), ("clinc150", [(t, "en") for t in cl]), ("xquad", xq)):
+    reviewed = [(r["text"], r["lang"]) for f in REVIEWED_BENIGN for x in f.read_text("utf-8").splitlines()
+                if x.strip() and not (r := json.loads(x))["labels"]]
+    for name, texts in (("nq_open", [(t, "en") for t in nq]), ("clinc150", [(t, "en") for t in cl]), ("xquad", xq),
+                        ("reviewed_benign", reviewed)):
         pick = rng.sample(texts, min(per_source, len(texts)))
         out += [{"text": t, "spans": [], "source": name, "group": f"{name}:{_group_hash(t, 0):.6f}", "lang": lang}
                 for t, lang in pick]

@@ -225,3 +225,12 @@ def test_shipped_head_matches_a_token_encoder() -> None:
     guard = PiiGuard(PiiGuard.Config(ner="head"), Resources({"default": lambda: encoder}))
     found = guard.find("Hi, my name is Maria Schmidt, I live at 12 Oak Street in Leeds, call 020 7946 0000")
     assert {"PERSON", "ADDRESS", "PHONE"} <= {f.label for f in found}
+
+
+def test_plausibility_drops_lower_case_and_hiragana_only_spans() -> None:
+    from tako_rules._pii_head import _plausible
+
+    assert not _plausible("clips")
+    assert not _plausible("にちは")  # a piece of こんにちは, not a name
+    assert _plausible("Anna") and _plausible("佐藤") and _plausible("サトウ") and _plausible("김민준")
+    assert _plausible("さくら通り3")  # a digit: an address
