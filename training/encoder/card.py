@@ -76,6 +76,51 @@ VERSUS_LABELS = {
 }
 
 
+def _recipe_lines(fig: dict[str, Any], recipe: dict[str, Any]) -> list[str]:
+    mix = ("Rows are drawn with replacement with weights that count large sources less per row (bucket "
+           "size to the power 0.5 per source and label set; reviewed rows x3, MultiJail x2). Binary "
+           "cross-entropy per category, ignoring categories a source leaves undecided (a tweet annotated "
+           "only for hate may still be an insult). Word embeddings frozen (they keep e5's multilingual "
+           "alignment); lower layers learn more slowly (layer-wise decay). Long rows are cut to the "
+           "128-token window holding their payload (a planted attack, a request after a benign paragraph).")
+    machine = (f"{fig['machine']['cores']} CPU cores ({fig['machine']['cpu']}), torch {fig['machine']['torch']}")
+    stages = fig.get("stages")
+    if not stages:
+        return [_table(["knob", "value"], [[k, v_] for k, v_ in recipe.items()]), "", mix, "",
+                f"Training time: **{fig['times_seconds']['total'] / 60:.0f} minutes** for the whole rebuild "
+                f"(fine-tune {fig['times_seconds']['fine_tune'] / 60:.0f} min at "
+                f"{fig['run'].get('tokens_per_second', 'n/a')} tokens/s) on {machine}. Seeds fixed.", ""]
+    knobs = [k for k in stages[-1]["recipe"] if k != "variant"]
+    rows = [[k, *[s["recipe"].get(k) for s in stages]] for k in knobs]
+    rows += [["train rows", *[f"{s['train_rows']:,}" for s in stages]],
+             ["fine-tune minutes", *[f"{s['minutes_fine_tune']:.1f}" for s in stages]],
+             ["tokens/s", *[s.get("tokens_per_second") for s in stages]],
+             ["stage minutes (corpus to export)", *[f"{s['minutes_total']:.1f}" for s in stages]]]
+    total = sum(s["minutes_total"] for s in stages)
+    first, last = stages[0], stages[-1]
+    return [
+        f"Two stages: `{first['tag']}` fine-tuned the encoder from multilingual-e5-small, then `{last['tag']}` "
+        f"continued from its checkpoint ({last['note']}) with a shorter, lower second cycle of "
+        "the schedule. Rebuild:",
+        "",
+        "```bash",
+        f"python -m training.encoder build --tag {first['tag']}",
+        f"python -m training.encoder build --tag {last['tag']} --init {first['tag']} --samples {last['recipe']['samples']} "
+        f"--lr {last['recipe']['lr']:g} --warmup {last['recipe']['warmup']:g}",
+        "```",
+        "",
+        _table(["knob", *[f"stage {i + 1}: {s['tag']}" for i, s in enumerate(stages)]], rows),
+        "",
+        mix,
+        "",
+        f"Training time: **{total:.0f} minutes** for both stages on {machine} (stage 1 "
+        f"{first['minutes_total']:.0f} min at {first.get('tokens_per_second')} tokens/s while other jobs shared the "
+        f"machine; stage 2 {last['minutes_total']:.0f} min at {last.get('tokens_per_second')} tokens/s). Seeds "
+        "fixed. A rebuild runs stage 1 on today's corpus, which already holds stage 2's rows.",
+        "",
+    ]
+
+
 def _versus_section(versus: dict[str, Any]) -> list[str]:
     sets = versus.get("sets", {})
     if not sets:
@@ -153,20 +198,7 @@ def render(fig: dict[str, Any], dev: dict[str, Any], round1: dict[str, Any], fro
         "",
         "## Recipe",
         "",
-        _table(["knob", "value"], [[k, v_] for k, v_ in recipe.items()]),
-        "",
-        f"Rows are drawn with replacement ({recipe['samples']:,} draws) with weights that count large "
-        "sources less per row (bucket size to the power 0.5 per source and label set; reviewed rows x3, "
-        "MultiJail x2). Binary cross-entropy per category, ignoring categories a source leaves undecided "
-        "(a tweet annotated only for hate may still be an insult). Word embeddings frozen (they keep e5's "
-        "multilingual alignment); lower layers learn more slowly (layer-wise decay). Long rows are cut to "
-        "the 128-token window holding their payload (a planted attack, a request after a benign paragraph).",
-        "",
-        f"Training time: **{fig['times_seconds']['total'] / 60:.0f} minutes** for the whole rebuild "
-        f"(fine-tune {fig['times_seconds']['fine_tune'] / 60:.0f} min at {fig['run'].get('tokens_per_second', 'n/a')} "
-        f"tokens/s) on {fig['machine']['cores']} CPU cores ({fig['machine']['cpu']}), torch {fig['machine']['torch']}, "
-        "while other jobs shared the machine. Seeds fixed.",
-        "",
+        *_recipe_lines(fig, recipe),
         "## Training data and licences",
         "",
         f"{fig['train_rows']:,} train rows and {fig['validation_rows']:,} validation rows after deduplication, "
@@ -181,7 +213,9 @@ def render(fig: dict[str, Any], dev: dict[str, Any], round1: dict[str, Any], fro
         "## Thresholds (in the head file; the default policy uses them, except `prompt_injection` on input: 0.75, see docs/classifiers.md)",
         "",
         "Best F1 per category on the train-side validation split, then raised until every benign slice "
-        "is flagged at most its budget by all categories together:",
+        "is flagged at most its budget by all categories together; each raise goes to the category that "
+        "un-flags benign rows of the slice at the least cost in per-category recall "
+        "(`training/encoder/calibrate.py`):",
         "",
         _table(["category", "threshold"], [[c, t] for c, t in fig["thresholds"].items()]),
         "",

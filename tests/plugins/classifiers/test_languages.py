@@ -46,7 +46,7 @@ GREETING = {
 
 
 MISSED = {"ko"}
-"""Injections the shipped model (run5, model sha256 c060fb4d...) scores under the default policy's threshold: known
+"""Injections the shipped model (run6, model sha256 32b483d6...) scores under the default policy's threshold: known
 misses, kept visible as strict xfails (they fail the suite once the model catches them)."""
 
 
