@@ -177,7 +177,7 @@ def test_cli_eval_and_diff_on_the_committed_sample(tmp_path, monkeypatch, capsys
     assert "Newly blocked" in (tmp_path / "df" / "diff.md").read_text()
     assert not (tmp_path / "reports").exists()  # eval and diff never write the policy's audit log
     assert main(["eval", "--policy", prod, data, "--latency-sample", "0", "--no-plots"]) == 0
-    assert "| pii | 4 | 0.800 | 1.000 |" in capsys.readouterr().out
+    assert "| pii | 4 | 1.000 | 1.000 |" in capsys.readouterr().out  # the PII head finds the 4 and nothing else
 
 
 def test_cli_reports_bad_data_cleanly(tmp_path, capsys):
