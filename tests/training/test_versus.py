@@ -47,3 +47,17 @@ def test_compare_reads_each_model_at_the_others_operating_point() -> None:
     assert fig["new"]["recall_at_round1_fpr"] == 1.0  # at FPR 1.0 the perfect ranking catches all
     assert fig["round1"]["recall_at_new_fpr"] == 0.0  # tied scores: no cut-off keeps FPR at 0
     assert operating_point(np.array([1.0, -1.0]), np.array([True, False])) == (1.0, 0.0)
+
+
+def test_policy_input_thresholds_take_the_default_policys_overrides() -> None:
+    import yaml
+
+    from training.encoder.measure import REPO_POLICY, policy_input_thresholds
+
+    guards = {"prompt_injection": None, "moderation": None}
+    head = {"input": {"prompt_injection": 0.9, "self_harm": 0.5, "hate": 0.4}}
+    thr = policy_input_thresholds(guards, head)
+    rails = {r["guard"]: r.get("thresholds", {}) for r in yaml.safe_load(REPO_POLICY.read_text())["input"]}
+    assert thr["prompt_injection"] == rails["prompt_injection"]["prompt_injection"] < 0.9
+    assert thr["self_harm"] == rails["moderation"]["self_harm"] < 0.5
+    assert thr["hate"] == 0.4  # no override: the head's own

@@ -9,6 +9,8 @@ Every number comes from files the build and the measurement wrote:
 - ``training/figures_frontier.json``  every variant tried: accuracy and latency side by side
 - ``training/figures_versus.json``    ``python -m training.encoder.versus``: dev-eval recall of this
   model and round 1's, each read at the other's false-positive rate
+- ``training/figures_guard_path.json`` ``python -m training.encoder.measure MODEL HEAD --validation``:
+  the shipped guards on the validation split at the default policy's thresholds
 - ``training/figures_probes.json``    ``python -m training.encoder.measure --probes``: the held-out
   probes (harm in 15 languages, look-alikes, violent-verb idioms) through ``Guard.default()``
 """
@@ -148,6 +150,27 @@ def _versus_section(versus: dict[str, Any]) -> list[str]:
     ]
 
 
+def _guard_path_section(gp: dict[str, Any]) -> list[str]:
+    sl = gp.get("slices", {})
+    if not sl:
+        return []
+    return [
+        "### Through the product path (validation split, default policy thresholds)",
+        "",
+        "The table above scores the build's fp32 model on whole rows at the head's thresholds. "
+        "`python -m training.encoder.measure MODEL HEAD --validation training/figures_guard_path.json` "
+        "runs the shipped guards instead (int8 ONNX, segments and windows, clause scoring) at the default "
+        "policy's input thresholds (" + ", ".join(f"{c} {t:g}" for c, t in gp["thresholds"].items()
+                                                   if c in ("prompt_injection", "self_harm")) + "); every row is "
+        "scored as user input, documents included, so `benign_documents` here is not the context stage:",
+        "",
+        _table(["slice", "rows", "caught / flagged", "budget"],
+               [[s, d["rows"], _pct(d.get("caught", d.get("flagged"))), _pct(FP_BUDGETS.get(s)) if s in FP_BUDGETS else ""]
+                for s, d in sl.items()]),
+        "",
+    ]
+
+
 def _probes_section(probes: dict[str, Any]) -> list[str]:
     per = probes.get("per_kind", {})
     if not per:
@@ -166,7 +189,8 @@ def _probes_section(probes: dict[str, Any]) -> list[str]:
 
 
 def render(fig: dict[str, Any], dev: dict[str, Any], round1: dict[str, Any], frontier: list[dict[str, Any]],
-           versus: dict[str, Any] | None = None, probes: dict[str, Any] | None = None) -> str:
+           versus: dict[str, Any] | None = None, probes: dict[str, Any] | None = None,
+           guard_path: dict[str, Any] | None = None) -> str:
     v = fig["validation"]
     recipe = fig["run"]["recipe"]
     parts = [
@@ -232,6 +256,7 @@ def render(fig: dict[str, Any], dev: dict[str, Any], round1: dict[str, Any], fro
                [[c, d["positives"], d.get("auc"), d["precision"], d["recall"], d["f1"]]
                 for c, d in v["per_category"].items()]),
         "",
+        *_guard_path_section(guard_path or {}),
         "### Per language (validation rows; any acting category)",
         "",
         _table(["language", "harmful", "caught", "benign", "flagged"],
@@ -279,8 +304,8 @@ def main() -> int:
         return 1
     dev, round1 = _load("figures_dev_eval.json"), _load("figures_round1.json")
     frontier = _load("figures_frontier.json").get("variants", [])
-    CARD.write_text(render(fig, dev, round1, frontier, _load("figures_versus.json"), _load("figures_probes.json")) + "\n",
-                    encoding="utf-8")
+    CARD.write_text(render(fig, dev, round1, frontier, _load("figures_versus.json"), _load("figures_probes.json"),
+                           _load("figures_guard_path.json")) + "\n", encoding="utf-8")
     if dev.get("headline"):  # the gate's figures: merged into the committed file, its other keys kept
         base = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.is_file() else {"margin": 0.02}
         base.update({

@@ -2,10 +2,15 @@
 
     python -m training.encoder.measure MODEL_DIR HEAD.head.json [--n N] [--out FIGURES.json]
     python -m training.encoder.measure --probes training/figures_probes.json
+    python -m training.encoder.measure MODEL_DIR HEAD.head.json --validation training/figures_guard_path.json
 
 The second form runs ``Guard.default()`` (the installed model and the default policy) on the
 held-out probes ``tests/data/probes_r2.jsonl`` (harm in 15 languages, benign look-alikes,
 violent-verb idioms; written apart from the training rows) and writes the share right per kind.
+
+The third form runs the three model guards (int8 ONNX, segments, clause scoring: the product's
+path, not the build's fp32 whole-row logits) on the train-side validation split with the default
+policy's input thresholds, and writes the share flagged or caught per validation slice.
 
 The three first-party model guards are built on the given encoder and head, exactly as the
 plugin builds them, and scored with ``training.evaluate.measure`` (the same figures as the
@@ -68,6 +73,47 @@ def probe_figures(path: Path = PROBES) -> dict[str, Any]:
             "per_language": {k: share(v) for k, v in sorted(lang.items())}, "wrong": wrong}
 
 
+REPO_POLICY = Path(__file__).resolve().parents[2] / "guardrails" / "default_policy.yaml"
+
+
+def policy_input_thresholds(guards: dict[str, Any], recommended: dict[str, dict[str, float]] | None = None) -> dict[str, float]:
+    """The heads' recommended input thresholds (``recommended``, default: the guards' own) with the
+    default policy's input-rail overrides (``REPO_POLICY``: e.g. ``prompt_injection`` 0.75,
+    ``self_harm`` 0.40) for the rails of ``guards``."""
+    import yaml
+
+    from training.evaluate import shipped_thresholds
+
+    thr = dict((recommended or shipped_thresholds(guards))["input"])
+    for rail in yaml.safe_load(REPO_POLICY.read_text(encoding="utf-8")).get("input", []):
+        if rail.get("guard") in guards:
+            thr.update({c: float(t) for c, t in (rail.get("thresholds") or {}).items() if c in thr})
+    return thr
+
+
+def validation_figures(model_dir: Path, head: Path) -> dict[str, Any]:
+    """Share of each train-side validation slice the guards flag (benign slices) or catch (the
+    others) at the default policy's input thresholds; shares in [0, 1]."""
+    import numpy as np
+
+    from training.corpus import build
+    from training.corpus.slices import FP_BUDGETS, slices_of
+    from training.evaluate import score
+
+    _, rows = build("shipped")
+    guards = guards_on(model_dir, head)
+    thr = policy_input_thresholds(guards)
+    scores = score(guards, [r["text"] for r in rows])
+    flagged = np.array([any(s.get(c, 0.0) >= t for c, t in thr.items()) for s in scores])
+    member = [slices_of(r) for r in rows]
+    out: dict[str, Any] = {}
+    for name in sorted({s for m in member for s in m}):
+        m = np.array([name in x for x in member])
+        key = "flagged" if name in FP_BUDGETS else "caught"
+        out[name] = {"rows": int(m.sum()), key: round(float(flagged[m].mean()), 4)}
+    return {"thresholds": thr, "slices": out}
+
+
 def main(argv: list[str] | None = None) -> int:
     from training import evalsets
     from training.evaluate import headline, measure
@@ -76,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("model_dir", type=Path, nargs="?")
     p.add_argument("head", type=Path, nargs="?")
     p.add_argument("--probes", type=Path, help="measure the default policy on the held-out probes; write here")
+    p.add_argument("--validation", type=Path, help="the guards on the train-side validation split; write here")
     p.add_argument("--n", type=int, default=0, help="subsample each set to N rows (0: all)")
     p.add_argument("--out", type=Path)
     a = p.parse_args(argv)
@@ -86,6 +133,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if a.model_dir is None or a.head is None:
         p.error("MODEL_DIR and HEAD are required (or --probes)")
+    if a.validation:
+        fig = validation_figures(a.model_dir, a.head)
+        a.validation.write_text(json.dumps(fig, indent=1) + "\n", encoding="utf-8")
+        print(json.dumps(fig["slices"], indent=1))
+        return 0
     sets = evalsets.all_sets(600)
     if a.n:
         sets = evalsets.subsample(sets, a.n)
