@@ -118,7 +118,8 @@ def _recipe_lines(fig: dict[str, Any], recipe: dict[str, Any]) -> list[str]:
         f"Training time: **{total:.0f} minutes** for both stages on {machine} (stage 1 "
         f"{first['minutes_total']:.0f} min at {first.get('tokens_per_second')} tokens/s while other jobs shared the "
         f"machine; stage 2 {last['minutes_total']:.0f} min at {last.get('tokens_per_second')} tokens/s). Seeds "
-        "fixed. A rebuild runs stage 1 on today's corpus, which already holds stage 2's rows.",
+        "fixed. The two commands rerun the recipe, not the exact model: stage 1 now reads today's corpus, "
+        "which already holds stage 2's rows.",
         "",
     ]
 
@@ -239,7 +240,8 @@ def render(fig: dict[str, Any], dev: dict[str, Any], round1: dict[str, Any], fro
         "Best F1 per category on the train-side validation split, then raised until every benign slice "
         "is flagged at most its budget by all categories together; each raise goes to the category that "
         "un-flags benign rows of the slice at the least cost in per-category recall "
-        "(`training/encoder/calibrate.py`):",
+        "(`training/encoder/calibrate.py`). These are the build's fp32 whole-row figures; through the shipped "
+        "guards at the default policy's thresholds more benign rows are flagged (\"Through the product path\" below):",
         "",
         _table(["category", "threshold"], [[c, t] for c, t in fig["thresholds"].items()]),
         "",
