@@ -82,3 +82,13 @@ def test_detection_figure_gates_only_regressions() -> None:
     miss = _report.Row("doc", "doc", "found", 0.0, 0.0, 0.0, 1, 1.0, 0.0, 0.0, normalise=False)
     assert gate.compare([miss], found, 1.5, 20e-6, 1.3)[1] == ["doc: REGRESSION (no longer found)"]
     assert gate.compare([miss], missed, 1.5, 20e-6, 1.3)[1] == []
+
+
+def test_a_baseline_of_several_runs_takes_each_figures_median() -> None:
+    def doc(v: float, cal: float) -> dict:
+        return {"about": "x", "calibration_s": cal, "entries": {
+            "a": {"norm_median": v, "norm_min": v - 1, "median": v / 10, "unit": "s", "normalise": True}}}
+
+    merged = gate.merge_baselines([doc(10.0, 1.0), doc(30.0, 3.0), doc(14.0, 2.0)])
+    assert merged["entries"]["a"]["norm_median"] == 14.0 and merged["entries"]["a"]["norm_min"] == 13.0
+    assert merged["calibration_s"] == 2.0 and merged["runs"] == 3
