@@ -97,20 +97,18 @@ def validation_figures(model_dir: Path, head: Path) -> dict[str, Any]:
     import numpy as np
 
     from training.corpus import build
-    from training.corpus.slices import FP_BUDGETS, slices_of
+    from training.corpus.records import CATEGORIES
+    from training.encoder.calibrate import slice_report
+    from training.encoder.data import known_matrix, label_matrix
     from training.evaluate import score
 
     _, rows = build("shipped")
     guards = guards_on(model_dir, head)
     thr = policy_input_thresholds(guards)
     scores = score(guards, [r["text"] for r in rows])
-    flagged = np.array([any(s.get(c, 0.0) >= t for c, t in thr.items()) for s in scores])
-    member = [slices_of(r) for r in rows]
-    out: dict[str, Any] = {}
-    for name in sorted({s for m in member for s in m}):
-        m = np.array([name in x for x in member])
-        key = "flagged" if name in FP_BUDGETS else "caught"
-        out[name] = {"rows": int(m.sum()), key: round(float(flagged[m].mean()), 4)}
+    probs = np.array([[s.get(c, 0.0) for c in CATEGORIES] for s in scores])
+    report = slice_report(probs, label_matrix(rows), rows, thr, known=known_matrix(rows))
+    out = {k: v for k, v in report.items() if not k.startswith("per_")}
     return {"thresholds": thr, "slices": out}
 
 
