@@ -125,7 +125,7 @@ def test_restyle_decorrelates_full_stop_and_first_letter_from_the_source():
 
 
 def test_restyle_leaves_questions_documents_and_other_punctuation_alone():
-    rows = [{"text": t, "labels": []} for t in ("Is it ok?", "wow!", "...", "line one.\nline two.", "x" * 400 + ".")]
+    rows = [{"text": t, "labels": []} for t in ("Is it ok?", "wow!", "...", ".", "。", "line one.\nline two.", "x" * 400 + ".")]
     for _ in range(5):
         for before, after in zip(rows, augment.restyle(rows, seed=_), strict=True):
             assert after["text"].lstrip("iIwW")[-3:] == before["text"].lstrip("iIwW")[-3:]

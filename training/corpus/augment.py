@@ -152,6 +152,9 @@ def restyle(rows: list[Record], seed: int, max_chars: int = 300) -> list[Record]
             out.append(row)
             continue
         core = stripped[:-1] if stripped.endswith(_END_STOP) and not stripped.endswith("..") else stripped
+        if not core:  # a lone full stop
+            out.append(row)
+            continue
         if rng.random() < 0.5 and core[-1].isalnum():
             core += "。" if _CJK.search(core) else "."
         first = core[0]
