@@ -88,7 +88,9 @@ def _recipe_lines(fig: dict[str, Any], recipe: dict[str, Any]) -> list[str]:
     machine = (f"{fig['machine']['cores']} CPU cores ({fig['machine']['cpu']}), torch {fig['machine']['torch']}")
     stages = fig.get("stages")
     if not stages:
-        return [_table(["knob", "value"], [[k, v_] for k, v_ in recipe.items()]), "", mix, "",
+        return [f"One stage, from multilingual-e5-small. Rebuild: `python -m training.encoder build --tag "
+                f"{fig.get('tag', 'shipped')} --samples {recipe.get('samples')}`.", "",
+                _table(["knob", "value"], [[k, v_] for k, v_ in recipe.items()]), "", mix, "",
                 f"Training time: **{fig['times_seconds']['total'] / 60:.0f} minutes** for the whole rebuild "
                 f"(fine-tune {fig['times_seconds']['fine_tune'] / 60:.0f} min at "
                 f"{fig['run'].get('tokens_per_second', 'n/a')} tokens/s) on {machine}. Seeds fixed.", ""]
@@ -100,26 +102,32 @@ def _recipe_lines(fig: dict[str, Any], recipe: dict[str, Any]) -> list[str]:
              ["stage minutes (corpus to export)", *[f"{s['minutes_total']:.1f}" for s in stages]]]
     total = sum(s["minutes_total"] for s in stages)
     first, last = stages[0], stages[-1]
+    words = {2: "Two", 3: "Three", 4: "Four"}
+    commands = [f"python -m training.encoder build --tag {first['tag']} --samples {first['recipe']['samples']}"]
+    for prev, s in zip(stages, stages[1:]):
+        r = s["recipe"]
+        commands.append(f"python -m training.encoder build --tag {s['tag']} --init {s.get('continued_from', prev['tag'])} "
+                        f"--samples {r['samples']} --lr {r['lr']:g} --warmup {r['warmup']:g}"
+                        + (" --restyle" if r.get("restyle") else ""))
+    later = "; ".join(f"`{s['tag']}` continued from `{s.get('continued_from', p['tag'])}` ({s['note']})"
+                      for p, s in zip(stages, stages[1:]))
     return [
-        f"Two stages: `{first['tag']}` fine-tuned the encoder from multilingual-e5-small, then `{last['tag']}` "
-        f"continued from its checkpoint ({last['note']}) with a shorter, lower second cycle of "
-        "the schedule. Rebuild:",
+        f"{words.get(len(stages), len(stages))} stages: `{first['tag']}` fine-tuned the encoder from "
+        f"multilingual-e5-small; {later}; each later stage is a shorter, lower cycle of the schedule. Rebuild:",
         "",
         "```bash",
-        f"python -m training.encoder build --tag {first['tag']}",
-        f"python -m training.encoder build --tag {last['tag']} --init {first['tag']} --samples {last['recipe']['samples']} "
-        f"--lr {last['recipe']['lr']:g} --warmup {last['recipe']['warmup']:g}",
+        *commands,
         "```",
         "",
         _table(["knob", *[f"stage {i + 1}: {s['tag']}" for i, s in enumerate(stages)]], rows),
         "",
         mix,
         "",
-        f"Training time: **{total:.0f} minutes** for both stages on {machine} (stage 1 "
-        f"{first['minutes_total']:.0f} min at {first.get('tokens_per_second')} tokens/s while other jobs shared the "
-        f"machine; stage 2 {last['minutes_total']:.0f} min at {last.get('tokens_per_second')} tokens/s). Seeds "
-        "fixed. The two commands rerun the recipe, not the exact model: stage 1 now reads today's corpus, "
-        "which already holds stage 2's rows.",
+        f"Training time: **{total:.0f} minutes** for all stages on {machine} ("
+        + "; ".join(f"stage {i + 1} {s['minutes_total']:.0f} min at {s.get('tokens_per_second')} tokens/s"
+                    f"{s.get('time_note', '')}" for i, s in enumerate(stages))
+        + "). Seeds fixed. " + (last.get("rerun") or "The commands rerun the recipe, not the exact model: stage 1 "
+                                "now reads today's corpus, which already holds the later stages' rows."),
         "",
     ]
 
