@@ -302,6 +302,8 @@ def render(fig: dict[str, Any], dev: dict[str, Any], round1: dict[str, Any], fro
                      _pct(f.get("harm_en")), _pct(f.get("benign_search_en")), _pct(f.get("lookalike")),
                      _pct(f.get("benign_multilingual")), f.get("latency_ratio")] for f in frontier]),
             "",
+            *[f"- `{f['tag']}`: {f['note']}" for f in frontier if f.get("note")],
+            "",
         ]
     parts += ["## Known failure kinds", "", *fig.get("known_failures", ["(see the tables above)"]), ""]
     return "\n".join(parts)
