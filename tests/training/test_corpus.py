@@ -131,3 +131,20 @@ def test_restyle_leaves_questions_documents_and_other_punctuation_alone():
             assert after["text"].lstrip("iIwW")[-3:] == before["text"].lstrip("iIwW")[-3:]
     assert augment.restyle([{"text": "お前を殺す。", "labels": []}] * 50, seed=1)[0]["text"].startswith("お前を殺す")
     assert {r["text"] for r in augment.restyle([{"text": "お前を殺す。", "labels": []}] * 50, seed=1)} == {"お前を殺す", "お前を殺す。"}
+
+
+def test_tatoeba_threats_insults_and_suicide_never_enter_the_benign_pool():
+    from training.corpus.multilingual import UNLABELLED_HARM
+    for text in ("I'll kill you.", "You're an idiot. Don't come back.", "I'm gonna shoot him.",
+                 "She's a bitch.", "He committed suicide."):
+        assert UNLABELLED_HARM.search(text), text
+    for text in ("You're killing it!", "Where's the knife?", "I hate mondays.", "The war ended in 1945."):
+        assert not UNLABELLED_HARM.search(text), text
+
+
+@needs_shared
+def test_load_tatoeba_leaves_out_rows_whose_english_side_is_harmful():
+    from training.corpus.multilingual import UNLABELLED_HARM, load_tatoeba
+    rows = load_tatoeba(per_served=2000, per_other=0, english=3000)
+    assert len(rows) > 5000
+    assert not any(UNLABELLED_HARM.search(r["text"]) for r in rows if r["lang"] == "en")
