@@ -202,6 +202,8 @@ class PiiGuard(BaseGuard):
             found = [f for f in found if f.score >= self.config.min_score]
         if self.ner_entities:
             found = _tidy_names(text, found)
+        if "[" in text and (marks := [m.span() for m in _REDACTED.finditer(text)]):
+            found = [f for f in found if not any(f.start < e and s < f.end for s, e in marks)]
         return _select(found)
 
     def _head_spans(self, text: str, context: CheckContext | None) -> list[Found]:
@@ -316,6 +318,9 @@ def _phone_like(text: str, start: int, end: int) -> bool:
     return sum(c.isdigit() for c in text[start:end]) >= 6 and phone_context_ok(text, start, end)
 
 
+_REDACTED = re.compile(r"\[[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*\]")
+"""A placeholder an earlier rail wrote (``[OPENAI_API_KEY]``, ``[EMAIL_1]``): never PII itself, so a
+later rail or a streamed re-check never rewrites it (``[[PERSON]_API_KEY]``)."""
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 _HONORIFIC = re.compile(r"(?i)(?:mr|mrs|ms|miss|mx|dr|prof|sir|herr|frau|mme|mlle|m|sr|sra|srta|dott|princess|prince|lady|lord)\.?(?:\s+|$)")
 

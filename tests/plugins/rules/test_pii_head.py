@@ -234,3 +234,13 @@ def test_plausibility_drops_lower_case_and_hiragana_only_spans() -> None:
     assert not _plausible("にちは")  # a piece of こんにちは, not a name
     assert _plausible("Anna") and _plausible("佐藤") and _plausible("サトウ") and _plausible("김민준")
     assert _plausible("さくら通り3")  # a digit: an address
+
+
+def test_an_earlier_rails_placeholder_is_never_redacted_again(head_file: Path, monkeypatch) -> None:
+    from tako_rules._pii_detect import Found
+
+    guard = guard_with(head_file, WordEncoder())
+    text = "ask Maria about [OPENAI_API_KEY] and [EMAIL_1]"
+    k = text.index("[")  # a head that tags "OPENAI" (a shipped head did, after the secrets rail)
+    monkeypatch.setattr(guard, "_head_spans", lambda t, c: [Found(4, 9, "PERSON", 0.9), Found(k + 1, k + 7, "PERSON", 0.9)])
+    assert [text[f.start:f.end] for f in guard.find(text)] == ["Maria"]
