@@ -159,7 +159,7 @@ def _versus_section(versus: dict[str, Any]) -> list[str]:
     ]
 
 
-def _guard_path_section(gp: dict[str, Any]) -> list[str]:
+def _guard_path_section(gp: dict[str, Any], head_thresholds: dict[str, float]) -> list[str]:
     sl = gp.get("slices", {})
     if not sl:
         return []
@@ -170,7 +170,7 @@ def _guard_path_section(gp: dict[str, Any]) -> list[str]:
         "`python -m training.encoder.measure MODEL HEAD --validation training/figures_guard_path.json` "
         "runs the shipped guards instead (int8 ONNX, segments and windows, clause scoring) at the default "
         "policy's input thresholds (" + ", ".join(f"{c} {t:g}" for c, t in gp["thresholds"].items()
-                                                   if c in ("prompt_injection", "self_harm")) + "); every row is "
+                                                   if t != head_thresholds.get(c)) + "); every row is "
         "scored as user input, documents included, so `benign_documents` here is not the context stage:",
         "",
         _table(["slice", "rows", "caught / flagged", "budget"],
@@ -266,7 +266,7 @@ def render(fig: dict[str, Any], dev: dict[str, Any], round1: dict[str, Any], fro
                [[c, d["positives"], d.get("auc"), d["precision"], d["recall"], d["f1"]]
                 for c, d in v["per_category"].items()]),
         "",
-        *_guard_path_section(guard_path or {}),
+        *_guard_path_section(guard_path or {}, fig["thresholds"]),
         "### Per language (validation rows; any acting category)",
         "",
         _table(["language", "harmful", "caught", "benign", "flagged"],
