@@ -45,9 +45,9 @@ GREETING = {
 }
 
 
-MISSED = {"ko"}
-"""Injections the shipped model (run6, model sha256 32b483d6...) scores under the default policy's threshold: known
-misses, kept visible as strict xfails (they fail the suite once the model catches them)."""
+MISSED: set[str] = set()
+"""Injections the shipped model (run11, model sha256 63f4977b...) scores under the default policy's threshold: known
+misses, kept visible as strict xfails (they fail the suite once the model catches them). run6 missed Korean."""
 
 
 def _injection_params() -> list:
