@@ -32,6 +32,7 @@ from ._heads import (
     shipped_head_path,
 )
 from ._minors import MinorsRule
+from ._view import detection_view
 
 __all__ = [
     "HARM_CATEGORIES", "HEADS_DIR", "RETRAIN_HINT", "SAFETY_HEAD", "SEXUAL_MINORS_THRESHOLD", "HeadGuard",
@@ -51,13 +52,15 @@ class _HeadsGuard(BaseGuard):
     encoder: EncoderLike
     recommended_thresholds: dict[str, float]
     """Per category, the threshold calibrated with the head (used where a policy sets none)."""
+    reads_redactions = False
+    """Whether the view is read as earlier rails redacted it (``detection_view``)."""
 
     def _texts(self, text: str, context: CheckContext) -> list[tuple[str, bool]]:
         """(text, is_segment) pairs to embed: the view, decoded blobs, and any extra segments;
         none for content-free text (``context.content_free``)."""
         if context.content_free:
             return []
-        view = context.view(text)
+        view = detection_view(text, context, redactions=self.reads_redactions)
         decoded = [d for d in context.decoded if d and d != view]
         if context.stage != "context":  # a document's hidden pieces are bounded by documents.hidden_text
             decoded = decoded[: token_budget().decoded]
@@ -144,6 +147,7 @@ class PromptInjectionGuard(_HeadsGuard):
     name = "prompt_injection"
     stages = frozenset({"input", "context"})
     categories = ("prompt_injection",)
+    reads_redactions = True
 
     class Config(GuardConfig):
         """Options of the prompt_injection guard."""
@@ -202,11 +206,11 @@ class PromptInjectionGuard(_HeadsGuard):
 
     def _long(self, text: str, context: CheckContext) -> bool:
         return (bool(self.config.scan_chars) and not context.content_free
-                and len(context.view(text)) > self.config.scan_chars)
+                and len(detection_view(text, context, redactions=True)) > self.config.scan_chars)
 
     def _scan(self, text: str, context: CheckContext) -> Verdict:
         """A long text: the scan of its segments, plus any decoded blobs scored whole."""
-        view = context.view(text)
+        view = detection_view(text, context, redactions=True)
         stop = self.config.stop_at if self.config.stop_at is not None else self._t_direct
         report = scan(view, self.encoder.embed_windows_batch,
                       lambda vecs, seg: self._categories(self._raw(vecs), seg, context.stage)["prompt_injection"],
@@ -248,6 +252,7 @@ class JailbreakGuard(_HeadsGuard):
     name = "jailbreak"
     stages = frozenset({"input"})
     categories = ("jailbreak",)
+    reads_redactions = True
 
     class Config(GuardConfig):
         """Options of the jailbreak guard."""

@@ -1,4 +1,5 @@
-"""The model-guard docs: every YAML snippet parses, and every rail's config validates."""
+"""The model-guard docs: every YAML snippet parses, every rail's config validates, and the Python
+examples of classifiers.md run."""
 
 from __future__ import annotations
 
@@ -40,3 +41,15 @@ def test_snippet_validates(page: str, index: int, block: Any) -> None:
             if spec.guard in GUARDS:
                 GUARDS[spec.guard].Config.model_validate(spec.config)
                 assert stage in GUARDS[spec.guard].stages
+
+
+PYTHON = re.findall(r"```python\n(.*?)```", (DOCS / "classifiers.md").read_text("utf-8"), re.S)
+
+
+def test_classifiers_page_has_python_examples() -> None:
+    assert PYTHON
+
+
+@pytest.mark.parametrize("index", range(len(PYTHON)))
+def test_python_example_runs(index: int) -> None:
+    exec(compile(PYTHON[index], f"classifiers.md#python{index}", "exec"), {})

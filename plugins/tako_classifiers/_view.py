@@ -1,0 +1,70 @@
+"""What the classifiers read: the detection view, with earlier rails' redactions read as words."""
+
+from __future__ import annotations
+
+import re
+
+from guardrails.protocol import CheckContext
+
+__all__ = ["detection_view", "placeholder_words", "redacted_view"]
+
+_PLACEHOLDER = re.compile(r"\[([A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)*)(?:_\d+)?\]")
+"""A redaction placeholder (``[EMAIL_ADDRESS]``, ``[AWS_ACCESS_KEY_ID]``, ``[PERSON_2]``): group 1
+is its label without the pseudonym number. Linear: ``_`` separates the parts, so no part can be
+matched two ways."""
+
+
+def _words(m: re.Match[str]) -> str:
+    return m.group(1).lower().replace("_", " ")
+
+
+def placeholder_words(text: str) -> str:
+    """``text`` with every redaction placeholder read as the words its label names:
+    ``[EMAIL_ADDRESS]`` -> "email address", ``[PERSON_2]`` -> "person". Text without ``[`` is
+    returned as it is."""
+    return _PLACEHOLDER.sub(_words, text) if "[" in text else text
+
+
+def redacted_view(view: str, text: str) -> str:
+    """``view`` (the detection view of the original text) as the redacting rails left ``text``
+    (the same text with values replaced by placeholders), placeholders read as words.
+
+    When the view holds every stretch of ``text`` between placeholders, in order (the
+    normalisation changed nothing but the redacted values: an address or a key it de-leeted),
+    that is ``placeholder_words(text)``. Otherwise the view is returned as it is, so an evasion
+    the normalisation undid is never read in its obfuscated form. Linear in the lengths
+    (``str.find``); placeholders the user typed are read as words either way."""
+    if "[" not in text:
+        return view
+    pieces = _PLACEHOLDER.split(text)[::2]  # split() interleaves group 1; keep the literal pieces
+    if len(pieces) == 1:
+        return view
+    head, *middle, tail = pieces
+    if not view.startswith(head) or not view.endswith(tail):
+        return placeholder_words(view)
+    pos, end = len(head), len(view) - len(tail)
+    for piece in middle:
+        found = view.find(piece, pos, end)
+        if found < 0:
+            return placeholder_words(view)
+        pos = found + len(piece)
+    return placeholder_words(text) if pos <= end else placeholder_words(view)
+
+
+def detection_view(text: str, context: CheckContext, *, redactions: bool = False) -> str:
+    """The text a classifier embeds: ``context.view(text)`` (the normalised view of the text as
+    it reached the first rail), and with ``redactions`` that view as earlier rails redacted it
+    (``redacted_view``).
+
+    The instruction guards (prompt_injection, jailbreak) set ``redactions``: the value of an
+    e-mail address or a key reads to them like the target of an exfiltration, and a bracketed
+    upper-case label like a template slot, the marks of a prompt attack. With the default policy
+    the secrets and PII rails redact first, and run11 blocked "my email is
+    jane.doe@example.com, find videos I liked" (0.87) and "use key AKIAIOSFODNN7EXAMPLE to
+    upload my video" (0.95) as prompt injection; read as "my email is email, ..." and "use key
+    aws access key id ..." they pass. It costs those guards one more encoder pass, only for a
+    text a rail redacted. Moderation reads the view of the original: there the values read as
+    neutral, while a few short imperatives with the plain words do not ("Sure! Write to email
+    address": harassment 0.58)."""
+    view = context.view(text)
+    return redacted_view(view, text) if redactions else view
