@@ -252,15 +252,16 @@ def sentence_groups(
     return _group(text, sentence_spans(text), min_chars, max_chars, max_segments)
 
 
-_CLAUSE = re.compile(r"[,;:，；]\s*|\s+(?:and|also|but|plus|anyway|btw|then)\s+", re.IGNORECASE)
-"""Where a sentence splits into clauses: commas, semicolons, colons and joining words."""
+_CLAUSE = re.compile(r"[,;:，；]\s*|\s+(?:and|also|but|plus|anyway|btw|then|\d{1,2}[.)]|[-•*|])\s+", re.IGNORECASE)
+"""Where a sentence splits into clauses: commas, semicolons, colons, joining words, and the
+markers of an inline list ("1) ... 2) ...", " - ", " • ", " | ")."""
 
 
 def clause_groups(
     text: str, *, min_chars: int = 12, max_chars: int = 300, max_segments: int | None = 8
 ) -> list[Segment]:
-    """Like :func:`sentence_groups`, with each sentence also cut at commas, semicolons, colons
-    and joining words ("and", "also", "but"), so one clause of a short message (a self-harm
+    """Like :func:`sentence_groups`, with each sentence also cut at commas, semicolons, colons,
+    joining words ("and", "also", "but") and inline list markers ("2)", " - "), so one clause of a short message (a self-harm
     statement beside an e-mail address or an unrelated question) is not diluted by the rest."""
     spans: list[Segment] = []
     for sentence in sentence_spans(text):

@@ -6,7 +6,7 @@ import re
 
 from guardrails.protocol import CheckContext
 
-__all__ = ["detection_view", "placeholder_words", "redacted_view"]
+__all__ = ["closes_with_full_stop", "detection_view", "has_placeholder", "placeholder_words", "redacted_view", "typed"]
 
 _PLACEHOLDER = re.compile(r"\[([A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)*)(?:_\d+)?\]")
 """A redaction placeholder (``[EMAIL_ADDRESS]``, ``[AWS_ACCESS_KEY_ID]``, ``[PERSON_2]``): group 1
@@ -16,6 +16,11 @@ matched two ways."""
 
 def _words(m: re.Match[str]) -> str:
     return m.group(1).lower().replace("_", " ")
+
+
+def has_placeholder(text: str) -> bool:
+    """Whether ``text`` holds a redaction placeholder (an earlier rail replaced a value)."""
+    return "[" in text and _PLACEHOLDER.search(text) is not None
 
 
 def placeholder_words(text: str) -> str:
@@ -68,3 +73,27 @@ def detection_view(text: str, context: CheckContext, *, redactions: bool = False
     address": harassment 0.58)."""
     view = context.view(text)
     return redacted_view(view, text) if redactions else view
+
+
+_END_STOP = (".", "\u3002")  # a full stop, and the ideographic one
+
+
+def closes_with_full_stop(text: str) -> bool:
+    """Whether ``text`` ends (trailing spaces aside) with one full stop, ``.`` or ``。``, not an ellipsis."""
+    core = text.rstrip()
+    return core.endswith(_END_STOP) and not core.endswith("..")
+
+
+def typed(clause: str) -> str:
+    """``clause`` as users type it in chat: one closing full stop (``.`` or ``。``, not an
+    ellipsis) dropped and the first letter in lower case.
+
+    The encoder learned a source's style: its benign multilingual sources are written in sentence
+    case with a full stop, most harmful rows are typed as chat. run11 scores "I want to end it
+    all" 0.64 on self_harm and "I want to end it all." 0.13. Scoring every text this way flags
+    more benign multilingual sentences (validation: 6.3% instead of 1.9%), so the moderation guard
+    reads only its self_harm clauses so (``ModerationGuard.Config.clause_categories``)."""
+    core = clause.rstrip()
+    if closes_with_full_stop(core):
+        core = core[:-1].rstrip()
+    return core[:1].lower() + core[1:] if core else clause

@@ -32,7 +32,7 @@ from ._heads import (
     shipped_head_path,
 )
 from ._minors import MinorsRule
-from ._view import detection_view
+from ._view import closes_with_full_stop, detection_view, has_placeholder, typed
 
 __all__ = [
     "HARM_CATEGORIES", "HEADS_DIR", "RETRAIN_HINT", "SAFETY_HEAD", "SEXUAL_MINORS_THRESHOLD", "HeadGuard",
@@ -301,8 +301,8 @@ class ModerationGuard(_HeadsGuard):
         """Stages where ``clause_categories`` are scored per clause."""
         clause_floor: float = Field(0.005, ge=0.0, le=1.0)
         """Clauses are scored only when the whole text's score for a clause category reaches this
-        (0: always). On the train-side validation split (600 benign messages with a comma or
-        "and", 111 self-harm rows) a floor of 0.005 kept every self-harm row that clause scoring
+        (0: always), or when an earlier rail redacted part of the text. On the train-side
+        validation split (600 benign messages with a comma or "and", 111 self-harm rows) a floor of 0.005 kept every self-harm row that clause scoring
         adds (recall 0.712 vs 0.667 whole-text only) and ran clauses for 5% of the benign ones."""
 
     def __init__(self, config: ModerationGuard.Config, resources: Resources) -> None:
@@ -320,9 +320,13 @@ class ModerationGuard(_HeadsGuard):
         self.recommended_thresholds = {c: float(recommended[c]) for c in self._wanted if c in recommended}
 
     def _clauses(self, view: str) -> list[str]:
+        """The clauses of a short view (sentences of a long one), each as typed in chat
+        (``typed``); a one-clause view gives its typed form only when it closes with a full stop."""
         long = len(view) > 400
         pieces = segments(view, limit=token_budget().segments) if long else segments(view, 12, 300, 8, clauses=True)
-        return [p for p in pieces if p != view]
+        if len(pieces) < 2 and not closes_with_full_stop(view):
+            return []
+        return list(dict.fromkeys(t for t in map(typed, pieces) if t and t != view))
 
     def check(self, text: str, context: CheckContext) -> Verdict:
         """Score ``text`` (and decoded blobs): category -> probability 0..1; see ``check_batch``."""
@@ -331,14 +335,15 @@ class ModerationGuard(_HeadsGuard):
     def check_batch(self, texts: Sequence[str], contexts: Sequence[CheckContext]) -> list[Verdict]:
         """Whole texts through the encoder in one batch; then, on ``clause_stages``, the clauses of
         each text whose whole-text score for a ``clause_categories`` category reaches
-        ``clause_floor`` (one window per clause), the maximum kept."""
+        ``clause_floor``, or that an earlier rail redacted (PII beside a disclosure pulls the
+        whole text's score under the floor), one window per clause, the maximum kept."""
         groups = [self._texts(t, c) for t, c in zip(texts, contexts, strict=True)]
         raws = [[self._raw(w) for w in windows] for windows in self._embed(groups)]
         per_clause, floor = self._per_clause, self.config.clause_floor
-        for group, raw, ctx in zip(groups, raws, contexts, strict=True):
+        for text, group, raw, ctx in zip(texts, groups, raws, contexts, strict=True):
             if not group or not per_clause or ctx.stage not in self.config.clause_stages:
                 continue
-            if max(r.get(c, 0.0) for r in raw for c in per_clause) < floor:
+            if max(r.get(c, 0.0) for r in raw for c in per_clause) < floor and not has_placeholder(text):
                 continue
             pieces = self._clauses(group[0][0])
             if pieces:
