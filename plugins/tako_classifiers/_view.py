@@ -6,7 +6,8 @@ import re
 
 from guardrails.protocol import CheckContext
 
-__all__ = ["closes_with_full_stop", "detection_view", "has_placeholder", "placeholder_words", "redacted_view", "typed"]
+__all__ = ["closes_with_full_stop", "detection_view", "email_words", "has_placeholder", "placeholder_words", "redacted_view",
+           "typed"]
 
 _PLACEHOLDER = re.compile(r"\[([A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)*)(?:_\d+)?\]")
 """A redaction placeholder (``[EMAIL_ADDRESS]``, ``[AWS_ACCESS_KEY_ID]``, ``[PERSON_2]``): group 1
@@ -56,10 +57,44 @@ def redacted_view(view: str, text: str) -> str:
     return placeholder_words(text) if pos <= end else placeholder_words(view)
 
 
+_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_HOST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+
+
+def email_words(text: str, limit: int = 1_000) -> str:
+    """``text`` with each e-mail address (``local@host.tld``, ASCII) read as the word "email".
+
+    A scan outward from each ``@`` (the first ``limit`` of them), at most 64 characters of local
+    part and 253 of host, so it is linear on a megabyte; a host needs a dot that is neither its
+    first nor its last character."""
+    if "@" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    at = text.find("@")
+    while at >= 0 and limit > 0:
+        limit -= 1
+        start = at
+        while start > max(pos, at - 64) and text[start - 1] in _LOCAL:
+            start -= 1
+        end = at + 1
+        while end < min(len(text), at + 254) and text[end] in _HOST:
+            end += 1
+        host = text[at + 1:end].rstrip(".-")
+        end = at + 1 + len(host)
+        if start < at and "." in host.strip(".") and not host.startswith("."):
+            out += [text[pos:start], "email"]
+            pos = end
+        at = text.find("@", max(end, at + 1))
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def detection_view(text: str, context: CheckContext, *, redactions: bool = False) -> str:
     """The text a classifier embeds: ``context.view(text)`` (the normalised view of the text as
     it reached the first rail), and with ``redactions`` that view as earlier rails redacted it
-    (``redacted_view``).
+    (``redacted_view``) and every e-mail address left in it read as "email" (``email_words``:
+    documents on the context stage are not redacted by the default policy).
 
     The instruction guards (prompt_injection, jailbreak) set ``redactions``: the value of an
     e-mail address or a key reads to them like the target of an exfiltration, and a bracketed
@@ -72,7 +107,7 @@ def detection_view(text: str, context: CheckContext, *, redactions: bool = False
     neutral, while a few short imperatives with the plain words do not ("Sure! Write to email
     address": harassment 0.58)."""
     view = context.view(text)
-    return redacted_view(view, text) if redactions else view
+    return email_words(redacted_view(view, text)) if redactions else view
 
 
 _END_STOP = (".", "\u3002")  # a full stop, and the ideographic one
