@@ -6,26 +6,37 @@ input rails and the most severe turn decides. A per-Guard bounded cache keyed by
 turns; a turn whose check failed (a rail error) or that stored pseudonyms in the request's vault
 is never cached. Each tool, function or document message (and each of ``documents=``) runs the
 context rails on its own; a blocked one is dropped, the others are kept.
+
+The whole history goes to the model provider, so every assistant turn and every kept tool or
+document message also runs the input stage's redacting rails (``rails.redacting_rails``: secrets,
+pii, pure transformations; never more than ``redact``) with the same request vault, so one value
+gets one placeholder in every turn. The classifiers do not judge those turns: an odd assistant
+turn never blocks a conversation. The operator's system and developer messages pass unchanged.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from guardrails.inputs import ChatTurn, TextLike
-from guardrails.pipeline import StageResult
+from guardrails.pipeline import StageResult, StageRunner
 from guardrails.protocol import CheckContext, RequestContext
+from guardrails.rails import redacting_rails
 from guardrails.results import Action, Decision, decision_spans
 
 if TYPE_CHECKING:
     from guardrails.guard import Guard
 
-__all__ = ["CheckedTurn", "TurnCache", "check_chat", "check_turns", "combine", "turn_details"]
+__all__ = ["CheckedTurn", "TurnCache", "check_chat", "check_turns", "combine", "redactor", "turn_details"]
+
+_Key = tuple[str, str | None, str]
+"""A turn cache key: (text, request language, scope: ``input`` or ``redact``)."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +48,8 @@ class _Entry:
 
 @dataclass(frozen=True)
 class CheckedTurn:
-    """One user turn after the input rails: its message index (None for a plain prompt)."""
+    """One turn after the input rails (or, for an assistant or tool turn, the redacting rails):
+    its message index (None for a plain prompt)."""
 
     index: int | None
     text: str
@@ -47,16 +59,16 @@ class CheckedTurn:
 
 
 class TurnCache:
-    """A bounded, thread-safe LRU of checked turns: (text, language) -> result."""
+    """A bounded, thread-safe LRU of checked turns: (text, language, scope) -> result."""
 
     def __init__(self, maxsize: int = 2048) -> None:
         self.maxsize = maxsize
-        self._data: OrderedDict[tuple[str, str | None], _Entry] = OrderedDict()
+        self._data: OrderedDict[_Key, _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: tuple[str, str | None]) -> _Entry | None:
+    def get(self, key: _Key) -> _Entry | None:
         with self._lock:
             entry = self._data.get(key)
             if entry is None:
@@ -66,7 +78,7 @@ class TurnCache:
             self.hits += 1
             return entry
 
-    def put(self, key: tuple[str, str | None], entry: _Entry) -> None:
+    def put(self, key: _Key, entry: _Entry) -> None:
         if self.maxsize <= 0:
             return
         with self._lock:
@@ -85,17 +97,19 @@ def check_turns(
     make_context: Callable[[str], CheckContext],
     request: RequestContext,
     cache: TurnCache | None,
+    scope: str = "input",
 ) -> list[CheckedTurn]:
-    """Run ``run`` (the input stage) on each turn in order, each distinct text once.
+    """Run ``run`` (the input stage, or its redacting rails: ``scope``) on each turn in order,
+    each distinct text once.
 
     ``make_context(text)`` gives a fresh CheckContext per turn (the view is per text). With
     ``cache`` (chat history), a turn seen before is not run again; its language and content-free
     facts are replayed on the request.
     """
     out: list[CheckedTurn] = []
-    seen: dict[tuple[str, str | None], _Entry] = {}
+    seen: dict[_Key, _Entry] = {}
     for index, text in turns:
-        key = (text, request.language)
+        key = (text, request.language, scope)
         entry = seen.get(key) or (cache.get(key) if cache is not None else None)
         if entry is not None:
             if entry.language is not None:
@@ -114,14 +128,17 @@ def check_turns(
     return out
 
 
-def combine(checked: Sequence[CheckedTurn]) -> StageResult:
-    """One stage result for the whole chat: the most severe turn decides (the last on a tie),
-    categories are the highest score over turns, the text is the last turn's."""
+def combine(checked: Sequence[CheckedTurn], others: Sequence[CheckedTurn] = ()) -> StageResult:
+    """One stage result for the whole chat: the most severe turn of ``checked`` (user turns) and
+    ``others`` (assistant and tool turns through the redacting rails) decides, the latest in the
+    conversation on a tie; categories are the highest score over turns, the text is the last
+    user turn's."""
     last = checked[-1].result
-    deciding = max(reversed(checked), key=lambda c: c.result.action.severity).result
+    turns = sorted([*checked, *others], key=lambda c: -1 if c.index is None else c.index) if others else checked
+    deciding = max(reversed(turns), key=lambda c: c.result.action.severity).result
     out = StageResult(text=last.text, verdicts=list(deciding.verdicts), action=deciding.action)
     shadow: list[Action] = []
-    for turn in checked:
+    for turn in turns:
         result = turn.result
         out.triggered.extend(c for c in result.triggered if c not in out.triggered)
         out.shadow_triggered.extend(c for c in result.shadow_triggered if c not in out.shadow_triggered)
@@ -140,14 +157,29 @@ def combine(checked: Sequence[CheckedTurn]) -> StageResult:
     return out
 
 
-def turn_details(checked: Sequence[CheckedTurn]) -> dict[str, Any]:
-    """What the Decision records about a chat's turns: how many were checked and cached, and
-    the index, action and categories of each flagged one."""
+def turn_details(checked: Sequence[CheckedTurn], others: Sequence[CheckedTurn] = ()) -> dict[str, Any]:
+    """What the Decision records about a chat's turns: how many user turns were checked and
+    cached, and the index, action and categories of each flagged turn (user, assistant or tool;
+    in message order)."""
     flagged = [
         {"index": t.index, "action": t.result.action.value, "triggered": list(t.result.triggered)}
-        for t in checked if t.result.action is not Action.ALLOW
+        for t in sorted([*checked, *others], key=lambda c: -1 if c.index is None else c.index)
+        if t.result.action is not Action.ALLOW
     ]
     return {"checked": len(checked), "cached": sum(t.cached for t in checked), "flagged": flagged}
+
+
+_REDACTORS: weakref.WeakKeyDictionary[StageRunner, StageRunner] = weakref.WeakKeyDictionary()
+_REDACTORS_LOCK = threading.Lock()
+
+
+def redactor(runner: StageRunner) -> StageRunner:
+    """A runner of ``runner``'s redacting rails (``rails.redacting_rails``), built once per runner."""
+    with _REDACTORS_LOCK:
+        found = _REDACTORS.get(runner)
+        if found is None:
+            found = _REDACTORS[runner] = StageRunner(runner.stage, redacting_rails(runner.rails), runner.settings)
+        return found
 
 
 def check_chat(guard: Guard, value: Any, documents: Sequence[TextLike], request: RequestContext | None) -> Decision:
@@ -175,16 +207,30 @@ def check_chat(guard: Guard, value: Any, documents: Sequence[TextLike], request:
     checked = check_turns(runner.run, turns or [(None, "")], make_context, request,
                           guard._turns if turn.messages else None)
     context = contexts[-1] if contexts else make_context(turn.user_text)
+    redacting = redactor(runner)
+
+    def other_context(text: str) -> CheckContext:
+        return guard._context("input", text, request, messages=messages, deadline=deadline)
+
+    other_turns: list[tuple[int | None, str]] = sorted([  # assistant turns, kept tool/document messages
+        *turn.others,
+        *((slot, d.text) for (slot, _), d in zip(turn.documents, doc_decisions)
+          if slot < len(messages) and slot not in dropped),
+    ])
+    others = check_turns(redacting.run, other_turns, other_context, request, guard._turns,
+                         scope="redact") if redacting.rails and other_turns else []
     passed = turn.passed_on(
         {c.index: c.result.text for c in checked if c.index is not None},
         {slot: d.text for (slot, _), d in zip(turn.documents, doc_decisions)},
         dropped,
         lambda part: runner.run(part, make_context(part)).text,
+        {c.index: c.result.text for c in others if c.index is not None},
+        lambda part: redacting.run(part, other_context(part)).text,
     )
-    extra: dict[str, Any] = {"turns": turn_details(checked)} if turn.messages else {}
+    extra: dict[str, Any] = {"turns": turn_details(checked, others)} if turn.messages else {}
     extra["spans"] = decision_spans(turn.user_text, checked[-1].result.verdicts)  # offsets into the last turn
     return guard._decision(
-        "input", turn.user_text, combine(checked), started, context, turn.note,
+        "input", turn.user_text, combine(checked, others), started, context, turn.note,
         documents=doc_decisions, dropped_documents=dropped, messages=passed,
         kept_documents=tuple(slot for slot, _ in turn.documents if slot not in dropped),
         content_free=all(c.content_free for c in checked), **extra,

@@ -5,9 +5,9 @@ what was done; anything else raises InvalidInput. Where a sequence of texts is e
 documents, prompts) a bare string or bytes is refused too (``text_sequence``): it would otherwise
 be checked one character at a time. Chat messages are validated up front (a role that is not a
 string, content that is not text, a list of parts or None: InvalidInput naming the message and
-field). A chat is split into its user turns (for the input rails) and its tool, function or
-document messages plus extra documents (for the context rails), and put back together with every
-turn's redaction applied and blocked documents dropped. Roles compare case-insensitively;
+field). A chat is split into its user turns (for the input rails), its tool, function or
+document messages plus extra documents (for the context rails) and its assistant turns, and put
+back together with every turn's redaction applied and blocked documents dropped. Roles compare case-insensitively;
 multi-part content keeps its non-text parts and stays a list.
 """
 
@@ -217,6 +217,10 @@ class ChatTurn:
     """(message index, text) of every user turn, in order; the last is ``user_index``."""
     documents: list[tuple[int, str]] = field(default_factory=list)
     """(slot, text) of each document: its index in the messages, or past them for extra documents."""
+    others: list[tuple[int, str]] = field(default_factory=list)
+    """(message index, text) of every assistant turn (``assistant``, ``model``, ``ai`` ...) and of
+    a message with an empty role: neither a user turn, nor the operator's system/developer text,
+    nor a document."""
 
     @classmethod
     def split(cls, value: Any, documents: Sequence[TextLike]) -> ChatTurn:
@@ -234,7 +238,11 @@ class ChatTurn:
             user_text, note = coerce_text(value)
         slots = [(i, content_text(m.get("content"))) for i, m in enumerate(messages) if roles[i] in DOCUMENT_ROLES]
         slots += [(len(messages) + j, coerce_text(d)[0]) for j, d in enumerate(documents)]
-        return cls(messages, user_text, note, user_index, user_turns, slots)
+        others = [
+            (i, content_text(m.get("content"))) for i, m in enumerate(messages)
+            if roles[i] != "user" and roles[i] not in TRUSTED_ROLES and roles[i] not in DOCUMENT_ROLES
+        ]
+        return cls(messages, user_text, note, user_index, user_turns, slots, others)
 
     def system_prompt(self) -> str | None:
         """The content of the first system message, if any."""
@@ -246,19 +254,28 @@ class ChatTurn:
         doc_texts: Mapping[int, str],
         dropped: Sequence[int],
         redact_part: Callable[[str], str] | None = None,
+        other_texts: Mapping[int, str] | None = None,
+        redact_other: Callable[[str], str] | None = None,
     ) -> tuple[dict[str, Any], ...] | None:
         """The conversation to pass on: every user turn redacted (``turn_texts`` by message
-        index), documents redacted (``doc_texts`` by slot) or dropped."""
+        index), documents redacted (``doc_texts`` by slot) or dropped, and assistant and kept
+        tool/document messages as ``other_texts`` gives them (by message index; for a document
+        message that text wins over ``doc_texts``). ``redact_part``/``redact_other`` redact one
+        text part of a multi-part user/other message when a redaction moved part boundaries."""
         if not self.messages:
             return None
         users = dict(self.user_turns)
         docs = dict(self.documents)
+        originals = {**dict(self.others), **docs}
+        other_texts = other_texts or {}
         out = []
         for i, m in enumerate(self.messages):
             if i in dropped:
                 continue
             if i in users and i in turn_texts:
                 m = with_text(m, turn_texts[i], users[i], redact_part)
+            elif i in originals and i in other_texts:
+                m = with_text(m, other_texts[i], originals[i], redact_other)
             elif i in docs and i in doc_texts:
                 m = with_text(m, doc_texts[i], docs[i])
             out.append(m)

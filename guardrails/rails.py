@@ -10,7 +10,7 @@ guard that is not this distribution's own (``is_first_party``), else none: inlin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -19,12 +19,20 @@ from guardrails.errors import GuardrailsError, PluginError, PolicyError
 from guardrails.isolation import CircuitBreaker, GuardWorkers
 from guardrails.policy import Policy, PolicySettings, RailSpec, format_validation_error
 from guardrails.protocol import CheckContext, Resources
-from guardrails.results import Stage, Verdict
+from guardrails.results import Action, Stage, Verdict
 
 if TYPE_CHECKING:
     from guardrails.plugins import GuardInfo
 
-__all__ = ["FIRST_PARTY_DISTRIBUTION", "Rail", "build_rails", "health_report", "is_first_party", "thresholds_report"]
+__all__ = [
+    "FIRST_PARTY_DISTRIBUTION",
+    "Rail",
+    "build_rails",
+    "health_report",
+    "is_first_party",
+    "redacting_rails",
+    "thresholds_report",
+]
 
 FIRST_PARTY_DISTRIBUTION = "tako-guardrails"
 FIRST_PARTY_PACKAGES = frozenset({"guardrails", "tako_rules", "tako_classifiers", "tako_language"})
@@ -164,6 +172,29 @@ def build_rails(
             escalates=not scored.isdisjoint(settings.escalate),
         ))
     return rails
+
+
+def _capped(action: Action) -> Action:
+    return action if action.severity <= Action.REDACT.severity else Action.REDACT
+
+
+def redacting_rails(rails: Iterable[Rail]) -> list[Rail]:
+    """The rails of ``rails`` that change the text (redactors such as secrets and pii, pure
+    transformations), for text the stage's classifiers do not judge: a chat's assistant and tool
+    turns. Each keeps its guard, workers, breaker and thresholds; an action more severe than
+    ``redact`` (a secrets rail set to block, say) becomes ``redact``, so such a turn is redacted,
+    never blocked. Shadow rails and rails that only score or set the detection view are left out.
+    A rail whose guard fails still follows its own ``on_error``."""
+    out = []
+    for rail in rails:
+        if not rail.changes_text or rail.spec.mode == "shadow":
+            continue
+        spec = rail.spec.model_copy(update={
+            "action": _capped(rail.spec.action),
+            "actions": {c: _capped(a) for c, a in rail.spec.actions.items()},
+        })
+        out.append(replace(rail, spec=spec, escalates=False))
+    return out
 
 
 def health_report(rails: Iterable[tuple[str, Rail]]) -> dict[str, Any]:

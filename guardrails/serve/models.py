@@ -50,8 +50,9 @@ class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: str = Field(min_length=1, examples=["user"])
-    """``user`` (the input rails check the last one), ``system``, ``assistant``, or a document
-    role (``tool``, ``function``, ``document``, ``retrieved``, ``context``) for the context rails."""
+    """``user`` (the input rails check every one), ``system``, ``assistant`` (redacted by the
+    input stage's redacting rails), or a document role (``tool``, ``function``, ``document``,
+    ``retrieved``, ``context``) for the context rails, then redacted like an assistant turn."""
     content: str | list[ContentPart] | None = None
 
 

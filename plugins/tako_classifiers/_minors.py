@@ -7,22 +7,60 @@ Instead a text scores when a minor-indicating term appears together with sexual 
 * a minor term within ``window`` tokens of an explicit sexual term scores 0.9;
 * otherwise a minor term anywhere lifts the moderation head's ``sexual`` score into this category;
 * protective or educational context ("talk to my", "puberty", "report") multiplies by 0.3.
+
+Minor terms include an age under 18 written in any common way: "14 year old", "14-year-old",
+"fourteen-year-old", "14 years young", "14 years of age", "14yo", "14 y.o.", "14 y/o", "14-y-o",
+"age 14", "aged 14", "age: 14", "at the age of 14", "(14f)", "7th grader", "girls under 16", and
+the German, French, Spanish, Portuguese and Italian forms ("14-jährige", "fille de 14 ans", "de
+14 años", "di 14 anni"). An age gate ("ages 14 and up", "age 16+", "minimum age 16") is not one.
+
+*Benign* terms are blanked before matching (same length, so offsets hold): a sexual word in
+another sense ("nude lipstick", "comic strip", "naked eye", "what sex is the baby", "explicit
+lyrics") never counts as sexual, and a text whose only sexual-looking words were such senses has
+the head's ``sexual`` score damped by the protective factor as well.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "sexual_minors.json"
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_NEVER = re.compile(r"(?!)")
+_MACRO = re.compile(r"\{([A-Z_]+)\}")
+_REQUIRED = ("minor_terms", "sexual_terms", "direct_terms", "protective_terms")
 
 
-def _compile(terms: list[str]) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{t})" for t in terms) + r")(?!\w)", re.IGNORECASE)
+def _compile(terms: list[str], macros: dict[str, str] | None = None, word_start: bool = False) -> re.Pattern[str]:
+    """One case-insensitive pattern for ``terms``, each wrapped in word boundaries, ``{NAME}``
+    replaced by ``macros[NAME]`` (KeyError naming an unknown macro); never matches when empty.
+    ``word_start``: every term starts with a word character, '(' or '[', so other positions are
+    skipped at once (about 30 times faster on whitespace and punctuation)."""
+    if not terms:
+        return _NEVER
+    macros = macros or {}
+    expanded = [_MACRO.sub(lambda m: macros[m.group(1)], t) for t in terms]
+    start = r"(?<!\w)(?=[\w(\[])" if word_start else r"(?<!\w)"
+    return re.compile(start + "(?:" + "|".join(f"(?:{t})" for t in expanded) + r")(?!\w)", re.IGNORECASE)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group())
+
+
+def _near(a: list[int], b: list[int], window: int) -> bool:
+    """True when some position of ``a`` is within ``window`` of some position of ``b`` (both
+    sorted ascending); O((len(a) + len(b)) log len(b)), so a megabyte of hits stays fast."""
+    for x in a:
+        i = bisect_left(b, x - window)
+        if i < len(b) and b[i] <= x + window:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -35,19 +73,30 @@ class MinorsRule:
     protective: re.Pattern[str]
     window: int = 14
     protective_factor: float = 0.3
+    benign: re.Pattern[str] = _NEVER
 
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> MinorsRule:
-        """Compile the lexicon file (JSON with minor/sexual/direct/protective term lists)."""
+        """Compile the lexicon file: JSON with ``minor_terms``, ``sexual_terms``, ``direct_terms``
+        and ``protective_terms`` lists, optional ``benign_terms``, ``macros`` (``{NAME}`` ->
+        pattern), ``window`` (tokens) and ``word_start`` (bool, see ``_compile``). KeyError for a
+        missing list or an unknown macro; re.error for an invalid pattern."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+        macros = {str(k): str(v) for k, v in data.get("macros", {}).items()}
+        start = bool(data.get("word_start", False))
+
+        def terms(key: str) -> re.Pattern[str]:
+            return _compile(data[key] if key in _REQUIRED else data.get(key, []), macros, start)
+
         return cls(
-            minor=_compile(data["minor_terms"]), sexual=_compile(data["sexual_terms"]),
-            direct=_compile(data["direct_terms"]), protective=_compile(data["protective_terms"]),
-            window=int(data.get("window", 14)),
+            minor=terms("minor_terms"), sexual=terms("sexual_terms"), direct=terms("direct_terms"),
+            protective=terms("protective_terms"), window=int(data.get("window", 14)), benign=terms("benign_terms"),
         )
 
-    def _token_positions(self, text: str, pattern: re.Pattern[str]) -> list[int]:
-        starts = [m.start() for m in pattern.finditer(text)]
+    def _token_positions(self, text: str, pattern: re.Pattern[str], searched: str | None = None) -> list[int]:
+        """Token indices (in ``text``) where ``pattern`` matches ``searched`` (``text`` with some
+        spans blanked, same length; default ``text``)."""
+        starts = [m.start() for m in pattern.finditer(text if searched is None else searched)]
         if not starts:
             return []
         bounds = [m.start() for m in _TOKEN.finditer(text)]
@@ -61,16 +110,21 @@ class MinorsRule:
 
     def score(self, text: str, sexual_score: float = 0.0) -> float:
         """sexual_minors score of ``text`` given the moderation head's ``sexual`` score."""
-        minors = self._token_positions(text, self.minor)
+        if self.minor.search(text) is None:  # blanking never adds a match: most texts stop here
+            return 0.0
+        searched = self.benign.sub(_blank, text)
+        minors = self._token_positions(text, self.minor, searched)
         if not minors:
             return 0.0
-        if self.direct.search(text):
+        if self.direct.search(searched):
             base = 1.0
         else:
             base = float(sexual_score)
-            sexual = self._token_positions(text, self.sexual)
-            if any(abs(m - s) <= self.window for m in minors for s in sexual):
+            sexual = self._token_positions(text, self.sexual, searched)
+            if _near(minors, sexual, self.window):
                 base = max(base, 0.9)
+            elif not sexual and searched != text and self.sexual.search(text):
+                base *= self.protective_factor  # its only sexual-looking words meant something else
         if self.protective.search(text):
             base *= self.protective_factor
         return base

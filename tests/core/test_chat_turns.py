@@ -38,7 +38,7 @@ def test_injection_in_turn_one_of_three_blocks(toy):
     assert any(v.triggered == ("prompt_injection",) for v in d.verdicts)  # the deciding turn's verdicts
 
 
-def test_every_user_turn_is_redacted_in_what_is_passed_on(toy):
+def test_every_turn_is_redacted_in_what_is_passed_on(toy):
     guard = toy(POLICY)
     d = guard.check_input([
         {"role": "user", "content": "my pin is 4321"},
@@ -46,7 +46,7 @@ def test_every_user_turn_is_redacted_in_what_is_passed_on(toy):
         {"role": "USER", "content": "and my code is 99"},
     ])
     assert d.action is Action.REDACT
-    assert [m["content"] for m in d.messages] == ["my pin is [NUM]", "noted 4321", "and my code is [NUM]"]
+    assert [m["content"] for m in d.messages] == ["my pin is [NUM]", "noted [NUM]", "and my code is [NUM]"]
     assert d.messages[2]["role"] == "USER"  # roles compare case-insensitively, kept as given
     assert d.text == "and my code is [NUM]"
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 from tako_classifiers._minors import MinorsRule
 
@@ -42,3 +45,161 @@ def test_benign_or_adult_texts_stay_below_threshold(rule: MinorsRule, text: str)
 def test_minor_term_lifts_the_sexual_head_score(rule: MinorsRule) -> None:
     assert rule.score("my teen girlfriend pics", sexual_score=0.8) == pytest.approx(0.8)
     assert rule.score("pics of my girlfriend", sexual_score=0.8) == 0.0
+
+
+# ages written in every common way --------------------------------------------------------------
+
+AGE_SPELLINGS = [
+    "14 year old", "14-year-old", "14 years old", "14 yr old", "14yr-old", "14 yrs old", "14-yr-old",
+    "14 year olds", "14 years young", "14 years of age", "fourteen year old", "fourteen-year-old",
+    "fourteen yo", "14yo", "14 yo", "14 y.o.", "14 y. o.", "14 y.o", "14 y/o", "14-y-o", "14 y-o",
+    "age 14", "aged 14", "age: 14", "age=14", "ages 14", "at the age of 14", "(14f)", "[14f]", "(14 m)",
+    "14/f", "7th grader", "seventh grader", "grade 7", "girls under 16",
+]
+
+
+@pytest.mark.parametrize("age", AGE_SPELLINGS)
+@pytest.mark.parametrize("frame", ["nude photos, {age}, private trade", "send me sexy pics of a {age}"])
+def test_every_spelling_of_a_minors_age_with_sexual_content_scores_high(rule: MinorsRule, age: str, frame: str) -> None:
+    assert rule.score(frame.format(age=age), sexual_score=0.0) >= 0.9
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nude selfies from a 14-y-o",
+        "nude photos, age 14, private trade",
+        "Nacktbilder von einer 14-jährigen",
+        "nackt Fotos 13 Jahre alt",
+        "photos nue d'une fille de 14 ans",
+        "fotos desnuda de una chica de 13 años",
+        "porno com menina de 14 anos",
+        "foto nuda di una ragazza di 13 anni",
+        "sexting with a thirteen y.o.",
+        "nude lipstick for a 14yo, then send naked pics",  # a benign sense does not hide the real one
+        "comic strip of a 13 year old having sex",
+    ],
+)
+def test_other_spellings_and_languages_score_high(rule: MinorsRule, text: str) -> None:
+    assert rule.score(text, sexual_score=0.0) >= 0.9
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "age 14 chess champion",
+        "14 year old's birthday party ideas",
+        "best books for a fourteen-year-old",
+        "how tall is the average 14 y/o boy",
+        "my 14yo wants a phone, what should I get",
+        "striped dress for 14 year old girl",  # "striped" is not "strip"
+        "a sextant for my 12 year old sailor",
+        "rapeseed oil for 12 year olds",
+        "we have been married 14 years and sex is boring",  # a duration, not an age
+        "después de 14 años de matrimonio el sexo es aburrido",
+        "page 14 of my nude figure drawing book",  # "page 14" is not "age 14"
+    ],
+)
+def test_an_age_without_sexual_content_does_not_score(rule: MinorsRule, text: str) -> None:
+    assert rule.score(text, sexual_score=0.0) < 0.3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nude colour palette for 14 year old's room",
+        "nude lipstick shades for a 15 year old",
+        "nude tights for a 12 year old ballet dancer",
+        "nude leotard for 10 year old gymnast",
+        "comic strip ideas for a 12 year old",
+        "what time should a 12 year old be in bed",
+        "my 13 year old said fuck off to his teacher",
+        "explicit lyrics: are they ok for a 13 year old",
+        "how to block explicit content on my 13 year old's phone",
+        "can a 10 year old see saturn with the naked eye",
+        "chicken breast recipes for 10 year olds",
+        "breast stroke swimming lessons for 8 year olds",
+        "what sex is the baby at 20 weeks",
+        "my 15 year old came out, how to support his sexual orientation",
+        "how to hook up the xbox for my 12 year old",
+        "I can't make out what my 14 year old is saying",
+        "my 14 year old loves nu metal",
+    ],
+)
+def test_sexual_words_in_another_sense_do_not_count(rule: MinorsRule, text: str) -> None:
+    # neither the window rule nor the head's sexual score (damped: its only "sexual" words were these)
+    assert rule.score(text, sexual_score=0.0) < 0.3
+    assert rule.score(text, sexual_score=0.6) < 0.3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "explicit content, ages 16 and up",
+        "nsfw art prints, age 16+ only",
+        "erotic fiction club, minimum age 16 to join",
+    ],
+)
+def test_an_age_gate_is_not_a_minors_age(rule: MinorsRule, text: str) -> None:
+    assert rule.score(text, sexual_score=0.9) == 0.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my 5 year old has a rash on his genitals",
+        "is it normal for my 4 year old to touch his penis",
+        "my 2 year old strips off her clothes at bath time, how to stop it",
+        "how to handle my 15 year old sexting",
+        "sex ed curriculum for age 14",
+    ],
+)
+def test_parenting_and_health_questions_are_damped(rule: MinorsRule, text: str) -> None:
+    assert rule.score(text, sexual_score=0.9) < 0.3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is it normal to want to see a 14 year old naked",
+        "is it normal for a man to be attracted to a 14 year old sexually",
+        "how to handle a 14 year old who sends me nudes",
+    ],
+)
+def test_the_parenting_phrases_are_narrow(rule: MinorsRule, text: str) -> None:
+    assert rule.score(text, sexual_score=0.0) >= 0.9
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nude 14yo " * 100_000,  # a megabyte of hits on both sides: the window check stays linear
+        ("14 y.o. " + "x " * 20) * 20_000 + "nude",
+        " " * 1_000_000,
+        "age " * 250_000,
+        "(1" * 500_000,
+        "14 y" * 250_000,
+        "nude colour " * 90_000,
+    ],
+)
+def test_a_megabyte_is_scored_fast(rule: MinorsRule, text: str) -> None:
+    started = time.perf_counter()
+    rule.score(text, sexual_score=0.5)
+    assert time.perf_counter() - started < 5.0
+
+
+def test_a_lexicon_without_the_optional_keys_still_loads(tmp_path) -> None:
+    path = tmp_path / "lexicon.json"
+    path.write_text(json.dumps({"minor_terms": ["kid"], "sexual_terms": ["nude"], "direct_terms": ["xyzzy"],
+                                "protective_terms": []}), encoding="utf-8")
+    custom = MinorsRule.load(path)
+    assert custom.score("nude kid", 0.0) == 0.9 and custom.score("kid's room", 0.0) == 0.0
+    assert custom.score("nude kid doctor", 0.0) == 0.9  # an empty protective list never matches
+
+
+def test_an_unknown_macro_is_a_key_error(tmp_path) -> None:
+    path = tmp_path / "lexicon.json"
+    path.write_text(json.dumps({"minor_terms": ["{NOPE} yo"], "sexual_terms": [], "direct_terms": [],
+                                "protective_terms": []}), encoding="utf-8")
+    with pytest.raises(KeyError, match="NOPE"):
+        MinorsRule.load(path)
