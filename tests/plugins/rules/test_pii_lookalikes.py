@@ -1,6 +1,7 @@
 """pii values written to slip past a pattern: card numbers whose groups are joined by other
-separators (double spaces, tabs, line breaks, underscores, middle dots); and the look-alikes that
-must stay what they are (number lists, tables, timestamps, phones)."""
+separators (double spaces, tabs, line breaks, underscores, middle dots), e-mails with look-alike
+letters of other scripts or other full stops; and the look-alikes that must stay what they are
+(number lists, tables, timestamps, phones, Cyrillic words)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 
 import pytest
 from tako_rules._pii_cards import card_spans
+from tako_rules._pii_view import TextView, email_stretches
 from tako_rules.pii import PiiGuard
 
 from guardrails.protocol import CheckContext
@@ -113,3 +115,53 @@ def test_card_runs_are_linear_on_a_megabyte(unit: str) -> None:
     start = time.perf_counter()
     list(card_spans(text))
     assert time.perf_counter() - start < 5.0
+
+
+# -- e-mails -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "jоe@exаmple.com",          # Cyrillic о and а
+        "JОE@EXАMPLE.COM",          # Cyrillic capitals
+        "jοe@εxample.org",          # Greek omicron and epsilon
+        "ѕаrа@mаil.com",            # a local part of look-alikes only
+        "joe@example。com",         # ideographic full stop
+        "joe@example｡com",          # halfwidth ideographic full stop
+        "joe＠example．com",         # fullwidth at and full stop
+        "joe﹫example.com",          # small commercial at
+        "ann@exаmple。co。uk",
+    ],
+)
+@pytest.mark.parametrize(("before", "after"), [("write to ", " (cyrillic)"), ("email ", ""), ("mail:", "。谢谢")])
+def test_look_alike_emails_are_redacted_where_written(guard: PiiGuard, email: str, before: str, after: str) -> None:
+    text = before + email + after
+    assert ("EMAIL", email) in found(guard, text)
+    assert email not in redacted(guard, text) and "[EMAIL]" in redacted(guard, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Почта: иван@почта.рф",                 # an all-Cyrillic address: no ASCII look-alike to find
+        "ответ сосредоточен на сроках",          # look-alike letters, no @: the words stay words
+        "хорошо。明天见 a@b",                      # a full stop outside an e-mail-like stretch
+    ],
+)
+def test_look_alike_letters_outside_emails_stay_as_written(text: str) -> None:
+    view = TextView(text).text
+    assert view.count("о") == text.count("о") and view.count("。") == text.count("。")
+    assert all("@" in text[s:e] and " " not in text[s:e] for s, e in email_stretches(text))
+
+
+def test_a_cyrillic_word_glued_to_an_email_keeps_its_letters(guard: PiiGuard) -> None:
+    assert redacted(guard, "почтаjoe@mail.ru") == "почта[EMAIL]"
+    assert redacted(guard, "пишите на ivan@mail.ru или звоните") == "пишите на [EMAIL] или звоните"
+
+
+def test_email_stretches_are_linear_on_a_megabyte() -> None:
+    for unit in ("а@", "а@ ", "jоe@exаmple。com ", "@"):
+        text = unit * (1_000_000 // len(unit))
+        start = time.perf_counter()
+        TextView(text)
+        assert time.perf_counter() - start < 5.0, unit
