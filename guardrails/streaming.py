@@ -54,9 +54,9 @@ _SENTENCE_END = re.compile(r"[.!?\u2026][\"')\]\u201d\u2019]*\s|[\u3002\uff01\uf
 """The end of a sentence: a block found before it is final only there (one word alone is no
 evidence: "Most " may start "Most viewers loved it.")."""
 _IN_TOKEN = re.compile(rf"[^\s{_NO_SPACE}]")
-_SEP = r"[ \t\u00a0\u2009\u202f./()\-\u2010-\u2015]"
+_SEP = r"[\s_./()\-\u00b7\u2010-\u2015\u2022\u2027\u2212\u30fb\uff0d\uff3f\uff65]"
 _DIGIT_TAIL = re.compile(rf"(?:(?<![A-Za-z])[A-Za-z]{{1,3}}{_SEP}?)?[+(]?\d+(?:{_SEP}{{1,3}}\d+)*{_SEP}{{0,3}}\Z")
-"""Digits with separators (cards, phones, national ids), with an optional short letter prefix."""
+"""Digits with separators (cards, phones, ids; line breaks, ``_``, middle dots too), maybe a short letter prefix."""
 _IBAN_TAIL = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){0,30} ?\Z")
 """An IBAN-like run: country code, check digits, then up to 30 characters, spaced or not."""
 _DIGIT_RUN = re.compile(rf"(?:(?<![A-Za-z])[A-Za-z]{{1,3}}{_SEP}?)?[+(]?\d+(?:{_SEP}{{1,3}}\d+)*")

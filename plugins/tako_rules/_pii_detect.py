@@ -1,5 +1,6 @@
 """PII pattern detectors: compiled patterns plus checksum validators (Luhn, mod-97, SSN ranges),
-libphonenumber for phones (``_pii_phone``) and python-stdnum for national ids (``_pii_ids``).
+libphonenumber for phones (``_pii_phone``), python-stdnum for national ids (``_pii_ids``) and card
+grouping rules (``_pii_cards``).
 
 Every detector runs on the detection view (``_pii_view.TextView``): fullwidth forms folded,
 invisible characters dropped, other scripts' digits made ASCII. The guard maps findings back.
@@ -12,6 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from tako_rules._pii_cards import card_spans, luhn_valid
 from tako_rules._pii_ids import NATIONAL_ID_LABELS, IdFinder
 from tako_rules._pii_phone import PhoneFinder, phone_context_ok
 
@@ -26,7 +28,6 @@ _EMAIL_OBFUSCATED = (
     rf"{_DOT}[A-Za-z]{{2,24}}(?![A-Za-z0-9-])"
 )
 """``joe (at) example (dot) com``, ``joe[at]example[.]org``, ``joe @ example.com``."""
-_CARD = r"(?<![\d-])\d(?:(?:[ .\-/]|\s-\s)?\d){12,18}(?![\d])"
 _IBAN = r"(?i)[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}"
 _SSN = r"(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])"
 _SSN_BARE = r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\W{0,5}(?:is\s+)?(\d{9})\b"
@@ -119,32 +120,6 @@ class Found(NamedTuple):
     score: float
 
 
-def luhn_valid(digits: str) -> bool:
-    """True when ``digits`` passes the Luhn checksum."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def _card_prefix_ok(d: str) -> bool:
-    if d[0] == "4":
-        return len(d) in (13, 16, 19)
-    two, four = int(d[:2]), int(d[:4])
-    if 51 <= two <= 55 or 2221 <= four <= 2720:
-        return len(d) == 16
-    if two in (34, 37):
-        return len(d) == 15
-    if d.startswith(("6011", "65")) or 644 <= int(d[:3]) <= 649:
-        return 16 <= len(d) <= 19
-    if 3528 <= four <= 3589 or two in (36, 38, 39) or 300 <= int(d[:3]) <= 305:
-        return 14 <= len(d) <= 19
-    return two == 62 and 16 <= len(d) <= 19
-
-
 def iban_valid(value: str) -> bool:
     """True when ``value`` has a known country length and passes ISO 7064 mod-97."""
     s = value.replace(" ", "").upper()
@@ -178,7 +153,6 @@ class PatternDetectors:
         self.email = re.compile(_EMAIL)
         self.email_obfuscated = CaseFree(_EMAIL_OBFUSCATED.replace("A-Za-z", "a-z").replace("AT|", "").replace("DOT|", ""))
         self.obfuscation_hint = CaseFree(r"[\[({<]\s{0,2}(?:at|dot|\.|@)\s{0,2}[\])}>]|\sat\s|\s@|@\s")
-        self.card = re.compile(_CARD)
         self.iban = re.compile(_IBAN)
         self.ssn = re.compile(_SSN)
         self.ssn_bare = re.compile(_SSN_BARE)
@@ -215,9 +189,9 @@ class PatternDetectors:
             out += self._ipv6(text)
         if self.digit.search(text) is None:
             return out
+        if "CREDIT_CARD" in entities:
+            out += [Found(s, e, "CREDIT_CARD", 1.0) for s, e in card_spans(text)]
         if self.seven_digits.search(text):
-            if "CREDIT_CARD" in entities:
-                out += self._cards(text)
             if "US_SSN" in entities:
                 out += self._ssns(text)
             if "PHONE" in entities:
@@ -260,18 +234,6 @@ class PatternDetectors:
             else:
                 windows.append((lo, hi))
         return windows
-
-    def _cards(self, text: str) -> list[Found]:
-        found = []
-        for m in self.card.finditer(text):
-            raw = m.group()
-            digits = "".join(c for c in raw if c.isdigit())
-            seps = {c for c in raw if not c.isdigit() and c != " "} | ({" "} if " " in raw else set())
-            if len(seps) > 1 and seps != {" ", "-"}:
-                continue  # 4111.1111/1111 1111: mixed separators read as something else
-            if 13 <= len(digits) <= 19 and _card_prefix_ok(digits) and luhn_valid(digits):
-                found.append(Found(m.start(), m.end(), "CREDIT_CARD", 1.0))
-        return found
 
     def _ibans(self, text: str) -> list[Found]:
         """IBANs anywhere, glued to words too (``ibanDE89370400440532013000thanks``): the country's

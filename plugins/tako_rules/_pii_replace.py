@@ -1,5 +1,6 @@
 """What replaces a PII span: redaction labels, masks, pseudonyms that cannot be confused with the
-user's own text, the JSON-safe form of a replacement, and restoring pseudonyms in an answer.
+user's own text, the JSON-safe form of a replacement and of a span (never half a JSON escape),
+and restoring pseudonyms in an answer.
 
 Pseudonyms are ``[LABEL_N]``. N skips every number whose placeholder the text already holds in
 any spelling restore would accept (``[EMAIL_1]``, ``EMAIL_1``, ``[email 1]``), so a literal
@@ -11,13 +12,19 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 
-__all__ = ["Pseudonyms", "json_safe", "literal_placeholders", "mask", "restore_pattern"]
+from tako_rules._pii_detect import Found
+from tako_rules._pii_view import JSON_ESCAPE, decode_escape, json_unescape
+
+__all__ = ["Pseudonyms", "json_safe", "literal_placeholders", "mask", "outside_escapes", "replacement",
+           "restore_pattern"]
 
 _LITERAL = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]+(?:_[A-Za-z]+)*)[_ \-]?(\d{1,6})(?![0-9])")
 _DIGIT = re.compile(r"[0-9]")
 _JSON_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
 
 
 def literal_placeholders(text: str) -> set[tuple[str, int]]:
@@ -99,6 +106,51 @@ def json_safe(text: str, start: int, end: int, replacement: str) -> str:
     else:
         return replacement
     return json.dumps(replacement, ensure_ascii=False)
+
+
+def outside_escapes(text: str, found: list[Found]) -> list[Found]:
+    """``found`` (sorted, not overlapping) with no span starting or ending inside a JSON escape
+    of ``text`` (``\\n``, ``\\"``, ``\\u0061``, ``\\\\n`` in JSON in JSON), so replacing it keeps
+    the JSON valid: an escape of a letter or digit joins the span, any other escape stays outside
+    it. Linear."""
+    if "\\" not in text:
+        return found
+    escapes = [m.span() for m in JSON_ESCAPE.finditer(text)]
+    starts = [s for s, _ in escapes]
+
+    def snap(pos: int, is_start: bool) -> int:
+        k = bisect_right(starts, pos - 1) - 1
+        if k < 0 or escapes[k][1] <= pos:
+            return pos  # not inside an escape
+        s, e = escapes[k]
+        ch = decode_escape(text[s:e])
+        inside = ch is not None and ch.isalnum()
+        return (s if inside else e) if is_start else (e if inside else s)
+
+    out: list[Found] = []
+    for f in found:
+        start = max(snap(f.start, True), out[-1].end if out else 0)
+        end = snap(f.end, False)
+        if end > start:
+            out.append(f._replace(start=start, end=end))
+    return out
+
+
+def replacement(text: str, start: int, end: int, label: str, mode: str, names: Pseudonyms | None,
+                jsonish: bool) -> str:
+    """What replaces ``text[start:end]`` (a ``label`` finding) in ``mode`` (``redact``: ``[LABEL]``,
+    ``mask``, ``pseudonymize`` with ``names``). With ``jsonish`` a bare JSON number's replacement
+    is quoted; a mask of a value with JSON escapes is of the unescaped value, written back escaped."""
+    value = text[start:end]
+    if names is not None:
+        rep = names.placeholder(label, value)
+    elif mode == "redact":
+        rep = f"[{label}]"
+    elif "\\" in value and '"' in text:
+        rep = json.dumps(mask(label, json_unescape(value)), ensure_ascii=False)[1:-1]
+    else:
+        rep = mask(label, value)
+    return json_safe(text, start, end, rep) if jsonish else rep
 
 
 def mask(label: str, value: str) -> str:

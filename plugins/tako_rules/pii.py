@@ -24,7 +24,7 @@ from tako_rules._pii_head import (
 from tako_rules._pii_ids import NATIONAL_ID_LABELS
 from tako_rules._pii_names import NameRules
 from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS, phone_context_ok
-from tako_rules._pii_replace import Pseudonyms, json_safe, mask, restore_pattern
+from tako_rules._pii_replace import Pseudonyms, mask, outside_escapes, replacement, restore_pattern
 from tako_rules._pii_view import TextView, align
 
 __all__ = ["NATIONAL_ID_LABELS", "NER_ENTITIES", "PATTERN_ENTITIES", "PiiGuard", "PiiRestoreGuard", "mask"]
@@ -55,8 +55,9 @@ class PiiGuard(BaseGuard):
     addresses. Names, places, organisations (and more addresses and phones) come from a token
     head on the shared encoder's token states (no second model pass), backed by context rules;
     spaCy is an option (``ner: spacy``, extra ``ner``). Detection runs on a normalised view
-    (fullwidth folded, zero-width characters dropped) and every span refers to the original
-    text. A bare JSON number is replaced by a quoted placeholder, so JSON stays valid.
+    (fullwidth folded, zero-width characters dropped, look-alike letters in e-mails folded, JSON
+    escapes decoded) and every span refers to the original text. A bare JSON number is replaced
+    by a quoted placeholder and no span starts or ends inside a JSON escape, so JSON stays valid.
     """
 
     name = "pii"
@@ -244,17 +245,13 @@ class PiiGuard(BaseGuard):
             return Verdict()
         mode = self.config.mode
         jsonish = "{" in text or "[" in text
+        if '"' in text:
+            found = outside_escapes(text, found)  # a name the head found may start at the n of \n
         spans = []
         with context.request.lock:
             names = Pseudonyms(context.request.vault, text) if mode == "pseudonymize" else None
             for f in found:
-                value = text[f.start : f.end]
-                if names is not None:
-                    rep = names.placeholder(f.label, value)
-                else:
-                    rep = f"[{f.label}]" if mode == "redact" else mask(f.label, value)
-                if jsonish:
-                    rep = json_safe(text, f.start, f.end, rep)
+                rep = replacement(text, f.start, f.end, f.label, mode, names, jsonish)
                 spans.append(Span.model_construct(start=f.start, end=f.end, category="pii", label=f.label,
                                                   replacement=rep))
         counts: dict[str, int] = {}

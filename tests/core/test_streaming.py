@@ -69,6 +69,22 @@ def test_the_reported_case_a_card_cut_at_spaces_is_one_entity(redactor):
     assert "[PHONE]" not in out and "4111" not in out
 
 
+@pytest.mark.parametrize("card", ["4111\n1111\n1111\n1111", "4111 1111 \n1111 1111", "4111  1111  1111  1111",
+                                  "4111\t1111\t1111\t1111", "4111_1111_1111_1111", "4111·1111·1111·1111"])
+def test_a_card_with_other_separators_never_leaks_at_any_boundary(redactor, card):
+    answer = PROSE + "card " + card + " done"
+    expected = PROSE + "card [CREDIT_CARD] done"
+    for p in range(len(PROSE), len(answer)):
+        assert streamed(redactor, cut(answer, p)) == expected, (card, p)
+    assert streamed(redactor, list(answer)) == expected
+
+
+def test_the_reported_card_cut_at_a_line_break_never_leaks(redactor):
+    chunks = [PROSE + "card 4111", " ", "1111", " ", "\n", "1111", " ", "1111", " done"]
+    out = streamed(redactor, chunks)
+    assert out == PROSE + "card [CREDIT_CARD] done" and "[PHONE]" not in out
+
+
 def test_a_value_longer_than_the_window_never_leaks(redactor):
     key = "sk-proj-" + "Ab3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY" * 3  # 104 characters, window 64
     guard = Guard.from_policy({**REDACTING, "settings": {"stream_check_chars": 64}})
@@ -121,6 +137,10 @@ def test_text_is_passed_on_at_once_except_the_unfinished_word(toy):
     [
         ("and your card 4111 ", "4111 "),
         ("and your card 4111 1111 11", "4111 1111 11"),
+        ("and your card 4111 1111 \n", "4111 1111 \n"),  # a card may go on after a line break
+        ("card 4111\t1111\t", "4111\t1111\t"),
+        ("card 4111_1111_11", "4111_1111_11"),
+        ("card 4111·1111·", "4111·1111·"),
         ("call me on +44 20 79", "on +44 20 79"),  # a short letter group may prefix an id
         ("id QQ 12 34 56 ", "QQ 12 34 56 "),
         ("call (555) 123-", "(555) 123-"),
