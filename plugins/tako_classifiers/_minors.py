@@ -74,6 +74,9 @@ class MinorsRule:
     window: int = 14
     protective_factor: float = 0.3
     benign: re.Pattern[str] = _NEVER
+    minor_lower: re.Pattern[str] | None = None
+    """``minor`` without IGNORECASE, for ASCII text in lower case (about 4x faster: the test most
+    texts stop at); None when a term holds an upper-case letter (``\\W``, say)."""
 
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> MinorsRule:
@@ -88,10 +91,18 @@ class MinorsRule:
         def terms(key: str) -> re.Pattern[str]:
             return _compile(data[key] if key in _REQUIRED else data.get(key, []), macros, start)
 
+        minor = terms("minor_terms")
+        lower = re.compile(minor.pattern) if minor is not _NEVER and minor.pattern == minor.pattern.lower() else None
         return cls(
-            minor=terms("minor_terms"), sexual=terms("sexual_terms"), direct=terms("direct_terms"),
+            minor=minor, sexual=terms("sexual_terms"), direct=terms("direct_terms"),
             protective=terms("protective_terms"), window=int(data.get("window", 14)), benign=terms("benign_terms"),
+            minor_lower=lower,
         )
+
+    def _has_minor(self, text: str) -> bool:
+        if self.minor_lower is not None and text.isascii():
+            return self.minor_lower.search(text.lower()) is not None
+        return self.minor.search(text) is not None
 
     def _token_positions(self, text: str, pattern: re.Pattern[str], searched: str | None = None) -> list[int]:
         """Token indices (in ``text``) where ``pattern`` matches ``searched`` (``text`` with some
@@ -110,7 +121,7 @@ class MinorsRule:
 
     def score(self, text: str, sexual_score: float = 0.0) -> float:
         """sexual_minors score of ``text`` given the moderation head's ``sexual`` score."""
-        if self.minor.search(text) is None:  # blanking never adds a match: most texts stop here
+        if not self._has_minor(text):  # blanking never adds a match: most texts stop here
             return 0.0
         searched = self.benign.sub(_blank, text)
         minors = self._token_positions(text, self.minor, searched)

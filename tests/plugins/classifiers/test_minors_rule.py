@@ -203,3 +203,11 @@ def test_an_unknown_macro_is_a_key_error(tmp_path) -> None:
                                 "protective_terms": []}), encoding="utf-8")
     with pytest.raises(KeyError, match="NOPE"):
         MinorsRule.load(path)
+
+
+@pytest.mark.parametrize("text", ["Nude Photos, AGE 14, private trade", "my KID's school", "Teen Titans GO",
+                                  "best cat videos", "A 14-Y-O", "grade 7 SCIENCE fair"])
+def test_the_lower_case_fast_path_agrees_with_the_case_blind_pattern(text: str) -> None:
+    rule = MinorsRule.load()
+    assert rule.minor_lower is not None
+    assert rule._has_minor(text) == (rule.minor.search(text) is not None)
