@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from tako_classifiers._view import detection_view, redacted_view, without_emails, without_placeholders
+from tako_classifiers._view import (
+    detection_view,
+    redacted_view,
+    without_emails,
+    without_placeholders,
+)
 
 from guardrails import Action, Guard
 from guardrails.protocol import CheckContext
