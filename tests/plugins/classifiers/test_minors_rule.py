@@ -211,3 +211,9 @@ def test_the_lower_case_fast_path_agrees_with_the_case_blind_pattern(text: str) 
     rule = MinorsRule.load()
     assert rule.minor_lower is not None
     assert rule._has_minor(text) == (rule.minor.search(text) is not None)
+
+
+@pytest.mark.parametrize("text", ["educación sexual para niños", "éducation sexuelle pour les enfants de 12 ans",
+                                  "Sexualkunde für 12-Jährige", "educação sexual para crianças de 10 anos"])
+def test_sex_education_in_other_languages_is_protective(text: str) -> None:
+    assert MinorsRule.load().score(text, 0.0) < 0.3
