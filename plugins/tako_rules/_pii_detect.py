@@ -19,7 +19,12 @@ from tako_rules._pii_phone import PhoneFinder, phone_context_ok
 
 __all__ = ["CaseFree", "Found", "PatternDetectors", "folded", "iban_valid", "luhn_valid", "ssn_valid"]
 
-_EMAIL = r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])"
+_LOCAL_CHARS = "A-Za-z0-9._%+\\-\u00c0-\u024f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
+_EMAIL = rf"(?<![{_LOCAL_CHARS}])[{_LOCAL_CHARS}]{{1,64}}@[\w-]{{1,63}}(?:\.[\w-]{{1,63}}){{0,8}}\.[^\W\d_]{{2,24}}(?![\w-])"
+"""An e-mail address: a local part in Latin letters with or without accents (``jörg.müller``), or
+in Japanese, Chinese or Korean (``田中``), and a domain in any script; each part bounded, so a
+megabyte stays linear. Cyrillic and other scripts glued before an address stay text
+(``почтаjoe@mail.ru`` -> ``почта[EMAIL]``)."""
 _AT = r"(?:\s{0,2}@\s{0,2}|\s{0,2}[\[({<]\s{0,2}(?:at|@)\s{0,2}[\])}>]\s{0,2}|\s(?:at|AT)\s)"
 _DOT = r"(?:\s{0,2}[\[({<]\s{0,2}(?:dot|\.)\s{0,2}[\])}>]\s{0,2}|\s(?:dot|DOT)\s|\.)"
 _LOCAL = rf"[A-Za-z0-9_%+-]{{1,64}}(?:{_DOT}[A-Za-z0-9_%+-]{{1,64}}){{0,3}}"

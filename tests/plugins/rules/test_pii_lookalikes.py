@@ -165,3 +165,13 @@ def test_email_stretches_are_linear_on_a_megabyte() -> None:
         start = time.perf_counter()
         TextView(text)
         assert time.perf_counter() - start < 5.0, unit
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("write to jörg.müller@example.de", "write to [EMAIL]"),
+    ("josé.garcía@ejemplo.es lo sabe", "[EMAIL] lo sabe"),
+    ("mail 田中@example.jp", "mail [EMAIL]"),
+    ("see file_2024@v2 please", "see file_2024@v2 please"),
+])
+def test_an_address_with_accented_or_cjk_letters_is_redacted_whole(guard: PiiGuard, text: str, expected: str) -> None:
+    assert redacted(guard, text) == expected
