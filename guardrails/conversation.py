@@ -5,7 +5,9 @@ input rails and the most severe turn decides. A per-Guard bounded cache keyed by
 (and the request's language when it is checked) keeps a long conversation from re-scoring old
 turns; a turn whose check failed (a rail error) or that stored pseudonyms in the request's vault
 is never cached. Each tool, function or document message (and each of ``documents=``) runs the
-context rails on its own; a blocked one is dropped, the others are kept.
+context rails on its own; a blocked one is dropped, the others are kept. An Anthropic
+``tool_result`` part runs them too; a blocked one keeps its ``tool_use_id`` with its content
+replaced by a notice (``tool_blocks``), and tool-call arguments are redacted.
 
 The whole history goes to the model provider, so every assistant turn and every kept tool or
 document message also runs the input stage's redacting rails (``rails.redacting_rails``: secrets,
@@ -24,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from guardrails import tool_blocks
 from guardrails.inputs import ChatTurn, TextLike
 from guardrails.pipeline import StageResult, StageRunner
 from guardrails.protocol import CheckContext, RequestContext
@@ -195,6 +198,10 @@ def check_chat(guard: Guard, value: Any, documents: Sequence[TextLike], request:
         for slot, text in turn.documents
     )
     dropped = tuple(slot for (slot, _), d in zip(turn.documents, doc_decisions) if d.action is Action.BLOCK)
+    blocks = tool_blocks.tool_results(turn.messages)  # Anthropic tool_result parts: tool output
+    block_decisions = tuple(
+        guard._check_text("context", text, request, document_index=i, deadline=deadline) for i, _, text in blocks
+    )
     runner = guard._runners["input"]
     messages = tuple(turn.messages)
     contexts: list[CheckContext] = []
@@ -219,6 +226,17 @@ def check_chat(guard: Guard, value: Any, documents: Sequence[TextLike], request:
     ])
     others = check_turns(redacting.run, other_turns, other_context, request, guard._turns,
                          scope="redact") if redacting.rails and other_turns else []
+    kept_blocks = [(b, d) for b, d in zip(blocks, block_decisions) if d.action is not Action.BLOCK]
+    tool_turns = [(i, d.text) for (i, _, _), d in kept_blocks] + tool_blocks.tool_arguments(turn.messages)
+    tools = check_turns(redacting.run, tool_turns, other_context, request, guard._turns,
+                        scope="redact") if redacting.rails and tool_turns else []
+    if blocks or tools:
+        redacted = [c.result.text for c in tools] or [text for _, text in tool_turns]
+        results: dict[tuple[int, int], tuple[str, str] | None] = {(i, j): None for i, j, _ in blocks}
+        results.update({(i, j): (new, text) for ((i, j, text), _), new in zip(kept_blocks, redacted)})
+        turn.messages = tool_blocks.apply(turn.messages, results, redacted[len(kept_blocks):],
+                                          lambda part: redacting.run(part, other_context(part)).text)
+        others = [*others, *tools]
     passed = turn.passed_on(
         {c.index: c.result.text for c in checked if c.index is not None},
         {slot: d.text for (slot, _), d in zip(turn.documents, doc_decisions)},
@@ -228,10 +246,19 @@ def check_chat(guard: Guard, value: Any, documents: Sequence[TextLike], request:
         lambda part: redacting.run(part, other_context(part)).text,
     )
     extra: dict[str, Any] = {"turns": turn_details(checked, others)} if turn.messages else {}
+    if blocks:
+        extra["turns"]["tool_results"] = [
+            {"index": i, "part": j, "tool_use_id": turn.messages[i]["content"][j].get("tool_use_id"),
+             "action": d.action.value, "dropped": d.action is Action.BLOCK}
+            for (i, j, _), d in zip(blocks, block_decisions)
+        ]
     extra["spans"] = decision_spans(turn.user_text, checked[-1].result.verdicts)  # offsets into the last turn
+    slots = sorted([*zip((s for s, _ in turn.documents), doc_decisions),
+                    *zip((i for i, _, _ in blocks), block_decisions)], key=lambda e: e[0])
     return guard._decision(
         "input", turn.user_text, combine(checked, others), started, context, turn.note,
-        documents=doc_decisions, dropped_documents=dropped, messages=passed,
-        kept_documents=tuple(slot for slot, _ in turn.documents if slot not in dropped),
+        documents=tuple(d for _, d in slots), messages=passed,
+        dropped_documents=tuple(s for s, d in slots if d.action is Action.BLOCK),
+        kept_documents=tuple(s for s, d in slots if d.action is not Action.BLOCK),
         content_free=all(c.content_free for c in checked), **extra,
     )
