@@ -1,17 +1,15 @@
 """The streaming judge of ``guard.wrap``: checks a model's answer while it streams.
 
 Each chunk is passed on at once, except a **held-back tail** that could still grow into an
-entity the output rails redact: a run of digits with separators (cards, phones, IBANs, national
-ids), an IBAN-like run, or an unfinished token (an e-mail, URL, key or placeholder in progress).
-The tail is judged when it is complete, never in halves, so the PII and secrets rails see the
-whole value. The tail is at most one **window** of characters (``window``: the policy's
+entity the output rails redact: a run of digits with separators (cards, phones, IBANs, ids), an
+IBAN-like run, an unfinished token (an e-mail, URL, key or placeholder in progress), or a word
+before a spaced ``@``. It is judged whole, never in halves, so the rails see the whole value. The tail is at most one **window** of characters (``window``: the policy's
 ``settings.stream_check_chars``, at least :data:`MIN_WINDOW`); a run longer than that is judged
 with a look-ahead of :data:`MIN_LOOKAHEAD` or more characters and passed on up to it.
 
-Every check covers the new text plus up to one window of text already passed on (the
-**context**: left context for the detectors, a sentence for the classifiers), so a stream costs
-linear time. The redacted new text is cut out of the rails' answer for the whole check by an
-alignment (difflib), so a value that began in the context is never shown in part. When the
+Every check covers the new text plus up to one window already passed on (the **context**), so a
+stream costs linear time; the redacted new text is cut out of the rails' answer by an alignment
+(difflib), so a value that began in the context is never shown in part. When the
 output rails block, the stream stops and the refusal (or ``Blocked``) comes instead. A Guard's
 stream publishes ONE Decision to its sinks, when it ends, stops or is dropped (stream_decision).
 """
@@ -36,18 +34,15 @@ MIN_WINDOW = 64
 MIN_LOOKAHEAD = 48
 """Characters kept back (and seen by the rails) when a run longer than the window is cut."""
 MIN_CONTEXT = 48
-"""Each check carries at least this many characters already passed on (when there are), for
-detectors that need a key word before a value ("password: ...", "date of birth ...")."""
+"""Each check carries at least this many characters already passed on, for detectors that need a
+key word before a value ("password: ...")."""
 MAX_CONTEXT = 16_384
-"""A redaction still open at the end of a check (a PEM key body) keeps its start in the
-context for at most this many characters."""
+"""A redaction open at the end of a check (a PEM key body) keeps its start in context this long."""
 
-# Characters of scripts written without spaces: a run of them is never one entity token, so
-# Chinese, Japanese, Korean, Thai, Lao, Khmer or Myanmar text is passed on as it comes.
+# Scripts written without spaces (zh, ja, ko, th, lo, km, my): passed on as they come.
 _NO_SPACE = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\uff61-\uff9f"
 _BREAK = re.compile(rf"[\s{_NO_SPACE}][^\s{_NO_SPACE}]*\Z")
-"""The last character that ends a token; what follows it is an unfinished token (an e-mail, URL,
-key, placeholder or word that may still continue)."""
+"""The last character that ends a token; what follows it may still continue (an e-mail, URL, key)."""
 _SPACE = re.compile(r"\s")
 _DIGIT = re.compile(r"\d")
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"')\]\u201d\u2019]*\s|[\u3002\uff01\uff1f\n]")
@@ -62,6 +57,8 @@ _IBAN_TAIL = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){0,30
 _DIGIT_RUN = re.compile(rf"(?:(?<![A-Za-z])[A-Za-z]{{1,3}}{_SEP}?)?[+(]?\d+(?:{_SEP}{{1,3}}\d+)*")
 _IBAN_RUN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){0,30}")
 _RUN_BEFORE = re.compile(rf"(?:\d|{_SEP})+")
+_AT_GAP = re.compile(r"[\w.%+-]{1,64}[ \t]{0,2}(?:@[ \t]{0,2})?\Z")  # a local part, maybe a spaced "@"
+_LOCAL_END = re.compile(r"[\w%+-]+[._+\d][\w.%+-]*(?<!\.)[ \t]{1,2}")  # "jane.doe " at a chunk's end: held
 _ENTITY_PROBE = 96
 """Digit and IBAN-like runs are looked for in this many last characters (the longest such
 entity, written with separators, is under 50); a run filling them all is held whole."""
@@ -88,6 +85,9 @@ def held_tail(text: str) -> int:
             if probe_at > 0 and _RUN_BEFORE.fullmatch(text, probe_at - 1, m.start()):
                 return 0  # the run goes on before the probe: hold it all
             cut = m.start()
+    while (gap := _AT_GAP.search(text, max(0, cut - 70), cut)) and gap.start() < cut and (  # "jane.doe @ x.com"
+            "@" in gap.group() or text.startswith("@", cut) or _LOCAL_END.fullmatch(text, gap.start(), cut)):
+        cut = gap.start()
     while True:
         while cut > 0 and _IN_TOKEN.match(text, cut - 1):
             cut -= 1

@@ -119,6 +119,13 @@ def test_streamed_text_equals_the_one_shot_redaction_for_many_chunkings(redactor
         assert streamed(redactor, chunks) == one_shot, (size, offset)
 
 
+@pytest.mark.parametrize("chunks", [["Reach me: jane.doe @ example.com."], ["Reach me: jane.doe @ exa", "mple.com. Thanks!"],
+                                    ["Reach me: jane.doe", " @example.com now"], list("Reach me: jane.doe @ example.com.")])
+def test_an_address_with_a_spaced_at_never_leaks_its_local_part(redactor, chunks):
+    out = streamed(redactor, chunks)
+    assert "jane.doe" not in out and "example.com" not in out and out.startswith("Reach me: [EMAIL]"), out
+
+
 def test_text_is_passed_on_at_once_except_the_unfinished_word(toy):
     guard = toy({"output": [{"guard": "keyword", "config": {"words": {"leak": ["secret plan"]}}}]})
     judge = StreamJudge(guard.check_output, lambda d: "stop", 200, "q", None)
@@ -147,6 +154,9 @@ def test_text_is_passed_on_at_once_except_the_unfinished_word(toy):
         ("my IBAN is DE89 3704 00", "DE89 3704 00"),
         ("my IBAN is GB29 NWBK 60", "GB29 NWBK 60"),
         ("write to jane.doe@exam", "jane.doe@exam"),
+        ("write to jane.doe @ exam", "jane.doe @ exam"),  # an address written with a spaced @
+        ("write to jane.doe @", "jane.doe @"),
+        ("write to jane.doe @example.c", "jane.doe @example.c"),
         ("your key is sk-proj-Xy7Q", "sk-proj-Xy7Q"),
         ("a finished sentence. ", ""),
         ("we have 3 cats and", "and"),
