@@ -92,3 +92,11 @@ def test_a_baseline_of_several_runs_takes_each_figures_median() -> None:
     merged = gate.merge_baselines([doc(10.0, 1.0), doc(30.0, 3.0), doc(14.0, 2.0)])
     assert merged["entries"]["a"]["norm_median"] == 14.0 and merged["entries"]["a"]["norm_min"] == 13.0
     assert merged["calibration_s"] == 2.0 and merged["runs"] == 3
+
+
+def test_a_regression_must_reproduce_in_the_second_run() -> None:
+    first = ["per_guard[input:moderation]: REGRESSION (median 1.63x, min 1.58x, +30 µs)",
+             "outside_encoder_32tok: REGRESSION (median 1.81x, min 1.69x, +296 µs)"]
+    second = ["per_guard[input:moderation]: REGRESSION (median 1.60x, min 1.55x, +29 µs)"]
+    assert gate.reproduced(first, second) == first[:1]
+    assert gate.reproduced(first, []) == []
