@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,15 +27,14 @@ from typing import TYPE_CHECKING, Any
 
 from guardrails import tool_blocks
 from guardrails.inputs import ChatTurn, TextLike
-from guardrails.pipeline import StageResult, StageRunner
+from guardrails.pipeline import StageResult
 from guardrails.protocol import CheckContext, RequestContext
-from guardrails.rails import redacting_rails
 from guardrails.results import Action, Decision, decision_spans
 
 if TYPE_CHECKING:
     from guardrails.guard import Guard
 
-__all__ = ["CheckedTurn", "TurnCache", "check_chat", "check_turns", "combine", "redactor", "turn_details"]
+__all__ = ["CheckedTurn", "TurnCache", "check_chat", "check_turns", "combine", "turn_details"]
 
 _Key = tuple[str, str | None, str]
 """A turn cache key: (text, request language, scope: ``input`` or ``redact``)."""
@@ -172,19 +170,6 @@ def turn_details(checked: Sequence[CheckedTurn], others: Sequence[CheckedTurn] =
     return {"checked": len(checked), "cached": sum(t.cached for t in checked), "flagged": flagged}
 
 
-_REDACTORS: weakref.WeakKeyDictionary[StageRunner, StageRunner] = weakref.WeakKeyDictionary()
-_REDACTORS_LOCK = threading.Lock()
-
-
-def redactor(runner: StageRunner) -> StageRunner:
-    """A runner of ``runner``'s redacting rails (``rails.redacting_rails``), built once per runner."""
-    with _REDACTORS_LOCK:
-        found = _REDACTORS.get(runner)
-        if found is None:
-            found = _REDACTORS[runner] = StageRunner(runner.stage, redacting_rails(runner.rails), runner.settings)
-        return found
-
-
 def check_chat(guard: Guard, value: Any, documents: Sequence[TextLike], request: RequestContext | None) -> Decision:
     """``Guard.check_input`` on chat messages, or on a prompt with ``documents=``."""
     started = time.perf_counter()
@@ -214,7 +199,7 @@ def check_chat(guard: Guard, value: Any, documents: Sequence[TextLike], request:
     checked = check_turns(runner.run, turns or [(None, "")], make_context, request,
                           guard._turns if turn.messages else None)
     context = contexts[-1] if contexts else make_context(turn.user_text)
-    redacting = redactor(runner)
+    redacting = runner.redacting
 
     def other_context(text: str) -> CheckContext:
         return guard._context("input", text, request, messages=messages, deadline=deadline)

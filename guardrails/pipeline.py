@@ -18,7 +18,7 @@ from guardrails.isolation import Job
 from guardrails.outcomes import error_kind, failed, judge, unavailable
 from guardrails.policy import PolicySettings
 from guardrails.protocol import CheckContext
-from guardrails.rails import Rail
+from guardrails.rails import Rail, redacting_rails
 from guardrails.results import Action, Stage, Verdict
 
 __all__ = ["StageResult", "StageRunner", "bound_view", "cut_text"]
@@ -82,6 +82,15 @@ class StageRunner:
         and a model's load is not the request's work, so the time budget starts after it."""
         self.max_chars = settings.max_chars
         self._groups = self._plan_groups(rails, settings.parallel)
+        self._redacting: StageRunner | None = None
+
+    @property
+    def redacting(self) -> StageRunner:
+        """A runner of this stage's redacting rails only (``rails.redacting_rails``), built on
+        first use: a chat's assistant and tool turns are redacted, never judged."""
+        if self._redacting is None:
+            self._redacting = StageRunner(self.stage, redacting_rails(self.rails), self.settings)
+        return self._redacting
 
     @staticmethod
     def _plan_groups(rails: list[Rail], parallel: bool) -> list[list[Rail]]:

@@ -206,7 +206,7 @@ class PromptInjectionGuard(_HeadsGuard):
 
     def _long(self, text: str, context: CheckContext) -> bool:
         return (bool(self.config.scan_chars) and not context.content_free
-                and len(detection_view(text, context, redactions=True)) > self.config.scan_chars)
+                and len(context.view(text)) > self.config.scan_chars)
 
     def _scan(self, text: str, context: CheckContext) -> Verdict:
         """A long text: the scan of its segments, plus any decoded blobs scored whole."""
@@ -302,8 +302,9 @@ class ModerationGuard(_HeadsGuard):
         clause_floor: float = Field(0.005, ge=0.0, le=1.0)
         """Clauses are scored only when the whole text's score for a clause category reaches this
         (0: always), or when an earlier rail redacted part of the text. On the train-side
-        validation split (600 benign messages with a comma or "and", 111 self-harm rows) a floor of 0.005 kept every self-harm row that clause scoring
-        adds (recall 0.712 vs 0.667 whole-text only) and ran clauses for 5% of the benign ones."""
+        validation split (600 benign messages with a comma or "and", 111 self-harm rows) a floor
+        of 0.005 kept every self-harm row that clause scoring adds (recall 0.712 vs 0.667
+        whole-text only) and ran clauses for 5% of the benign ones."""
 
     def __init__(self, config: ModerationGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
