@@ -120,6 +120,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         decision = guard.check_input(text)
     if args.json:
         record = decision.to_record()
+        record["decision_id"] = record["id"]  # the key scan uses (where "id" is the row's id)
         shown = json.dumps(record, ensure_ascii=not _can_print(json.dumps(record, ensure_ascii=False)))
     else:
         shown = _format_decision(decision)

@@ -100,6 +100,7 @@ def test_check_human_and_json(toy_env, capsys):
     assert cli.main(["check", "--policy", str(toy_env), "--json", "pin 1234"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["action"] == "redact" and record["text"] == "pin [NUM]" and record["triggered"] == ["pii"]
+    assert record["decision_id"] == record["id"] and len(record["id"]) == 24  # scan's key for the same id
 
 
 @pytest.mark.parametrize(
