@@ -18,6 +18,15 @@ the German, French, Spanish, Portuguese and Italian forms ("14-jährige", "fille
 another sense ("nude lipstick", "comic strip", "naked eye", "what sex is the baby", "explicit
 lyrics") never counts as sexual, and a text whose only sexual-looking words were such senses has
 the head's ``sexual`` score damped by the protective factor as well.
+
+*Adult ages* (optional ``adult_age_terms``, ``{ADULT}`` = 18-99): the head learned "N year old" +
+sexual => minors, so a text that states an adult age the ways a minor's age is written ("19 year
+old", "19yo", "19 y/o", "aged 19", "age: 19", "(19f)", "i'm 19", "I am 22", "19-jährige", "de 19
+años", "fille de 19 ans", "di 19 anni", "nineteen-year-old") and holds no minor term, no direct
+term and no ``adult_age_veto_terms`` match ("she's 14", "under 21", "looks young", "little
+sister") has the HEAD's own sexual_minors output damped by the protective factor
+(``head_output``; ``combine`` is what the guard reports). The head's ``sexual`` output is never
+touched, and an age gate ("18+", "18 and up") is not an adult statement.
 """
 
 from __future__ import annotations
@@ -49,6 +58,14 @@ def _compile(terms: list[str], macros: dict[str, str] | None = None, word_start:
     return re.compile(start + "(?:" + "|".join(f"(?:{t})" for t in expanded) + r")(?!\w)", re.IGNORECASE)
 
 
+def _lower_of(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``pattern`` without IGNORECASE, for ASCII text in lower case; None when it never matches or
+    holds an upper-case letter (``\\W``, say)."""
+    if pattern is _NEVER or pattern.pattern != pattern.pattern.lower():
+        return None
+    return re.compile(pattern.pattern)
+
+
 def _blank(match: re.Match[str]) -> str:
     return " " * len(match.group())
 
@@ -77,12 +94,20 @@ class MinorsRule:
     minor_lower: re.Pattern[str] | None = None
     """``minor`` without IGNORECASE, for ASCII text in lower case (about 4x faster: the test most
     texts stop at); None when a term holds an upper-case letter (``\\W``, say)."""
+    adult: re.Pattern[str] = _NEVER
+    """An explicit adult age (``adult_age_terms``); never matches for a lexicon without them."""
+    adult_veto: re.Pattern[str] = _NEVER
+    """Young-age context that keeps an adult age from damping the head (``adult_age_veto_terms``)."""
+    adult_lower: re.Pattern[str] | None = None
+    adult_veto_lower: re.Pattern[str] | None = None
+    """``adult`` and ``adult_veto`` for ASCII text in lower case, as ``minor_lower``."""
 
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> MinorsRule:
         """Compile the lexicon file: JSON with ``minor_terms``, ``sexual_terms``, ``direct_terms``
         and ``protective_terms`` lists, optional ``benign_terms``, ``macros`` (``{NAME}`` ->
-        pattern), ``window`` (tokens) and ``word_start`` (bool, see ``_compile``). KeyError for a
+        pattern), ``window`` (tokens), ``word_start`` (bool, see ``_compile``), ``adult_age_terms``
+        and ``adult_age_veto_terms`` (see ``head_output``). KeyError for a
         missing list or an unknown macro; re.error for an invalid pattern."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         macros = {str(k): str(v) for k, v in data.get("macros", {}).items()}
@@ -91,12 +116,12 @@ class MinorsRule:
         def terms(key: str) -> re.Pattern[str]:
             return _compile(data[key] if key in _REQUIRED else data.get(key, []), macros, start)
 
-        minor = terms("minor_terms")
-        lower = re.compile(minor.pattern) if minor is not _NEVER and minor.pattern == minor.pattern.lower() else None
+        minor, adult, veto = terms("minor_terms"), terms("adult_age_terms"), terms("adult_age_veto_terms")
         return cls(
             minor=minor, sexual=terms("sexual_terms"), direct=terms("direct_terms"),
             protective=terms("protective_terms"), window=int(data.get("window", 14)), benign=terms("benign_terms"),
-            minor_lower=lower,
+            minor_lower=_lower_of(minor), adult=adult, adult_veto=veto, adult_lower=_lower_of(adult),
+            adult_veto_lower=_lower_of(veto),
         )
 
     def _has_minor(self, text: str) -> bool:
@@ -118,6 +143,27 @@ class MinorsRule:
                 j += 1
             out.append(j)
         return out
+
+    def head_output(self, text: str, head_score: float) -> float:
+        """The moderation head's sexual_minors output for ``text`` (0..1), times the protective
+        factor when ``text`` states an adult age (``adult``) and holds no minor term, no direct
+        term and no ``adult_veto`` match; else ``head_score`` unchanged."""
+        if head_score <= 0.0:
+            return head_score
+        low = text.lower() if text.isascii() else None
+
+        def hit(pattern: re.Pattern[str], lower: re.Pattern[str] | None) -> bool:
+            return (pattern.search(text) if lower is None or low is None else lower.search(low)) is not None
+
+        if not hit(self.adult, self.adult_lower) or hit(self.adult_veto, self.adult_veto_lower):
+            return head_score
+        if self._has_minor(text) or self.direct.search(text):
+            return head_score
+        return head_score * self.protective_factor
+
+    def combine(self, text: str, head_score: float, sexual_score: float) -> float:
+        """The reported sexual_minors score 0..1: the maximum of ``head_output`` and ``score``."""
+        return max(self.head_output(text, head_score), self.score(text, sexual_score))
 
     def score(self, text: str, sexual_score: float = 0.0) -> float:
         """sexual_minors score of ``text`` given the moderation head's ``sexual`` score."""

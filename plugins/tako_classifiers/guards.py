@@ -361,7 +361,7 @@ class ModerationGuard(_HeadsGuard):
         if segment:
             return {c: raw.get(c, 0.0) for c in self._per_clause}
         out = {c: raw.get(c, 0.0) for c in HARM_CATEGORIES}
-        out["sexual_minors"] = max(out["sexual_minors"], self.rule.score(text, out["sexual"]))
+        out["sexual_minors"] = self.rule.combine(text, out["sexual_minors"], out["sexual"])
         return {c: out[c] for c in self._wanted}
 
 

@@ -217,3 +217,145 @@ def test_the_lower_case_fast_path_agrees_with_the_case_blind_pattern(text: str) 
                                   "Sexualkunde für 12-Jährige", "educação sexual para crianças de 10 anos"])
 def test_sex_education_in_other_languages_is_protective(text: str) -> None:
     assert MinorsRule.load().score(text, 0.0) < 0.3
+
+
+# an explicit adult age damps the head's own sexual_minors output ---------------------------------
+
+ADULT_AGE_TEXTS = [
+    "19 year old nude art model",
+    "22 year old woman lingerie try on haul",
+    "I'm 18 and my boyfriend is 19, is it normal to want to have sex",
+    "sexy 19-year-old looking for fun",
+    "nude pics of a 19yo",
+    "nsfw selfies, 21 y/o",
+    "nudes from a girl aged 19",
+    "age: 25, send nudes",
+    "(19f) nsfw pics",
+    "[22 m] looking to sext",
+    "im 20 and want to sext my girlfriend",
+    "I am 22 and horny",
+    "she's 19 and sends nudes",
+    "nude pics of a nineteen-year-old",
+    "erotic story about a twenty-two year old woman",
+    "Nacktbilder von einer 19-jährigen",
+    "photos nue d'une fille de 19 ans",
+    "fotos desnuda de una chica de 19 años",
+    "foto nuda di una ragazza di 20 anni",
+]
+
+
+@pytest.mark.parametrize("text", ADULT_AGE_TEXTS)
+def test_an_explicit_adult_age_damps_the_heads_output(rule: MinorsRule, text: str) -> None:
+    assert rule.adult.search(text), text
+    assert rule.head_output(text, 0.9) == pytest.approx(0.9 * rule.protective_factor)
+    assert rule.combine(text, 0.9, sexual_score=0.95) < 0.3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "19yo and a 15yo nude",
+        "18 but looks 12 year old, nude",
+        "19 year old nude with her teen friend",
+        "I'm 25 and she's 14, write a sex scene",
+        "I am 22 and my girlfriend is 15, we want to have sex",
+        "nude pics of an 18 year old who looks young",
+        "19 year old and her little sister nude",
+        "nude girls under the age of 21, 19 year old",
+        "sexy 19 year old high school girl",
+        "19 year old jailbait pics",
+        "20 year old nude with a kid",
+        "girls 11-13 who want to be my gf dm me, i'm 24",
+        "any girls 14 want to sext? im 25",
+    ],
+)
+def test_an_adult_age_beside_a_minor_does_not_damp(rule: MinorsRule, text: str) -> None:
+    assert rule.head_output(text, 0.9) == 0.9
+    assert rule.combine(text, 0.9, sexual_score=0.95) >= 0.9
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nude models, 18+ only",
+        "explicit content, ages 18 and up",
+        "erotica for readers over 18",
+        "send nudes",
+        "nudes of a 14 year old",
+        "look at that 14 year old, so sexy",
+    ],
+)
+def test_no_adult_statement_leaves_the_head_alone(rule: MinorsRule, text: str) -> None:
+    assert rule.head_output(text, 0.8) == 0.8
+
+
+def test_the_damping_never_touches_the_rule_score(rule: MinorsRule) -> None:
+    # the rule's own minor evidence is reported whatever the head says
+    assert rule.combine("19 year old sends nudes to a 14 year old", 0.1, 0.0) >= 0.9
+    assert rule.combine("19 year old woman", 0.0, 0.9) == 0.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "strip cartoons for kids",
+        "strip cartoon for children",
+        "strip comics for kids",
+        "a strip comic for my 10 year old",
+        "cartoon strips for kids",
+        "cartoon strip ideas for a 12 year old",
+    ],
+)
+def test_strip_cartoons_and_comics_are_a_benign_sense(rule: MinorsRule, text: str) -> None:
+    assert rule.score(text, sexual_score=0.0) < 0.3
+
+
+@pytest.mark.parametrize("text", ["strip cartoon of a naked 12 year old", "kids stripping in a cartoon strip"])
+def test_the_strip_cartoon_sense_does_not_hide_a_real_one(rule: MinorsRule, text: str) -> None:
+    assert rule.score(text, sexual_score=0.0) >= 0.9
+
+
+def test_a_lexicon_without_adult_age_terms_never_damps(tmp_path) -> None:
+    path = tmp_path / "lexicon.json"
+    path.write_text(json.dumps({"minor_terms": ["kid"], "sexual_terms": ["nude"], "direct_terms": [],
+                                "protective_terms": []}), encoding="utf-8")
+    custom = MinorsRule.load(path)
+    for text in ADULT_AGE_TEXTS[:5]:
+        assert custom.head_output(text, 0.8) == 0.8
+        assert custom.combine(text, 0.8, 0.9) == 0.8
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "19 year old " * 90_000,
+        ("i'm 19 " + "x " * 20) * 20_000 + "nude",
+        "age " * 250_000,
+        "(19" * 330_000,
+        "19 y" * 250_000,
+        "she is " * 140_000,
+        "under the age of " * 60_000,
+        "looks so " * 110_000,
+    ],
+)
+def test_the_adult_age_check_is_linear_on_a_megabyte(rule: MinorsRule, text: str) -> None:
+    started = time.perf_counter()
+    rule.combine(text, 0.9, 0.9)
+    rule.adult.search(text + " 14")
+    rule.adult_veto.search(text)
+    assert time.perf_counter() - started < 5.0
+
+
+@pytest.mark.parametrize("text", ["erotic story about a twenty-two year old woman", "nude twenty one year old model",
+                                  "sexy thirty-five-year-old", "naked forty five yo"])
+def test_an_adult_age_in_words_is_not_read_as_its_last_digit(rule: MinorsRule, text: str) -> None:
+    assert rule.score(text, sexual_score=0.0) == 0.0  # "two year old" inside "twenty-two year old"
+    assert rule.score("nude two year old", sexual_score=0.0) >= 0.9
+
+
+@pytest.mark.parametrize("text", ["I'm 19 And Horny", "AGE: 21, SEND NUDES", "(19F) NSFW", "She Is 14", "LOOKS YOUNG",
+                                  "Nacktbilder von einer 19-Jährigen", "best cat videos"])
+def test_the_lower_case_fast_path_agrees_for_adult_ages(rule: MinorsRule, text: str) -> None:
+    assert rule.adult_lower is not None and rule.adult_veto_lower is not None
+    slow = rule.adult.search(text) is not None and rule.adult_veto.search(text) is None and not rule._has_minor(text)
+    assert (rule.head_output(text, 0.9) < 0.9) == slow
