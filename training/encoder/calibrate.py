@@ -17,11 +17,27 @@ from guardrails.offline.train import fit_platt
 from training.corpus.records import CATEGORIES
 from training.corpus.slices import FP_BUDGETS, slices_of
 
-__all__ = ["ACTING", "choose_thresholds", "fit_platt", "slice_report"]
+__all__ = ["ACTING", "calibrate", "choose_thresholds", "fit_platt", "slice_report"]
 
 ACTING = tuple(c for c in CATEGORIES if c != "indirect_injection")
 """Categories the input policy acts on (indirect_injection is read by the context stage)."""
 MIN_THRESHOLD = 0.3
+
+
+def calibrate(logits: np.ndarray, y: np.ndarray, known: np.ndarray, rows: list[dict[str, Any]]
+              ) -> tuple[dict[str, tuple[float, float]], dict[str, float], dict[str, Any]]:
+    """(Platt (a, b) per category, thresholds, slice report) from validation logits (n, k) per
+    row (window maximum), labels ``y`` (n, k) and the ``known`` mask (n, k, bool). A category with
+    fewer than 5 positive rows keeps the identity scaling (1, 0)."""
+    platt: dict[str, tuple[float, float]] = {}
+    probs = np.zeros_like(logits)
+    for j, c in enumerate(CATEGORIES):
+        k = known[:, j]
+        a, b = fit_platt(logits[k, j], y[k, j]) if y[k, j].sum() >= 5 else (1.0, 0.0)
+        platt[c] = (a, b)
+        probs[:, j] = 1 / (1 + np.exp(-(a * logits[:, j] + b)))
+    thresholds = choose_thresholds(probs, y, rows, known=known)
+    return platt, thresholds, slice_report(probs, y, rows, thresholds, known=known)
 
 
 def _best_f1(p: np.ndarray, y: np.ndarray) -> float:
