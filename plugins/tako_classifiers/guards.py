@@ -141,9 +141,10 @@ class PromptInjectionGuard(_HeadsGuard):
     retrieved documents and tool output.
 
     On the ``context`` stage the score is the maximum of the direct-injection and the indirect
-    (instructions planted in a document) outputs of the injection head, each at its own threshold;
-    a document's segments, and the direct output on a text that names no model, at higher ones
-    (``_context``); on ``input`` only the direct output is used unless ``indirect_on_input`` is set.
+    (instructions planted in a document) outputs of the injection head, each at its own bar
+    (``_context.DocumentThresholds``), the direct output's higher on a text that names neither the
+    model nor the reader's answer; on ``input`` only the direct output is used unless
+    ``indirect_on_input`` is set.
     """
 
     name = "prompt_injection"
@@ -165,7 +166,7 @@ class PromptInjectionGuard(_HeadsGuard):
         """On the context stage, score every document (and the text hidden in its markup) per
         segment too (a sentence, short sentences grouped), the first included; keep the maximum."""
         document_thresholds: DocumentThresholds = Field(default_factory=DocumentThresholds)
-        """Head outputs a document (whole, and per segment) must reach on the context stage."""
+        """Head outputs a document (whole, or one segment) must reach on the context stage."""
         scan_chars: int = Field(2000, ge=0)
         """Texts longer than this are scanned instead (guardrails.runtime.scan): sentence groups,
         the pre-pass picks those that need the encoder, best first, stopping at ``stop_at`` (0: off)."""
@@ -237,10 +238,10 @@ class PromptInjectionGuard(_HeadsGuard):
 
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         score, indirect = raw.get("prompt_injection", 0.0), raw.get("indirect_injection", 0.0)
-        if stage == "context":  # each output at its own threshold; a segment or a text that names no model, higher
+        if stage == "context":  # each output at its own bar; the direct one higher on a text that names no model
             t = self._t_doc
-            direct_at = (t.segment_direct if segment else self._t_direct) if names_the_model(text) else t.uncued_direct
-            at = (max(direct_at, self._t_direct), t.segment_indirect if segment else self._t_context)
+            at = (t.direct if names_the_model(text) else t.uncued_direct,
+                  self._t_context if t.indirect is None else t.indirect)
             return {"prompt_injection": context_score(score, indirect, at, self._t_direct)}
         if self.config.indirect_on_input and not segment:
             score = max(score, rescale(indirect, self._t_context, self._t_direct))
