@@ -21,6 +21,7 @@ from guardrails.runtime.scan import scan
 from guardrails.runtime.segments import clause_groups, sentence_groups, token_budget
 from guardrails.runtime.triage import Triage, shipped_triage_path
 
+from ._context import DocumentThresholds, context_score, names_the_model, rescale
 from ._heads import (
     HEADS_DIR,
     RETRAIN_HINT,
@@ -139,9 +140,11 @@ class PromptInjectionGuard(_HeadsGuard):
     """Finds attempts to override the system's instructions, typed by the user or hidden in
     retrieved documents and tool output.
 
-    On the ``context`` stage the score is the maximum of the direct-injection and the
-    indirect (instructions planted in a document) outputs of the injection head; on ``input``
-    only the direct output is used unless ``indirect_on_input`` is set.
+    On the ``context`` stage the score is the maximum of the direct-injection and the indirect
+    (instructions planted in a document) outputs of the injection head, each at its own bar
+    (``_context.DocumentThresholds``), the direct output's higher on a text that names neither the
+    model nor the reader's answer; on ``input`` only the direct output is used unless
+    ``indirect_on_input`` is set.
     """
 
     name = "prompt_injection"
@@ -162,6 +165,8 @@ class PromptInjectionGuard(_HeadsGuard):
         document_segments: bool = True
         """On the context stage, score every document (and the text hidden in its markup) per
         segment too (a sentence, short sentences grouped), the first included; keep the maximum."""
+        document_thresholds: DocumentThresholds = Field(default_factory=DocumentThresholds)
+        """Head outputs a document (whole, or one segment) must reach on the context stage."""
         scan_chars: int = Field(2000, ge=0)
         """Texts longer than this are scanned instead (guardrails.runtime.scan): sentence groups,
         the pre-pass picks those that need the encoder, best first, stopping at ``stop_at`` (0: off)."""
@@ -181,15 +186,9 @@ class PromptInjectionGuard(_HeadsGuard):
         self._t_direct = float(head.thresholds.get("prompt_injection", 0.5))
         self._t_context = float(head.thresholds.get("indirect_injection")
                                 or head.provenance.get("context_threshold", self._t_direct))
+        self._t_doc = config.document_thresholds
         self.recommended_thresholds = {"prompt_injection": self._t_direct}
         self._triage = Triage.load(shipped_triage_path("injection")) if config.triage else None
-
-    def _to_direct_scale(self, s: float) -> float:
-        """Map the document score so its own threshold lands on the direct threshold (monotone)."""
-        t_c, t_d = self._t_context, self._t_direct
-        if s <= t_c:
-            return s * t_d / t_c if t_c > 0 else t_d
-        return t_d + (s - t_c) * (1.0 - t_d) / (1.0 - t_c) if t_c < 1 else 1.0
 
     def _texts(self, text: str, context: CheckContext) -> list[tuple[str, bool]]:
         texts = super()._texts(text, context)
@@ -213,7 +212,8 @@ class PromptInjectionGuard(_HeadsGuard):
         view = detection_view(text, context, redactions=True)
         stop = self.config.stop_at if self.config.stop_at is not None else self._t_direct
         report = scan(view, self.encoder.embed_windows_batch,
-                      lambda vecs, seg: self._categories(self._raw(vecs), seg, context.stage)["prompt_injection"],
+                      lambda vecs, seg: self._categories(self._raw(vecs), seg, context.stage,
+                                                         context.stage == "context")["prompt_injection"],
                       stop=stop, triage=self._triage, budget_chars=self.config.scan_budget_chars,
                       group=getattr(self.encoder, "pool_threads", 1))
         score = report.score
@@ -237,11 +237,14 @@ class PromptInjectionGuard(_HeadsGuard):
         return [v if v is not None else self._scan(t, c) for v, t, c in zip(out, texts, contexts)]
 
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
-        score = raw.get("prompt_injection", 0.0)
-        if segment and stage != "context":  # a document's segments are scored like the document
-            return {"prompt_injection": score}
-        if stage == "context" or self.config.indirect_on_input:
-            score = self._to_direct_scale(max(score, raw.get("indirect_injection", 0.0)))
+        score, indirect = raw.get("prompt_injection", 0.0), raw.get("indirect_injection", 0.0)
+        if stage == "context":  # each output at its own bar; the direct one higher on a text that names no model
+            t = self._t_doc
+            at = (t.direct if names_the_model(text) else t.uncued_direct,
+                  self._t_context if t.indirect is None else t.indirect)
+            return {"prompt_injection": context_score(score, indirect, at, self._t_direct)}
+        if self.config.indirect_on_input and not segment:
+            score = max(score, rescale(indirect, self._t_context, self._t_direct))
         return {"prompt_injection": score}
 
 
