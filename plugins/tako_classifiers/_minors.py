@@ -11,22 +11,24 @@ Instead a text scores when a minor-indicating term appears together with sexual 
 Minor terms include an age under 18 written in any common way: "14 year old", "14-year-old",
 "fourteen-year-old", "14 years young", "14 years of age", "14yo", "14 y.o.", "14 y/o", "14-y-o",
 "age 14", "aged 14", "age: 14", "at the age of 14", "(14f)", "7th grader", "girls under 16", and
-the German, French, Spanish, Portuguese and Italian forms ("14-jährige", "fille de 14 ans", "de
-14 años", "di 14 anni"). An age gate ("ages 14 and up", "age 16+", "minimum age 16") is not one.
+the German, French, Spanish, Portuguese, Italian, Japanese and Chinese forms ("14-jährige",
+"fille de 14 ans", "de 14 años (de edad)", "di 14 anni", "14歳", "14岁"). An age gate ("ages 14
+and up", "age 16+", "minimum age 16") is not one, nor a duration ("14 años de matrimonio").
 
 *Benign* terms are blanked before matching (same length, so offsets hold): a sexual word in
 another sense ("nude lipstick", "comic strip", "naked eye", "what sex is the baby", "explicit
 lyrics") never counts as sexual, and a text whose only sexual-looking words were such senses has
-the head's ``sexual`` score damped by the protective factor as well.
+the head's ``sexual`` score and the head's own sexual_minors output damped by the protective
+factor as well (``head_output``).
 
 *Adult ages* (optional ``adult_age_terms``, ``{ADULT}`` = 18-99): the head learned "N year old" +
 sexual => minors, so a text that states an adult age the ways a minor's age is written ("19 year
 old", "19yo", "19 y/o", "aged 19", "age: 19", "(19f)", "i'm 19", "I am 22", "19-jährige", "de 19
-años", "fille de 19 ans", "di 19 anni", "nineteen-year-old") and holds no minor term, no direct
-term and no ``adult_age_veto_terms`` match ("she's 14", "under 21", "looks young", "little
-sister") has the HEAD's own sexual_minors output damped by the protective factor
-(``head_output``; ``combine`` is what the guard reports). The head's ``sexual`` output is never
-touched, and an age gate ("18+", "18 and up") is not an adult statement.
+años", "fille de 19 ans", "di 19 anni", "nineteen-year-old", "22-летняя", "ей 22 года", "19歳",
+"19岁") and holds no minor term, no direct term and no ``adult_age_veto_terms`` match ("she's 14",
+"under 21", "looks young", "little sister", "14-летняя", "школьница", "ロリ", "中学生") has the
+HEAD's own sexual_minors output damped by the protective factor (``head_output``; ``combine`` is
+what the guard reports). The head's ``sexual`` output is never touched, and an age gate ("18+", "18 and up") is not an adult statement.
 """
 
 from __future__ import annotations
@@ -43,27 +45,40 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 _NEVER = re.compile(r"(?!)")
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 _REQUIRED = ("minor_terms", "sexual_terms", "direct_terms", "protective_terms")
+_CJK = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
+"""Kana and CJK ideographs: written without spaces, so a term may begin after or end on one ("19歳の")."""
 
 
-def _compile(terms: list[str], macros: dict[str, str] | None = None, word_start: bool = False) -> re.Pattern[str]:
+def _body(terms: list[str], macros: dict[str, str]) -> str:
+    """``terms`` as one alternation, ``{NAME}`` replaced by ``macros[NAME]`` (KeyError naming an
+    unknown macro)."""
+    return "(?:" + "|".join(f"(?:{_MACRO.sub(lambda m: macros[m.group(1)], t)})" for t in terms) + ")"
+
+
+def _compile(terms: list[str], macros: dict[str, str] | None = None, word_start: bool = False,
+             inside_cjk: bool = False) -> re.Pattern[str]:
     """One case-insensitive pattern for ``terms``, each wrapped in word boundaries, ``{NAME}``
     replaced by ``macros[NAME]`` (KeyError naming an unknown macro); never matches when empty.
     ``word_start``: every term starts with a word character, '(' or '[', so other positions are
-    skipped at once (about 30 times faster on whitespace and punctuation)."""
+    skipped at once (about 30 times faster on whitespace and punctuation). Kana and CJK
+    ideographs are written without spaces, so a term may end beside one, and begin after one
+    where a digit or a Latin letter follows ("19歳", "の14歳"), or anywhere with ``inside_cjk``
+    (CJK words: slower on CJK text, for lists searched only now and then)."""
     if not terms:
         return _NEVER
-    macros = macros or {}
-    expanded = [_MACRO.sub(lambda m: macros[m.group(1)], t) for t in terms]
-    start = r"(?<!\w)(?=[\w(\[])" if word_start else r"(?<!\w)"
-    return re.compile(start + "(?:" + "|".join(f"(?:{t})" for t in expanded) + r")(?!\w)", re.IGNORECASE)
+    after = rf"(?<={_CJK})" if inside_cjk else rf"(?<={_CJK})(?!{_CJK})"
+    start = rf"(?:(?<!\w)|{after})" + (r"(?=[\w(\[])" if word_start else "")
+    end = rf"(?:(?!\w)|(?<={_CJK})|(?={_CJK}))"
+    return re.compile(start + _body(terms, macros or {}) + end, re.IGNORECASE)
 
 
-def _lower_of(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """``pattern`` without IGNORECASE, for ASCII text in lower case; None when it never matches or
-    holds an upper-case letter (``\\W``, say)."""
-    if pattern is _NEVER or pattern.pattern != pattern.pattern.lower():
+def _lower_of(terms: list[str], macros: dict[str, str] | None = None, word_start: bool = False) -> re.Pattern[str] | None:
+    """``_compile(terms, ...)`` for ASCII text in lower case (plain word boundaries, no
+    IGNORECASE); None when ``terms`` is empty or a term holds an upper-case letter (``\\W``, say)."""
+    body = _body(terms, macros or {})
+    if not terms or body != body.lower():
         return None
-    return re.compile(pattern.pattern)
+    return re.compile((r"(?<!\w)(?=[\w(\[])" if word_start else r"(?<!\w)") + body + r"(?!\w)")
 
 
 def _blank(match: re.Match[str]) -> str:
@@ -101,6 +116,9 @@ class MinorsRule:
     adult_lower: re.Pattern[str] | None = None
     adult_veto_lower: re.Pattern[str] | None = None
     """``adult`` and ``adult_veto`` for ASCII text in lower case, as ``minor_lower``."""
+    sexual_lower: re.Pattern[str] | None = None
+    benign_lower: re.Pattern[str] | None = None
+    """``sexual`` and ``benign`` for ASCII text in lower case, as ``minor_lower``."""
 
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> MinorsRule:
@@ -113,15 +131,22 @@ class MinorsRule:
         macros = {str(k): str(v) for k, v in data.get("macros", {}).items()}
         start = bool(data.get("word_start", False))
 
-        def terms(key: str) -> re.Pattern[str]:
-            return _compile(data[key] if key in _REQUIRED else data.get(key, []), macros, start)
+        def terms(key: str) -> list[str]:
+            return list(data[key] if key in _REQUIRED else data.get(key, []))
 
-        minor, adult, veto = terms("minor_terms"), terms("adult_age_terms"), terms("adult_age_veto_terms")
+        def pattern(key: str, inside_cjk: bool = False) -> re.Pattern[str]:
+            return _compile(terms(key), macros, start, inside_cjk)
+
+        def lower(key: str) -> re.Pattern[str] | None:
+            return _lower_of(terms(key), macros, start)
+
         return cls(
-            minor=minor, sexual=terms("sexual_terms"), direct=terms("direct_terms"),
-            protective=terms("protective_terms"), window=int(data.get("window", 14)), benign=terms("benign_terms"),
-            minor_lower=_lower_of(minor), adult=adult, adult_veto=veto, adult_lower=_lower_of(adult),
-            adult_veto_lower=_lower_of(veto),
+            minor=pattern("minor_terms"), sexual=pattern("sexual_terms"), direct=pattern("direct_terms"),
+            protective=pattern("protective_terms"), window=int(data.get("window", 14)),
+            benign=pattern("benign_terms"), minor_lower=lower("minor_terms"), adult=pattern("adult_age_terms"),
+            adult_veto=pattern("adult_age_veto_terms", inside_cjk=True), adult_lower=lower("adult_age_terms"),
+            adult_veto_lower=lower("adult_age_veto_terms"), sexual_lower=lower("sexual_terms"),
+            benign_lower=lower("benign_terms"),
         )
 
     def _has_minor(self, text: str) -> bool:
@@ -147,7 +172,9 @@ class MinorsRule:
     def head_output(self, text: str, head_score: float) -> float:
         """The moderation head's sexual_minors output for ``text`` (0..1), times the protective
         factor when ``text`` states an adult age (``adult``) and holds no minor term, no direct
-        term and no ``adult_veto`` match; else ``head_score`` unchanged."""
+        term and no ``adult_veto`` match, or when its only sexual-looking words were benign senses
+        ("nude colour palette", as ``score`` damps the head's ``sexual`` score); else
+        ``head_score`` unchanged."""
         if head_score <= 0.0:
             return head_score
         low = text.lower() if text.isascii() else None
@@ -155,6 +182,10 @@ class MinorsRule:
         def hit(pattern: re.Pattern[str], lower: re.Pattern[str] | None) -> bool:
             return (pattern.search(text) if lower is None or low is None else lower.search(low)) is not None
 
+        if hit(self.sexual, self.sexual_lower) and hit(self.benign, self.benign_lower):
+            searched = self.benign.sub(_blank, text)
+            if not self.sexual.search(searched) and not self.direct.search(searched):
+                return head_score * self.protective_factor  # its only sexual-looking words meant something else
         if not hit(self.adult, self.adult_lower) or hit(self.adult_veto, self.adult_veto_lower):
             return head_score
         if self._has_minor(text) or self.direct.search(text):
