@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from guardrails.protocol import CheckContext
+from guardrails.runtime.segments import clause_groups, sentence_groups, token_budget
 
-__all__ = ["closes_with_full_stop", "detection_view", "has_placeholder", "redacted_view", "typed",
-           "without_emails", "without_placeholders"]
+__all__ = ["closes_with_full_stop", "detection_view", "has_placeholder", "redacted_view", "segments",
+           "short_full_stop", "typed", "typed_clauses", "without_emails", "without_placeholders", "word_count"]
 
 _PLACEHOLDER = re.compile(r"\[([A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)*)(?:_\d+)?\]")
 """A redaction placeholder (``[EMAIL_ADDRESS]``, ``[AWS_ACCESS_KEY_ID]``, ``[PERSON_2]``): group 1
@@ -133,3 +134,46 @@ def typed(clause: str) -> str:
     if closes_with_full_stop(core):
         core = core[:-1].rstrip()
     return core[:1].lower() + core[1:] if core else clause
+
+
+def segments(text: str, min_chars: int = 40, max_chars: int = 300, limit: int = 32, *, clauses: bool = False) -> list[str]:
+    """Sentence-sized pieces of a text, the first included (guardrails.runtime.segments: a
+    fragment shorter than ``min_chars`` joins the piece before it, long sentences are cut at
+    ``max_chars``); at most ``limit``, keeping the first, the last and an even sample of the
+    middle ones. With ``clauses``, sentences are further cut at commas, semicolons and joining
+    words (``clause_groups``), so one clause cannot be diluted by the rest of a short message."""
+    cut = clause_groups if clauses else sentence_groups
+    return [g.of(text) for g in cut(text, min_chars=min_chars, max_chars=max_chars, max_segments=limit)]
+
+
+def word_count(text: str) -> int:
+    """Words of ``text``: runs between whitespace, a run of CJK/kana/hangul characters counted as
+    one word per two characters (those scripts write no spaces). Linear."""
+    n = 0
+    for run in text.split():
+        wide = sum(1 for ch in run if "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
+                   or "\uf900" <= ch <= "\ufaff")
+        n += max(1, (wide + 1) // 2 + (1 if len(run) > wide else 0))
+    return n
+
+
+def short_full_stop(view: str, max_chars: int, max_words: int | None = None) -> bool:
+    """Whether ``view`` has at most ``max_chars`` characters (and ``max_words`` words, None: any;
+    ``word_count``) and closes with a full stop (``closes_with_full_stop``); False when
+    ``max_chars`` is 0. The moderation guard reads such a text's clauses as typed whatever its
+    whole-text score (``ModerationGuard.Config.stop_chars``)."""
+    return (0 < len(view) <= max_chars and closes_with_full_stop(view)
+            and (max_words is None or word_count(view) <= max_words))
+
+
+def typed_clauses(view: str, *, whole: bool = False) -> list[str]:
+    """The clauses of a short view (sentences of one over 400 characters), each ``typed``, in
+    order, without repeats or the view itself; a one-clause view gives its typed form only when
+    it closes with a full stop (``[]`` otherwise). With ``whole``, the typed view comes first
+    (a joining word inside one sentence, French "ne ... plus", must not cut it)."""
+    long = len(view) > 400
+    pieces = segments(view, limit=token_budget().segments) if long else segments(view, 12, 300, 8, clauses=True)
+    if len(pieces) < 2 and not closes_with_full_stop(view):
+        return []
+    pieces = [view, *pieces] if whole else pieces
+    return list(dict.fromkeys(t for t in map(typed, pieces) if t and t != view))

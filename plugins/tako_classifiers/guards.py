@@ -18,7 +18,7 @@ from guardrails.protocol import BaseGuard, CheckContext, EncoderLike, GuardConfi
 from guardrails.results import Verdict
 from guardrails.runtime.heads import Head
 from guardrails.runtime.scan import scan
-from guardrails.runtime.segments import clause_groups, sentence_groups, token_budget
+from guardrails.runtime.segments import token_budget
 from guardrails.runtime.triage import Triage, shipped_triage_path
 
 from ._context import DocumentThresholds, context_score, names_the_model, rescale
@@ -33,7 +33,7 @@ from ._heads import (
     shipped_head_path,
 )
 from ._minors import MinorsRule
-from ._view import closes_with_full_stop, detection_view, has_placeholder, typed
+from ._view import detection_view, has_placeholder, segments, short_full_stop, typed_clauses
 
 __all__ = [
     "HARM_CATEGORIES", "HEADS_DIR", "RETRAIN_HINT", "SAFETY_HEAD", "SEXUAL_MINORS_THRESHOLD", "HeadGuard",
@@ -124,16 +124,6 @@ class _HeadsGuard(BaseGuard):
     def score_windows(self, windows: np.ndarray, text: str, stage: str = "input") -> dict[str, float]:
         """Category scores from precomputed window embeddings (training and evaluation use this)."""
         return self._categories(self._raw(windows), text, stage)
-
-
-def segments(text: str, min_chars: int = 40, max_chars: int = 300, limit: int = 32, *, clauses: bool = False) -> list[str]:
-    """Sentence-sized pieces of a text, the first included (guardrails.runtime.segments: a
-    fragment shorter than ``min_chars`` joins the piece before it, long sentences are cut at
-    ``max_chars``); at most ``limit``, keeping the first, the last and an even sample of the
-    middle ones. With ``clauses``, sentences are further cut at commas, semicolons and joining
-    words (``clause_groups``), so one clause cannot be diluted by the rest of a short message."""
-    cut = clause_groups if clauses else sentence_groups
-    return [g.of(text) for g in cut(text, min_chars=min_chars, max_chars=max_chars, max_segments=limit)]
 
 
 class PromptInjectionGuard(_HeadsGuard):
@@ -308,6 +298,15 @@ class ModerationGuard(_HeadsGuard):
         validation split (600 benign messages with a comma or "and", 111 self-harm rows) a floor
         of 0.005 kept every self-harm row that clause scoring adds (recall 0.712 vs 0.667
         whole-text only) and ran clauses for 5% of the benign ones."""
+        stop_chars: int = Field(300, ge=0)
+        """A view of at most this many characters and ``stop_words`` words that closes with a full
+        stop (``.``, ``。``, ``!``) has its clauses scored whatever ``clause_floor`` (one more
+        encoder pass): the encoder reads such a sentence as benign ("Ya no quiero vivir." 0.001,
+        typed 0.73). 0: off."""
+        stop_words: int | None = Field(6, ge=1)
+        """Word cap of that pass (``_view.word_count``; None: none). Benign rows escalated for
+        self_harm, validation split, before -> cap 6 (no cap): multilingual 0.31% -> 0.91%
+        (1.33%), chat 1.10% -> 1.35% (1.35%); search, look-alikes, social +0.00 (social +0.22)."""
 
     def __init__(self, config: ModerationGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
@@ -323,15 +322,6 @@ class ModerationGuard(_HeadsGuard):
         recommended = {"sexual_minors": float(rule_thr), **head.thresholds}
         self.recommended_thresholds = {c: float(recommended[c]) for c in self._wanted if c in recommended}
 
-    def _clauses(self, view: str) -> list[str]:
-        """The clauses of a short view (sentences of a long one), each as typed in chat
-        (``typed``); a one-clause view gives its typed form only when it closes with a full stop."""
-        long = len(view) > 400
-        pieces = segments(view, limit=token_budget().segments) if long else segments(view, 12, 300, 8, clauses=True)
-        if len(pieces) < 2 and not closes_with_full_stop(view):
-            return []
-        return list(dict.fromkeys(t for t in map(typed, pieces) if t and t != view))
-
     def check(self, text: str, context: CheckContext) -> Verdict:
         """Score ``text`` (and decoded blobs): category -> probability 0..1; see ``check_batch``."""
         return self.check_batch([text], [context])[0]
@@ -340,16 +330,18 @@ class ModerationGuard(_HeadsGuard):
         """Whole texts through the encoder in one batch; then, on ``clause_stages``, the clauses of
         each text whose whole-text score for a ``clause_categories`` category reaches
         ``clause_floor``, or that an earlier rail redacted (PII beside a disclosure pulls the
-        whole text's score under the floor), one window per clause, the maximum kept."""
+        whole text's score under the floor), or that is short and closes with a full stop
+        (``stop_chars``, ``stop_words``), one window per clause, the maximum kept."""
         groups = [self._texts(t, c) for t, c in zip(texts, contexts, strict=True)]
         raws = [[self._raw(w) for w in windows] for windows in self._embed(groups)]
         per_clause, floor = self._per_clause, self.config.clause_floor
         for text, group, raw, ctx in zip(texts, groups, raws, contexts, strict=True):
             if not group or not per_clause or ctx.stage not in self.config.clause_stages:
                 continue
-            if max(r.get(c, 0.0) for r in raw for c in per_clause) < floor and not has_placeholder(text):
+            stop = short_full_stop(group[0][0], self.config.stop_chars, self.config.stop_words)
+            if max(r.get(c, 0.0) for r in raw for c in per_clause) < floor and not has_placeholder(text) and not stop:
                 continue
-            pieces = self._clauses(group[0][0])
+            pieces = typed_clauses(group[0][0], whole=stop)
             if pieces:
                 vecs = self.encoder.embed(pieces)
                 group.extend((p, True) for p in pieces)
