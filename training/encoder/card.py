@@ -177,6 +177,7 @@ def _guard_path_section(gp: dict[str, Any], head_thresholds: dict[str, float]) -
                [[s, d["rows"], _pct(d.get("caught", d.get("flagged"))), _pct(FP_BUDGETS.get(s)) if s in FP_BUDGETS else ""]
                 for s, d in sl.items()]),
         "",
+        *([gp["note"], ""] if gp.get("note") else []),
     ]
 
 
