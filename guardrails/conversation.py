@@ -1,132 +1,41 @@
 """Chats and documents through the rails: every user turn once, the most severe turn decides.
 
 A client-supplied history can carry an injection or PII in any turn, so each user turn runs the
-input rails and the most severe turn decides. A per-Guard bounded cache keyed by the turn's text
-(and the request's language when it is checked) keeps a long conversation from re-scoring old
-turns; a turn whose check failed (a rail error) or that stored pseudonyms in the request's vault
-is never cached. Each tool, function or document message (and each of ``documents=``) runs the
-context rails on its own; a blocked one is dropped, the others are kept. An Anthropic
-``tool_result`` part runs them too; a blocked one keeps its ``tool_use_id`` with its content
-replaced by a notice (``tool_blocks``), and tool-call arguments are redacted.
+input rails and the most severe turn decides. A per-Guard bounded cache (guardrails.turns) keyed
+by the turn's text (and the request's language when it is checked) keeps a long conversation from
+re-scoring old turns; a turn whose check failed (a rail error) or that stored pseudonyms in the
+request's vault is never cached. Each tool, function or document message (and each of
+``documents=``) is a document (guardrails.document_checks): the input stage's redacting rails
+redact it, then the context rails judge it; a blocked one is dropped, the others are kept,
+redacted. An Anthropic ``tool_result`` part is a document too; a blocked one keeps its
+``tool_use_id`` with its content replaced by a notice (``tool_blocks``), and tool-call arguments
+are redacted.
 
-The whole history goes to the model provider, so every assistant turn and every kept tool or
-document message also runs the input stage's redacting rails (``rails.redacting_rails``: secrets,
-pii, pure transformations; never more than ``redact``) with the same request vault, so one value
-gets one placeholder in every turn. The classifiers do not judge those turns: an odd assistant
-turn never blocks a conversation. The operator's system and developer messages pass unchanged.
+The whole history goes to the model provider, so every assistant turn also runs the input
+stage's redacting rails (``rails.redacting_rails``: secrets, pii, pure transformations; never
+more than ``redact``) with the same request vault, so one value gets one placeholder in every
+turn and document. The classifiers do not judge those turns: an odd assistant turn never blocks
+a conversation. A kept document's redaction counts in the chat's Decision like an assistant
+turn's (action at most ``redact``, ``pii``/``secrets`` in ``triggered``). The operator's system
+and developer messages pass unchanged.
 """
-
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from guardrails import tool_blocks
-from guardrails.inputs import ChatTurn, TextLike
+from guardrails.inputs import ChatTurn
 from guardrails.pipeline import StageResult
 from guardrails.protocol import CheckContext, RequestContext
 from guardrails.results import Action, Decision, decision_spans
+from guardrails.turns import CheckedTurn, TurnCache, check_turns
 
 if TYPE_CHECKING:
     from guardrails.guard import Guard
 
 __all__ = ["CheckedTurn", "TurnCache", "check_chat", "check_turns", "combine", "turn_details"]
-
-_Key = tuple[str, str | None, str]
-"""A turn cache key: (text, request language, scope: ``input`` or ``redact``)."""
-
-
-@dataclass(frozen=True)
-class _Entry:
-    result: StageResult
-    content_free: bool
-    language: str | None
-
-
-@dataclass(frozen=True)
-class CheckedTurn:
-    """One turn after the input rails (or, for an assistant or tool turn, the redacting rails):
-    its message index (None for a plain prompt)."""
-
-    index: int | None
-    text: str
-    result: StageResult
-    content_free: bool
-    cached: bool
-
-
-class TurnCache:
-    """A bounded, thread-safe LRU of checked turns: (text, language, scope) -> result."""
-
-    def __init__(self, maxsize: int = 2048) -> None:
-        self.maxsize = maxsize
-        self._data: OrderedDict[_Key, _Entry] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: _Key) -> _Entry | None:
-        with self._lock:
-            entry = self._data.get(key)
-            if entry is None:
-                self.misses += 1
-                return None
-            self._data.move_to_end(key)
-            self.hits += 1
-            return entry
-
-    def put(self, key: _Key, entry: _Entry) -> None:
-        if self.maxsize <= 0:
-            return
-        with self._lock:
-            self._data[key] = entry
-            self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-
-def check_turns(
-    run: Callable[[str, CheckContext], StageResult],
-    turns: Sequence[tuple[int | None, str]],
-    make_context: Callable[[str], CheckContext],
-    request: RequestContext,
-    cache: TurnCache | None,
-    scope: str = "input",
-) -> list[CheckedTurn]:
-    """Run ``run`` (the input stage, or its redacting rails: ``scope``) on each turn in order,
-    each distinct text once.
-
-    ``make_context(text)`` gives a fresh CheckContext per turn (the view is per text). With
-    ``cache`` (chat history), a turn seen before is not run again; its language and content-free
-    facts are replayed on the request.
-    """
-    out: list[CheckedTurn] = []
-    seen: dict[_Key, _Entry] = {}
-    for index, text in turns:
-        key = (text, request.language, scope)
-        entry = seen.get(key) or (cache.get(key) if cache is not None else None)
-        if entry is not None:
-            if entry.language is not None:
-                request.language = entry.language
-            out.append(CheckedTurn(index, text, entry.result, entry.content_free, True))
-            seen[key] = entry
-            continue
-        context = make_context(text)
-        vault = len(request.vault)
-        result = run(text, context)
-        entry = _Entry(result, context.content_free, request.language)
-        seen[key] = entry
-        if cache is not None and len(request.vault) == vault and not any(v.error for v in result.verdicts):
-            cache.put(key, entry)
-        out.append(CheckedTurn(index, text, result, context.content_free, False))
-    return out
 
 
 def combine(checked: Sequence[CheckedTurn], others: Sequence[CheckedTurn] = ()) -> StageResult:
@@ -170,23 +79,24 @@ def turn_details(checked: Sequence[CheckedTurn], others: Sequence[CheckedTurn] =
     return {"checked": len(checked), "cached": sum(t.cached for t in checked), "flagged": flagged}
 
 
-def check_chat(guard: Guard, value: Any, documents: Sequence[TextLike], request: RequestContext | None) -> Decision:
+def check_chat(guard: Guard, value: Any, documents: Sequence[Any], request: RequestContext | None) -> Decision:
     """``Guard.check_input`` on chat messages, or on a prompt with ``documents=``."""
+    from guardrails.document_checks import check_documents
+
     started = time.perf_counter()
     request = request or RequestContext()
     turn = ChatTurn.split(value, documents)
     deadline = guard._runners["input"].deadline()  # one time budget for the documents and every turn
     if request.system_prompt is None:
         request.system_prompt = turn.system_prompt()
-    doc_decisions = tuple(
-        guard._check_text("context", text, request, document_index=slot, deadline=deadline)
-        for slot, text in turn.documents
-    )
+    n_messages = len(turn.messages)
+    doc_values = [text for slot, text in turn.documents if slot < n_messages] + list(documents)
+    doc_decisions, doc_redactions = check_documents(  # redacted, then judged: document_checks
+        guard, doc_values, request, slots=[slot for slot, _ in turn.documents], deadline=deadline)
     dropped = tuple(slot for (slot, _), d in zip(turn.documents, doc_decisions) if d.action is Action.BLOCK)
     blocks = tool_blocks.tool_results(turn.messages)  # Anthropic tool_result parts: tool output
-    block_decisions = tuple(
-        guard._check_text("context", text, request, document_index=i, deadline=deadline) for i, _, text in blocks
-    )
+    block_decisions, block_redactions = check_documents(
+        guard, [text for _, _, text in blocks], request, slots=[i for i, _, _ in blocks], deadline=deadline)
     runner = guard._runners["input"]
     messages = tuple(turn.messages)
     contexts: list[CheckContext] = []
@@ -204,24 +114,20 @@ def check_chat(guard: Guard, value: Any, documents: Sequence[TextLike], request:
     def other_context(text: str) -> CheckContext:
         return guard._context("input", text, request, messages=messages, deadline=deadline)
 
-    other_turns: list[tuple[int | None, str]] = sorted([  # assistant turns, kept tool/document messages
-        *turn.others,
-        *((slot, d.text) for (slot, _), d in zip(turn.documents, doc_decisions)
-          if slot < len(messages) and slot not in dropped),
-    ])
-    others = check_turns(redacting.run, other_turns, other_context, request, guard._turns,
-                         scope="redact") if redacting.rails and other_turns else []
+    others = check_turns(redacting.run, turn.others, other_context, request, guard._turns,
+                         scope="redact") if redacting.rails and turn.others else []
+    others += [r for r, d in zip(doc_redactions, doc_decisions) if r is not None and d.action is not Action.BLOCK]
     kept_blocks = [(b, d) for b, d in zip(blocks, block_decisions) if d.action is not Action.BLOCK]
-    tool_turns = [(i, d.text) for (i, _, _), d in kept_blocks] + tool_blocks.tool_arguments(turn.messages)
-    tools = check_turns(redacting.run, tool_turns, other_context, request, guard._turns,
-                        scope="redact") if redacting.rails and tool_turns else []
+    arguments = tool_blocks.tool_arguments(turn.messages)
+    tools = check_turns(redacting.run, arguments, other_context, request, guard._turns,
+                        scope="redact") if redacting.rails and arguments else []
     if blocks or tools:
-        redacted = [c.result.text for c in tools] or [text for _, text in tool_turns]
         results: dict[tuple[int, int], tuple[str, str] | None] = {(i, j): None for i, j, _ in blocks}
-        results.update({(i, j): (new, text) for ((i, j, text), _), new in zip(kept_blocks, redacted)})
-        turn.messages = tool_blocks.apply(turn.messages, results, redacted[len(kept_blocks):],
+        results.update({(i, j): (d.text, text) for (i, j, text), d in kept_blocks})
+        turn.messages = tool_blocks.apply(turn.messages, results, [c.result.text for c in tools] or [t for _, t in arguments],
                                           lambda part: redacting.run(part, other_context(part)).text)
-        others = [*others, *tools]
+        others = [*others, *tools, *(r for r, d in zip(block_redactions, block_decisions)
+                                     if r is not None and d.action is not Action.BLOCK)]
     passed = turn.passed_on(
         {c.index: c.result.text for c in checked if c.index is not None},
         {slot: d.text for (slot, _), d in zip(turn.documents, doc_decisions)},

@@ -301,14 +301,13 @@ class Guard:
         self, documents: Sequence[TextLike], *, context: RequestContext | None = None
     ) -> list[Decision]:
         """Run the context rails on each retrieved document or tool output (text hidden in its
-        markup, such as comments and hidden elements, is scored too)."""
+        markup, such as comments and hidden elements, is scored too), after the input stage's
+        redacting rails: each Decision's ``text`` is the document redacted (guardrails.document_checks)."""
+        from guardrails.document_checks import check_documents
+
         docs = text_sequence(documents, "documents")
-        request = context or RequestContext()
         deadline = self._runners["context"].deadline(len(docs) or 1)
-        return [
-            self._check_text("context", doc, request, document_index=i, deadline=deadline)
-            for i, doc in enumerate(docs)
-        ]
+        return check_documents(self, docs, context or RequestContext(), deadline=deadline)[0]
 
     def check_input_batch(self, texts: Iterable[TextLike], *, context: RequestContext | None = None) -> list[Decision]:
         """Decisions for many prompts, in order, batched through the encoder rail by rail."""
@@ -333,21 +332,22 @@ class Guard:
         context: RequestContext | None = None,
     ) -> list[Decision]:
         """Decisions for many texts on any stage (input, output or context), in order, batched
-        through the encoder rail by rail; ``prompts`` (output stage) are aligned with the texts."""
+        through the encoder rail by rail; ``prompts`` (output stage) are aligned with the texts.
+        Context-stage texts are redacted first, as ``check_context`` does."""
         values = text_sequence(texts, "texts")
         prompts = aligned(prompts, len(values))
         request = context
         if not values:
             return []
+        if stage == "context":  # documents: redacted first (guardrails.document_checks)
+            from guardrails.document_checks import check_documents
+
+            return check_documents(self, values, request, batch=True)[0]
         started = time.perf_counter()
         coerced = [coerce_text(v) for v in values]
         contexts = [
-            self._context(
-                stage,
-                coerced[i][0],
-                request or RequestContext(),
-                prompt=coerce_text(prompts[i])[0] if prompts is not None else None,
-            )
+            self._context(stage, coerced[i][0], request or RequestContext(),
+                          prompt=coerce_text(prompts[i])[0] if prompts is not None else None)
             for i in range(len(values))
         ]
         results, cached = self._decisions.run_batch(self._runners[stage], [t for t, _ in coerced], contexts)

@@ -8,7 +8,9 @@ string, content that is not text, a list of parts or None: InvalidInput naming t
 field). A chat is split into its user turns (for the input rails), its tool, function or
 document messages plus extra documents (for the context rails) and its assistant turns, and put
 back together with every turn's redaction applied and blocked documents dropped. Roles compare case-insensitively;
-multi-part content keeps its non-text parts and stays a list.
+multi-part content keeps its non-text parts and stays a list. A document entry that is not text
+(a LangChain/LlamaIndex document, a dict with ``text``/``content``/``page_content``) is read by
+``document_text``; one with no text is dropped unchecked, never an error.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "check_messages",
     "coerce_text",
     "content_text",
+    "document_text",
     "is_messages",
     "last_user_text",
     "prompt_text",
@@ -61,6 +64,41 @@ def coerce_text(value: Any) -> tuple[str, str | None]:
     raise InvalidInput(
         f"expected text (str or UTF-8 bytes), None or chat messages, got {type(value).__name__}"
     )
+
+
+_TEXT_KEYS = ("text", "content", "page_content")
+_TEXT_ATTRS = ("page_content", "text")
+
+
+def document_text(value: Any) -> tuple[str | None, str | None]:
+    """``(text, note)`` of one document entry; ``text`` is None when the entry carries no text.
+
+    str, UTF-8 bytes and None read as ``coerce_text`` reads them; a mapping by its ``text``,
+    ``content`` (a string or chat-style parts) or ``page_content``; another object by a string
+    ``page_content`` or ``text`` attribute. ``note`` says what was repaired or why nothing was read.
+    """
+    try:
+        return coerce_text(value)
+    except InvalidInput:
+        pass
+    kind = type(value).__name__
+    if isinstance(value, Mapping):
+        for key in _TEXT_KEYS:
+            found = value.get(key)
+            if isinstance(found, str | bytes) or (key == "content" and isinstance(found, list | tuple)):
+                try:
+                    return (content_text(found) if isinstance(found, list | tuple) else coerce_text(found)[0]), None
+                except (InvalidInput, KeyError, TypeError):
+                    break
+        return None, f"a document of type {kind} with no text field ({', '.join(_TEXT_KEYS)}): dropped unchecked"
+    for attr in _TEXT_ATTRS:
+        try:
+            found = getattr(value, attr, None)
+        except Exception:  # a property that raises: no text here
+            found = None
+        if isinstance(found, str):
+            return coerce_text(found)
+    return None, f"a document of type {kind} is not text: dropped unchecked"
 
 
 def _text_parts(content: list[Any]) -> list[int]:
@@ -237,7 +275,7 @@ class ChatTurn:
             user_index = None
             user_text, note = coerce_text(value)
         slots = [(i, content_text(m.get("content"))) for i, m in enumerate(messages) if roles[i] in DOCUMENT_ROLES]
-        slots += [(len(messages) + j, coerce_text(d)[0]) for j, d in enumerate(documents)]
+        slots += [(len(messages) + j, document_text(d)[0] or "") for j, d in enumerate(documents)]
         others = [
             (i, content_text(m.get("content"))) for i, m in enumerate(messages)
             if roles[i] != "user" and roles[i] not in TRUSTED_ROLES and roles[i] not in DOCUMENT_ROLES
