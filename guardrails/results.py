@@ -152,7 +152,9 @@ class Decision(BaseModel):
     """What shadow rails (or a shadow policy) would have done; None when nothing ran in shadow."""
     shadow_triggered: tuple[str, ...] = ()
     documents: tuple[Decision, ...] = ()
-    """For chat/RAG checks: one decision per retrieved document or tool output (stage 'context')."""
+    """For chat/RAG checks: one decision per retrieved document or tool output (stage 'context'),
+    in the order of ``dropped_documents``' numbering; each one's ``text`` is the document after the
+    input stage's redacting rails (what to pass on), its verdicts those rails' and the context rails'."""
     dropped_documents: tuple[int, ...] = ()
     """Indexes of the documents the context rails dropped: into ``documents=``, or for a chat into
     ``messages`` (tool/document messages), with ``documents=`` entries following the messages."""
