@@ -142,4 +142,5 @@ def test_a_glued_injection_is_scored_in_a_segment_of_its_own_size(default_guard,
 def test_a_benign_long_document_passes(default_guard):
     for seed in range(3):
         decision = default_guard.check_context([varied_prose(20_000, seed=50 + seed)])[0]
-        assert decision.action == "allow", decision.categories
+        # kept (a document is redacted like the input first, so a pii rule may still redact a span)
+        assert not decision.blocked and "prompt_injection" not in decision.triggered, decision.categories
