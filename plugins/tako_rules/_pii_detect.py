@@ -54,8 +54,16 @@ _SUFFIX = (
     r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|"
     r"parkway|pkwy|circle|cir|highway|hwy|square|sq|crescent|close|alley|plaza|trail|walk"
 )
+_UNIT = (
+    r"(?:minutes?|mins?|hours?|hrs?|seconds?|secs?|days?|weeks?|months?|years?|miles?|km|kilometres?|kilometers?|"
+    r"metres?|meters?|feet|yards?|steps?|blocks?|euros?|dollars?|pounds?|people|times?)"
+)
+"""A number then one of these is a quantity, never a house number ("a 10 minute walk")."""
+_STREET_WORD = r"(?:[a-z]{1,3}\.|[a-z](?:[a-z'.-]*[a-z'-])?)"
+"""A word of a street name: no sentence-ending full stop inside an address ("174 euros for
+adults. The walk" is two sentences), except after an abbreviation of 1-3 letters ("N.", "Mt.")."""
 _ADDRESS = (
-    rf"(?<![\w-])\d{{1,6}}[a-z]?\s+(?:[a-z][a-z'.-]*\s+){{0,4}}?(?:{_SUFFIX})\b\.?"
+    rf"(?<![\w-])\d{{1,6}}[a-z]?\s+(?!{_UNIT}\b)(?:{_STREET_WORD}\s+){{0,4}}?(?:{_SUFFIX})\b\.?"
     r"|(?<![\w-])(?:apt|apartment|suite|ste|unit|wohnung|appartement|piso|interno)\.?\s{0,3}#?\s{0,3}\d{1,6}[a-z]?\b"
     r"|\bp\.?\s?o\.?\s?box\s{1,3}\d{1,6}\b"
     r"|(?<![\w-])(?:calle|c/|avenida|avda\.|av\.|paseo|carrera|cra\.|rua|travessa|rue|avenue|boulevard|bd|chemin|"

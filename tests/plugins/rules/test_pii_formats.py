@@ -200,3 +200,24 @@ def test_obfuscation_look_alikes(guard: PiiGuard, text: str) -> None:
 )
 def test_addresses_of_many_countries(guard: PiiGuard, text: str, value: str) -> None:
     assert ("ADDRESS", value) in found(guard, text)
+
+
+@pytest.mark.parametrize("text", [
+    "The hotel is a 10 minute walk from the beach.",
+    "Tickets cost 174 euros for adults. The walk starts at nine.",
+    "It took 3 hours. The road was closed.",
+    "We walked 5 miles down the trail.",
+    "About 40 people lined the street.",
+])
+def test_a_quantity_or_a_sentence_break_is_not_a_street_address(guard, text):
+    assert "ADDRESS" not in {label for label, _ in found(guard, text)}
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("I live at 742 Evergreen Terrace", "742 Evergreen Terrace"),
+    ("ship to 12 N. Main St. today", "12 N. Main St"),
+    ("meet at 5 Mt. Pleasant Road", "5 Mt. Pleasant Road"),
+    ("office at 3025 M Street NW", "3025 M Street"),
+])
+def test_street_addresses_with_abbreviations_are_still_found(guard, text, address):
+    assert ("ADDRESS", address) in found(guard, text)
