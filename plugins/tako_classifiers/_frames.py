@@ -16,6 +16,10 @@ monotone) so that ``bar`` lands on the category's calibrated threshold.
 * ``game``: names a video game or an in-game setting (``game_titles``) and nothing that leaves
   the game (``game_veto``: "real", "irl", "pretend", "my neighbour", "kill people", real-world
   recipe items such as "pipe bomb" or "ricin", quantities).
+* ``nonsense_group``: a why-should/why-can't question (``nonsense_openers``) about a group that
+  is no people at all (``nonhuman_groups``: "white grapes", "teapots", "clouds"; animal names used
+  as slurs are left out) and that names no protected group (``protected_groups``), first or
+  second person; only ``hate`` and ``harassment`` are damped.
 * ``privacy`` alone is damped when the text names a public place, office holder or fictional
   character (``public_entities``: "the White House", "Batman") and nothing private
   (``private_veto``: "my", "ex", "neighbour", "real name", "track").
@@ -38,7 +42,7 @@ from pydantic import Field
 from guardrails.protocol import GuardConfig
 
 from ._context import rescale
-from ._minors import _compile
+from ._minors import _NEVER, _compile
 from ._view import word_count
 
 __all__ = ["FRAMES_PATH", "SafeFrames", "SafeFramesRule"]
@@ -46,6 +50,10 @@ __all__ = ["FRAMES_PATH", "SafeFrames", "SafeFramesRule"]
 FRAMES_PATH = Path(__file__).resolve().parent / "data" / "safe_frames.json"
 _LISTS = ("informational_openers", "informational_markers", "method_veto", "person_veto", "game_titles",
           "game_veto", "public_entities", "private_veto")
+_NONSENSE = frozenset({"hate", "harassment"})
+_INNER_END = re.compile(r"[?!\uff1f\uff01\u3002]|\.\s")
+"""A sentence end inside the text (after its closing punctuation is stripped): a framed text is one question."""
+_CLOSE = " \t\r\n?!.\uff1f\uff01\u3002"
 _LEAD = "^[\\s\"'\u00ab\u201c\u201e\u00bf\u00a1(\\[]{0,4}"
 
 
@@ -84,10 +92,14 @@ class SafeFramesRule:
     game_veto: re.Pattern[str]
     public: re.Pattern[str]
     private_veto: re.Pattern[str]
+    nonsense: re.Pattern[str] = _NEVER
+    nonhuman: re.Pattern[str] = _NEVER
+    protected: re.Pattern[str] = _NEVER
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> SafeFramesRule:
-        """Compile the lexicon at ``path`` (default: the shipped one). KeyError naming a missing
+        """Compile the lexicon at ``path`` (default: the shipped one); the ``nonsense_openers``,
+        ``nonhuman_groups`` and ``protected_groups`` lists are optional. KeyError naming a missing
         list; re.error for an invalid piece; OSError / ValueError for an unreadable file."""
         data = json.loads(Path(path or FRAMES_PATH).read_text(encoding="utf-8"))
         missing = [k for k in _LISTS if k not in data]
@@ -95,7 +107,11 @@ class SafeFramesRule:
             raise KeyError(f"safe frames lexicon {path or FRAMES_PATH}: missing lists {missing}")
 
         def words(key: str) -> re.Pattern[str]:
-            return _compile([str(t) for t in data[key]], inside_cjk=True)
+            return _compile([str(t) for t in data.get(key, [])], inside_cjk=True)
+
+        def opener(key: str) -> re.Pattern[str]:
+            terms = "|".join(f"(?:{t})" for t in data.get(key, []))
+            return re.compile(f"{_LEAD}(?:{terms})(?:(?<=\\W)|(?!\\w))", re.IGNORECASE) if terms else _NEVER
 
         openers = "|".join(f"(?:{t})" for t in data["informational_openers"])
         markers = "|".join(f"(?:{t})" for t in data["informational_markers"]) or "(?!)"
@@ -103,15 +119,20 @@ class SafeFramesRule:
             informational=re.compile(f"{_LEAD}(?:{openers})(?:(?<=\\W)|(?!\\w))|{markers}", re.IGNORECASE),
             method_veto=words("method_veto"), person_veto=words("person_veto"), game=words("game_titles"),
             game_veto=words("game_veto"), public=words("public_entities"), private_veto=words("private_veto"),
+            nonsense=opener("nonsense_openers"), nonhuman=words("nonhuman_groups"), protected=words("protected_groups"),
         )
 
     def frame(self, text: str) -> str | None:
-        """``"informational"``, ``"game"`` or None for ``text`` (no length check; see ``damp``)."""
+        """``"informational"``, ``"game"``, ``"nonsense_group"`` or None for ``text`` (no length
+        check; see ``damp``)."""
         if (self.informational.search(text) and not self.method_veto.search(text)
                 and not self.person_veto.search(text)):
             return "informational"
         if self.game.search(text) and not self.game_veto.search(text):
             return "game"
+        if (self.nonsense.search(text) and self.nonhuman.search(text) and not self.protected.search(text)
+                and not self.person_veto.search(text)):
+            return "nonsense_group"
         return None
 
     def public_entity(self, text: str) -> bool:
@@ -122,11 +143,14 @@ class SafeFramesRule:
              config: SafeFrames) -> dict[str, float]:
         """``scores`` (category -> 0..1) with each framed category mapped so that ``config.bar``
         lands on its threshold in ``thresholds`` (0.5 where absent); unchanged when ``text`` is
-        longer than ``config.max_chars`` / ``config.max_words``, on another stage, or unframed."""
+        longer than ``config.max_chars`` / ``config.max_words``, holds more than one sentence, is
+        on another stage, or is unframed."""
         out = dict(scores)
-        if stage not in config.stages or len(text) > config.max_chars or word_count(text) > config.max_words:
+        if (stage not in config.stages or len(text) > config.max_chars or word_count(text) > config.max_words
+                or _INNER_END.search(text.rstrip(_CLOSE))):
             return out
-        framed = set(config.categories) if self.frame(text) else set()
+        kind = self.frame(text)
+        framed = set(config.categories) & (_NONSENSE if kind == "nonsense_group" else set(config.categories)) if kind else set()
         if config.public_privacy and "privacy" in out and self.public_entity(text):
             framed.add("privacy")
         for cat in framed & out.keys() - {"sexual_minors"}:
