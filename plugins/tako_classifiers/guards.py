@@ -22,6 +22,7 @@ from guardrails.runtime.segments import token_budget
 from guardrails.runtime.triage import Triage, shipped_triage_path
 
 from ._context import DocumentThresholds, context_score, names_the_model, rescale
+from ._frames import SafeFrames, SafeFramesRule
 from ._heads import (
     HEADS_DIR,
     RETRAIN_HINT,
@@ -307,6 +308,8 @@ class ModerationGuard(_HeadsGuard):
         """Word cap of that pass (``_view.word_count``; None: none). Benign rows escalated for
         self_harm, validation split, before -> cap 6 (no cap): multilingual 0.31% -> 0.91%
         (1.33%), chat 1.10% -> 1.35% (1.35%); search, look-alikes, social +0.00 (social +0.22)."""
+        frames: SafeFrames = Field(default_factory=SafeFrames)
+        """Informational / in-game / public-entity questions judged at a higher bar (``_frames``)."""
 
     def __init__(self, config: ModerationGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
@@ -317,6 +320,7 @@ class ModerationGuard(_HeadsGuard):
         self.encoder = encoder_for(self.heads[0], resources)
         self.rule = MinorsRule.load(config.lexicon) if config.lexicon else MinorsRule.load()
         self._wanted = tuple(config.categories or HARM_CATEGORIES)
+        self.frames = SafeFramesRule.load(config.frames.lexicon) if config.frames.enabled else None
         head = self.heads[0]
         rule_thr = head.provenance.get("rule_thresholds", {}).get("sexual_minors", SEXUAL_MINORS_THRESHOLD)
         recommended = {"sexual_minors": float(rule_thr), **head.thresholds}
@@ -357,6 +361,8 @@ class ModerationGuard(_HeadsGuard):
             return {c: raw.get(c, 0.0) for c in self._per_clause}
         out = {c: raw.get(c, 0.0) for c in HARM_CATEGORIES}
         out["sexual_minors"] = self.rule.combine(text, out["sexual_minors"], out["sexual"])
+        if self.frames is not None:
+            out = self.frames.damp(out, text, stage, self.heads[0].thresholds, self.config.frames)
         return {c: out[c] for c in self._wanted}
 
 

@@ -1,0 +1,158 @@
+"""Safe-question frames: informational and in-game questions about harmful topics (moderation).
+
+The encoder scores a question by its topic, so a short question that only asks what a harmful
+thing *is*, what *happened* or *why* ("What does it mean to launder money?", "Why did the Nazis
+persecute the Jews?", "What constitutes rape?") or what to do in a video game ("How do I steal a
+car in GTA V?", "How do I rob the bank in Payday 2?") scores like a request for help with the
+harm. On the input stage, a text of at most ``max_words`` words held by one of these frames has
+the frame's ``categories`` judged at a higher bar: each score is mapped (``_context.rescale``,
+monotone) so that ``bar`` lands on the category's calibrated threshold.
+
+* ``informational``: opens with a definition, meaning, history or why-did question
+  (``informational_openers``, or a CJK ``informational_markers`` form) and asks for no method,
+  quantity, purchase or step (``method_veto``), names no first person, imperative or search
+  (``person_veto``: "my", "give me", "find", "track"); a question about a private person's
+  whereabouts is therefore never framed.
+* ``game``: names a video game or an in-game setting (``game_titles``) and nothing that leaves
+  the game (``game_veto``: "real", "irl", "pretend", "my neighbour", "kill people", real-world
+  recipe items such as "pipe bomb" or "ricin", quantities).
+* ``nonsense_group``: a why-should/why-can't question (``nonsense_openers``) about a group that
+  is no people at all (``nonhuman_groups``: "white grapes", "teapots", "clouds"; animal names used
+  as slurs are left out) and that names no protected group (``protected_groups``), first or
+  second person; only ``hate`` and ``harassment`` are damped.
+* ``privacy`` alone is damped when the text names a public place, office holder or fictional
+  character (``public_entities``: "the White House", "Batman") and nothing private
+  (``private_veto``: "my", "ex", "neighbour", "real name", "track").
+
+The lexicon (``data/safe_frames.json``) is regex pieces, each joined into one case-insensitive
+alternation; no piece nests unbounded quantifiers and the frames are only tried on a text of at
+most ``max_chars`` characters, so a megabyte costs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import Field
+
+from guardrails.protocol import GuardConfig
+
+from ._context import rescale
+from ._minors import _NEVER, _compile
+from ._view import word_count
+
+__all__ = ["FRAMES_PATH", "SafeFrames", "SafeFramesRule"]
+
+FRAMES_PATH = Path(__file__).resolve().parent / "data" / "safe_frames.json"
+_LISTS = ("informational_openers", "informational_markers", "method_veto", "person_veto", "game_titles",
+          "game_veto", "public_entities", "private_veto")
+_NONSENSE = frozenset({"hate", "harassment"})
+_INNER_END = re.compile(r"[?!\uff1f\uff01\u3002]|\.\s")
+"""A sentence end inside the text (after its closing punctuation is stripped): a framed text is one question."""
+_CLOSE = " \t\r\n?!.\uff1f\uff01\u3002"
+_LEAD = "^[\\s\"'\u00ab\u201c\u201e\u00bf\u00a1(\\[]{0,4}"
+
+
+class SafeFrames(GuardConfig):
+    """Options of the moderation guard's safe-question frames (``_frames``); ``enabled: false`` turns them off."""
+
+    enabled: bool = True
+    """Whether informational, in-game and public-entity questions are judged at ``bar``."""
+    lexicon: str | None = None
+    """Path of a replacement frames lexicon (JSON, same keys as ``data/safe_frames.json``)."""
+    bar: float = Field(0.98, ge=0.0, le=1.0)
+    """Head output (0..1) a framed category must reach to meet its threshold. On the frame
+    evaluation lists (tests/data/safe_frames_eval.jsonl) the framed benign questions scored at most
+    0.967, and no harmful contrast was framed."""
+    categories: list[str] = Field(default_factory=lambda: ["hate", "harassment", "violence", "illicit", "sexual"])
+    """Categories the informational and game frames damp (self_harm keeps escalating with support,
+    sexual_minors is never damped; privacy only by the public-entity frame)."""
+    public_privacy: bool = True
+    """Damp ``privacy`` for a question about a public place or a fictional character."""
+    stages: list[str] = Field(default_factory=lambda: ["input"])
+    """Stages where frames apply."""
+    max_words: int = Field(20, ge=1)
+    """Longest framed text in words (``_view.word_count``); a longer one is never framed."""
+    max_chars: int = Field(200, ge=1)
+    """Longest framed text in characters."""
+
+
+@dataclass(frozen=True)
+class SafeFramesRule:
+    """The compiled frames lexicon; ``damp`` applies it to a moderation verdict's scores."""
+
+    informational: re.Pattern[str]
+    method_veto: re.Pattern[str]
+    person_veto: re.Pattern[str]
+    game: re.Pattern[str]
+    game_veto: re.Pattern[str]
+    public: re.Pattern[str]
+    private_veto: re.Pattern[str]
+    nonsense: re.Pattern[str] = _NEVER
+    nonhuman: re.Pattern[str] = _NEVER
+    protected: re.Pattern[str] = _NEVER
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> SafeFramesRule:
+        """Compile the lexicon at ``path`` (default: the shipped one); the ``nonsense_openers``,
+        ``nonhuman_groups`` and ``protected_groups`` lists are optional. KeyError naming a missing
+        list; re.error for an invalid piece; OSError / ValueError for an unreadable file."""
+        data = json.loads(Path(path or FRAMES_PATH).read_text(encoding="utf-8"))
+        missing = [k for k in _LISTS if k not in data]
+        if missing:
+            raise KeyError(f"safe frames lexicon {path or FRAMES_PATH}: missing lists {missing}")
+
+        def words(key: str) -> re.Pattern[str]:
+            return _compile([str(t) for t in data.get(key, [])], inside_cjk=True)
+
+        def opener(key: str) -> re.Pattern[str]:
+            terms = "|".join(f"(?:{t})" for t in data.get(key, []))
+            return re.compile(f"{_LEAD}(?:{terms})(?:(?<=\\W)|(?!\\w))", re.IGNORECASE) if terms else _NEVER
+
+        openers = "|".join(f"(?:{t})" for t in data["informational_openers"])
+        markers = "|".join(f"(?:{t})" for t in data["informational_markers"]) or "(?!)"
+        return cls(
+            informational=re.compile(f"{_LEAD}(?:{openers})(?:(?<=\\W)|(?!\\w))|{markers}", re.IGNORECASE),
+            method_veto=words("method_veto"), person_veto=words("person_veto"), game=words("game_titles"),
+            game_veto=words("game_veto"), public=words("public_entities"), private_veto=words("private_veto"),
+            nonsense=opener("nonsense_openers"), nonhuman=words("nonhuman_groups"), protected=words("protected_groups"),
+        )
+
+    def frame(self, text: str) -> str | None:
+        """``"informational"``, ``"game"``, ``"nonsense_group"`` or None for ``text`` (no length
+        check; see ``damp``)."""
+        if (self.informational.search(text) and not self.method_veto.search(text)
+                and not self.person_veto.search(text)):
+            return "informational"
+        if self.game.search(text) and not self.game_veto.search(text):
+            return "game"
+        if (self.nonsense.search(text) and self.nonhuman.search(text) and not self.protected.search(text)
+                and not self.person_veto.search(text)):
+            return "nonsense_group"
+        return None
+
+    def public_entity(self, text: str) -> bool:
+        """Whether ``text`` names a public place, office or fictional character and nothing private."""
+        return self.public.search(text) is not None and self.private_veto.search(text) is None
+
+    def damp(self, scores: Mapping[str, float], text: str, stage: str, thresholds: Mapping[str, float],
+             config: SafeFrames) -> dict[str, float]:
+        """``scores`` (category -> 0..1) with each framed category mapped so that ``config.bar``
+        lands on its threshold in ``thresholds`` (0.5 where absent); unchanged when ``text`` is
+        longer than ``config.max_chars`` / ``config.max_words``, holds more than one sentence, is
+        on another stage, or is unframed."""
+        out = dict(scores)
+        if (stage not in config.stages or len(text) > config.max_chars or word_count(text) > config.max_words
+                or _INNER_END.search(text.rstrip(_CLOSE))):
+            return out
+        kind = self.frame(text)
+        framed = set(config.categories) & (_NONSENSE if kind == "nonsense_group" else set(config.categories)) if kind else set()
+        if config.public_privacy and "privacy" in out and self.public_entity(text):
+            framed.add("privacy")
+        for cat in framed & out.keys() - {"sexual_minors"}:
+            out[cat] = rescale(out[cat], config.bar, float(thresholds.get(cat, 0.5)))
+        return out
