@@ -21,6 +21,7 @@ from guardrails.runtime.scan import scan
 from guardrails.runtime.segments import token_budget
 from guardrails.runtime.triage import Triage, shipped_triage_path
 
+from ._address import cap_how_to
 from ._context import DocumentThresholds, context_score, names_the_model, rescale
 from ._heads import (
     HEADS_DIR,
@@ -157,6 +158,9 @@ class PromptInjectionGuard(_HeadsGuard):
         segment too (a sentence, short sentences grouped), the first included; keep the maximum."""
         document_thresholds: DocumentThresholds = Field(default_factory=DocumentThresholds)
         """Head outputs a document (whole, or one segment) must reach on the context stage."""
+        how_to_cap: float = Field(0.5, ge=0.0, le=1.0)
+        """Cap on the direct output of a text addressed to its human reader (a how-to, README, terms,
+        recipe: names the reader's things, nothing aimed at the model; ``_address``); 1.0: off."""
         scan_chars: int = Field(2000, ge=0)
         """Texts longer than this are scanned instead (guardrails.runtime.scan): sentence groups,
         the pre-pass picks those that need the encoder, best first, stopping at ``stop_at`` (0: off)."""
@@ -228,6 +232,7 @@ class PromptInjectionGuard(_HeadsGuard):
 
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         score, indirect = raw.get("prompt_injection", 0.0), raw.get("indirect_injection", 0.0)
+        score = cap_how_to(score, text, self.config.how_to_cap, documents=stage == "context")
         if stage == "context":  # each output at its own bar; the direct one higher on a text that names no model
             t = self._t_doc
             at = (t.direct if names_the_model(text) else t.uncued_direct,
