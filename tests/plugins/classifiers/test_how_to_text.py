@@ -118,9 +118,18 @@ def test_cap_is_configurable(guard):
 @pytest.mark.parametrize("text", ["settings " * 120_000, "a" * 1_000_000, "ignore the " * 100_000,
                                   "パスワード" * 200_000, "x_" * 500_000])
 def test_cues_are_linear_on_a_megabyte(text):
+    """About 0.3 s per megabyte and pattern on an idle core (the guard only looks up the texts it
+    embeds, at most ``scan_chars`` long); the bound leaves room for a loaded CI machine."""
     from tako_classifiers._address import addresses_the_model, names_readers_things
 
     started = time.perf_counter()
     addresses_the_model(text, documents=True)
     names_readers_things(text)
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 6.0
+
+
+def test_megabyte_how_to_through_the_default_policy(guard):
+    text = "Go to Settings and click Forgot password. " * 25_000
+    started = time.perf_counter()
+    guard.check_input(text)
+    assert time.perf_counter() - started < 5.0
