@@ -21,6 +21,7 @@ from guardrails.runtime.scan import scan
 from guardrails.runtime.segments import token_budget
 from guardrails.runtime.triage import Triage, shipped_triage_path
 
+from ._address import cap_document, cap_how_to
 from ._context import DocumentThresholds, context_score, names_the_model, rescale
 from ._frames import SafeFrames, SafeFramesRule
 from ._heads import (
@@ -36,10 +37,8 @@ from ._heads import (
 from ._minors import MinorsRule
 from ._view import detection_view, has_placeholder, segments, short_full_stop, typed_clauses
 
-__all__ = [
-    "HARM_CATEGORIES", "HEADS_DIR", "RETRAIN_HINT", "SAFETY_HEAD", "SEXUAL_MINORS_THRESHOLD", "HeadGuard",
-    "JailbreakGuard", "ModerationGuard", "PromptInjectionGuard", "shipped_head_path",
-]
+__all__ = ["HARM_CATEGORIES", "HEADS_DIR", "RETRAIN_HINT", "SAFETY_HEAD", "SEXUAL_MINORS_THRESHOLD", "HeadGuard",
+           "JailbreakGuard", "ModerationGuard", "PromptInjectionGuard", "shipped_head_path"]
 
 HARM_CATEGORIES = ("hate", "harassment", "sexual", "sexual_minors", "self_harm", "violence", "illicit",
                    "privacy")
@@ -158,6 +157,8 @@ class PromptInjectionGuard(_HeadsGuard):
         segment too (a sentence, short sentences grouped), the first included; keep the maximum."""
         document_thresholds: DocumentThresholds = Field(default_factory=DocumentThresholds)
         """Head outputs a document (whole, or one segment) must reach on the context stage."""
+        how_to_cap: float = Field(0.4, ge=0.0, le=1.0)
+        """Cap on the direct output of a how-to, README, terms or recipe (``_address``); 1.0: off."""
         scan_chars: int = Field(2000, ge=0)
         """Texts longer than this are scanned instead (guardrails.runtime.scan): sentence groups,
         the pre-pass picks those that need the encoder, best first, stopping at ``stop_at`` (0: off)."""
@@ -227,8 +228,14 @@ class PromptInjectionGuard(_HeadsGuard):
             out[i] = verdict
         return [v if v is not None else self._scan(t, c) for v, t, c in zip(out, texts, contexts)]
 
+    def _finish(self, raws: list[dict[str, float]], texts: list[tuple[str, bool]], stage: str) -> Verdict:
+        if stage == "context":  # a segment of a how-to document is read with its whole document
+            raws = cap_document(raws, [t for t, _ in texts], self.config.how_to_cap)
+        return super()._finish(raws, texts, stage)
+
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         score, indirect = raw.get("prompt_injection", 0.0), raw.get("indirect_injection", 0.0)
+        score = cap_how_to(score, text, self.config.how_to_cap, documents=stage == "context")
         if stage == "context":  # each output at its own bar; the direct one higher on a text that names no model
             t = self._t_doc
             at = (t.direct if names_the_model(text) else t.uncued_direct,

@@ -1,0 +1,129 @@
+"""Address cues: whether a text aims at the assistant rather than at its human reader.
+
+The injection head (run11) learned "imperative second person = override": a how-to ("To reset
+your password, go to Settings and click Forgot password." 0.94), a README ("Run pip install foo,
+then set OPENAI_API_KEY in your environment." 0.98) or terms of service ("Your access continues
+until the end of the billing period." 0.97) score like "Ignore all previous instructions" (0.98).
+What separates them is what the text names: an attack names the model, its instructions, rules,
+prompt or configuration, the conversation or the user, or redirects the answer ("from now on",
+"you are now", "reveal", "say", "print your ..."); a how-to names the reader's own things.
+
+The cue words live in ``data/address_cues.json`` (16 languages; its ``_about`` gives the syntax
+and the words left out on purpose). They compile into one trie-shaped regular expression, linear
+in the text (a megabyte in well under a second).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["CUES_PATH", "addresses_the_model", "cap_document", "cap_how_to", "cue_pattern", "names_readers_things"]
+
+CUES_PATH = Path(__file__).resolve().parent / "data" / "address_cues.json"
+_GAP = r"(?:\W+\w+){0,3}?\W+"  # '~': up to three words between
+_END = ""
+
+
+def _spaced(ch: str) -> bool:
+    """Whether ``ch`` belongs to a script written with spaces between words (Latin, Greek, Cyrillic)."""
+    return ch.isascii() or "\u00c0" <= ch < "\u0530" or "\u1e00" <= ch < "\u2000"
+
+
+def _atoms(term: str) -> list[str]:
+    """A cue term as a list of regex atoms (see the data file's syntax)."""
+    term = term.strip().lower()
+    prefix = term.endswith("*")
+    term = term.rstrip("*")
+    bounded = term[:1].isalnum() and _spaced(term[0])
+    out: list[str] = []
+    gap = False
+    for word_i, word in enumerate(term.split()):
+        if word == "~":
+            out[-1], gap = _GAP, True  # replaces the space before it, and the one after it
+            continue
+        if word_i and not gap:
+            out.append(r"\s+")
+        gap = False
+        out.extend(re.escape(ch) for ch in word)
+    if bounded:  # a word start: no word character before the first (a lookbehind keeps the trie's first atoms literal)
+        out.insert(1, r"(?<!\w\w)")
+    if prefix:
+        out.append(r"\w*")
+    elif term[-1:].isalnum() and _spaced(term[-1]):
+        out.append(r"\b")
+    return out
+
+
+def _render(node: dict[str, dict]) -> str:
+    branches = [atom + _render(child) for atom, child in sorted(node.items()) if atom != _END]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if _END in node else body
+
+
+def cue_pattern(terms: list[str]) -> re.Pattern[str]:
+    """One case-insensitive, trie-shaped pattern matching any of ``terms`` (longest first per branch)."""
+    root: dict[str, dict] = {}
+    for term in terms:
+        if not term.strip().rstrip("*"):
+            continue
+        node = root
+        for atom in _atoms(term):
+            node = node.setdefault(atom, {})
+        node[_END] = {}
+    return re.compile(_render(root) or r"(?!)")
+
+
+@lru_cache(maxsize=4)
+def _patterns(path: str = str(CUES_PATH)) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    terms = [t for words in data["terms"].values() for t in words]
+    extra = [t for words in data.get("document_terms", {}).values() for t in words]
+    reader = [t for words in data.get("reader_terms", {}).values() for t in words]
+    return cue_pattern(terms), cue_pattern(terms + extra), cue_pattern(reader)
+
+
+def names_readers_things(text: str) -> bool:
+    """Whether ``text`` names the reader's own things (``reader_terms``: settings, account,
+    password, install, subscription, order, oven ...). Any string; never raises."""
+    return _patterns()[2].search(text.lower().replace("_", " ")) is not None
+
+
+def addresses_the_model(text: str, documents: bool = False) -> bool:
+    """Whether ``text`` names the model, its instructions, the conversation or the user, or
+    redirects the answer (``terms`` of the cue file); with ``documents``, also what an instruction
+    planted in a document aims at in the reader's answer (``document_terms``: include, translate,
+    mention, summarise). Any string; never raises."""
+    pattern = _patterns()[1 if documents else 0]
+    return pattern.search(text.lower().replace("_", " ")) is not None
+
+
+def cap_how_to(direct: float, text: str, cap: float, documents: bool = False) -> float:
+    """The injection head's direct output (0..1) on ``text``, capped at ``cap`` when ``text`` reads
+    as addressed to its human reader: it names the reader's own things (``names_readers_things``)
+    and nothing that aims at the model (``addresses_the_model``). Monotone in ``direct``; the cues
+    are only looked up when ``direct`` exceeds ``cap`` (cap 1.0: off)."""
+    if direct <= cap or not names_readers_things(text) or addresses_the_model(text, documents):
+        return direct
+    return cap
+
+
+def cap_document(raws: list[dict[str, float]], texts: list[str], cap: float) -> list[dict[str, float]]:
+    """Head outputs of a document's pieces (``texts[0]`` the whole document, then its hidden text
+    and segments) with the direct output (``prompt_injection``) of each piece capped at ``cap``
+    when the whole document names the reader's things and the piece aims nothing at the model
+    (``addresses_the_model``, ``documents=True``): a segment of a how-to ("Ignore files in build/.")
+    is read with its document. Returns new dicts; ``raws`` is left as is."""
+    if cap >= 1.0 or not texts or not names_readers_things(texts[0]):
+        return raws
+    out = []
+    for raw, text in zip(raws, texts):
+        direct = raw.get("prompt_injection", 0.0)
+        if direct > cap and not addresses_the_model(text, documents=True):
+            raw = {**raw, "prompt_injection": cap}
+        out.append(raw)
+    return out
