@@ -22,6 +22,7 @@ from guardrails.runtime.segments import token_budget
 from guardrails.runtime.triage import Triage, shipped_triage_path
 
 from ._context import DocumentThresholds, context_score, names_the_model, rescale
+from ._figurative import FigurativeOptions, damp_figurative
 from ._heads import (
     HEADS_DIR,
     RETRAIN_HINT,
@@ -278,8 +279,8 @@ class ModerationGuard(_HeadsGuard):
     stages = frozenset({"input", "output"})
     categories = HARM_CATEGORIES
 
-    class Config(GuardConfig):
-        """Options of the moderation guard."""
+    class Config(FigurativeOptions):
+        """Options of the moderation guard (the ``figurative*`` ones: ``_figurative``)."""
 
         head: str | None = None
         """Path of a replacement moderation head (default: the shipped one)."""
@@ -346,6 +347,7 @@ class ModerationGuard(_HeadsGuard):
                 vecs = self.encoder.embed(pieces)
                 group.extend((p, True) for p in pieces)
                 raw.extend(self._raw(vecs[j : j + 1]) for j in range(len(pieces)))
+        damp_figurative(self.config, self.encoder, self._raw, groups, raws)  # idioms: "make a killing"
         return [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
 
     @property
