@@ -266,7 +266,8 @@ def damp_figurative(options: FigurativeOptions, encoder: EncoderLike,
         return
     lex = lexicon(options.figurative_lexicon)
     jobs = [(g, t, hit) for g, group in enumerate(groups) for t, (text, _) in enumerate(group)
-            if len(text) <= options.figurative_chars and (hit := lex.rewrite(text)) is not None]
+            if len(text) <= options.figurative_chars and (hit := lex.rewrite(text)) is not None
+            and hit[0] != text]
     if not jobs:
         return
     whole = [j for j in jobs if not groups[j[0]][j[1]][1]]
