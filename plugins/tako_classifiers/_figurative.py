@@ -22,8 +22,10 @@ Lexicon shape: ``{"macros": {NAME: pattern}, "entries": [{"id", "lang", "pattern
 capturing groups (``{NAME}`` replaced by ``macros[NAME]``; then a space matches any run of
 whitespace and `` ?`` an optional one), matched case-insensitively; the
 matched span is replaced by ``paraphrase`` (so an object named only in a lookahead is kept).
-``bounded`` (default true) wraps it in word boundaries; false for languages written without
-spaces (ja, zh, th). Patterns must stay free of nested unbounded quantifiers (linear on a
+``bounded`` (default true) wraps it in word boundaries; false for scripts where a word edge is
+not a ``\\w`` edge (ja, zh, th, ko, hi). Entries are dispatched by the characters they can start
+with, so a pattern should open with literals (one that may start with anything is tried at every
+position of every text). Patterns must stay free of nested unbounded quantifiers (linear on a
 megabyte).
 """
 
