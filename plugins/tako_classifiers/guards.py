@@ -23,7 +23,8 @@ from guardrails.runtime.triage import Triage, shipped_triage_path
 
 from ._address import cap_document, cap_how_to
 from ._context import DocumentThresholds, context_score, names_the_model, rescale
-from ._frames import SafeFrames, SafeFramesRule
+from ._figurative import damp_figurative
+from ._frames import SafeFramesRule
 from ._heads import (
     HEADS_DIR,
     RETRAIN_HINT,
@@ -35,6 +36,7 @@ from ._heads import (
     shipped_head_path,
 )
 from ._minors import MinorsRule
+from ._options import ModerationOptions
 from ._view import detection_view, has_placeholder, segments, short_full_stop, typed_clauses
 
 __all__ = ["HARM_CATEGORIES", "HEADS_DIR", "RETRAIN_HINT", "SAFETY_HEAD", "SEXUAL_MINORS_THRESHOLD", "HeadGuard",
@@ -286,37 +288,7 @@ class ModerationGuard(_HeadsGuard):
     stages = frozenset({"input", "output"})
     categories = HARM_CATEGORIES
 
-    class Config(GuardConfig):
-        """Options of the moderation guard."""
-
-        head: str | None = None
-        """Path of a replacement moderation head (default: the shipped one)."""
-        categories: list[str] | None = Field(None)
-        """Only report these categories (default: all eight)."""
-        lexicon: str | None = None
-        """Path of a replacement sexual_minors lexicon (JSON, same shape as the shipped one)."""
-        clause_categories: list[str] = Field(default_factory=lambda: ["self_harm"])
-        """Also scored clause by clause on input (and sentence by sentence on a long text), the
-        maximum kept, so PII, an injection prefix or an unrelated question cannot dilute them."""
-        clause_stages: list[str] = Field(default_factory=lambda: ["input"])
-        """Stages where ``clause_categories`` are scored per clause."""
-        clause_floor: float = Field(0.005, ge=0.0, le=1.0)
-        """Clauses are scored only when the whole text's score for a clause category reaches this
-        (0: always), or when an earlier rail redacted part of the text. On the train-side
-        validation split (600 benign messages with a comma or "and", 111 self-harm rows) a floor
-        of 0.005 kept every self-harm row that clause scoring adds (recall 0.712 vs 0.667
-        whole-text only) and ran clauses for 5% of the benign ones."""
-        stop_chars: int = Field(300, ge=0)
-        """A view of at most this many characters and ``stop_words`` words that closes with a full
-        stop (``.``, ``。``, ``!``) has its clauses scored whatever ``clause_floor`` (one more
-        encoder pass): the encoder reads such a sentence as benign ("Ya no quiero vivir." 0.001,
-        typed 0.73). 0: off."""
-        stop_words: int | None = Field(6, ge=1)
-        """Word cap of that pass (``_view.word_count``; None: none). Benign rows escalated for
-        self_harm, validation split, before -> cap 6 (no cap): multilingual 0.31% -> 0.91%
-        (1.33%), chat 1.10% -> 1.35% (1.35%); search, look-alikes, social +0.00 (social +0.22)."""
-        frames: SafeFrames = Field(default_factory=SafeFrames)
-        """Informational / in-game / public-entity questions judged at a higher bar (``_frames``)."""
+    Config = ModerationOptions
 
     def __init__(self, config: ModerationGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
@@ -357,6 +329,7 @@ class ModerationGuard(_HeadsGuard):
                 vecs = self.encoder.embed(pieces)
                 group.extend((p, True) for p in pieces)
                 raw.extend(self._raw(vecs[j : j + 1]) for j in range(len(pieces)))
+        damp_figurative(self.config, self.encoder, self._raw, groups, raws)  # idioms: "make a killing"
         return [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
 
     @property
