@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["CUES_PATH", "addresses_the_model", "cap_document", "cap_how_to", "cue_pattern", "names_readers_things"]
+__all__ = ["CUES_PATH", "addresses_the_model", "cap_how_to", "cue_pattern", "names_readers_things"]
 
 CUES_PATH = Path(__file__).resolve().parent / "data" / "address_cues.json"
 _GAP = r"(?:\W+\w+){0,3}?\W+"  # '~': up to three words between
@@ -111,19 +111,3 @@ def cap_how_to(direct: float, text: str, cap: float, documents: bool = False) ->
         return direct
     return cap
 
-
-def cap_document(raws: list[dict[str, float]], texts: list[str], cap: float) -> list[dict[str, float]]:
-    """Head outputs of a document's pieces (``texts[0]`` the whole document, then its hidden text
-    and segments) with the direct output (``prompt_injection``) of each piece capped at ``cap``
-    when the whole document names the reader's things and the piece aims nothing at the model
-    (``addresses_the_model``, ``documents=True``): a segment of a how-to ("Ignore files in build/.")
-    is read with its document. Returns new dicts; ``raws`` is left as is."""
-    if cap >= 1.0 or not texts or not names_readers_things(texts[0]):
-        return raws
-    out = []
-    for raw, text in zip(raws, texts):
-        direct = raw.get("prompt_injection", 0.0)
-        if direct > cap and not addresses_the_model(text, documents=True):
-            raw = {**raw, "prompt_injection": cap}
-        out.append(raw)
-    return out

@@ -21,7 +21,7 @@ from guardrails.runtime.scan import scan
 from guardrails.runtime.segments import token_budget
 from guardrails.runtime.triage import Triage, shipped_triage_path
 
-from ._address import cap_document, cap_how_to
+from ._address import cap_how_to
 from ._context import DocumentThresholds, context_score, names_the_model, rescale
 from ._figurative import damp_figurative
 from ._frames import SafeFramesRule
@@ -229,11 +229,6 @@ class PromptInjectionGuard(_HeadsGuard):
         for i, verdict in zip(short, super().check_batch([texts[i] for i in short], [contexts[i] for i in short])):
             out[i] = verdict
         return [v if v is not None else self._scan(t, c) for v, t, c in zip(out, texts, contexts)]
-
-    def _finish(self, raws: list[dict[str, float]], texts: list[tuple[str, bool]], stage: str) -> Verdict:
-        if stage == "context":  # a segment of a how-to document is read with its whole document
-            raws = cap_document(raws, [t for t, _ in texts], self.config.how_to_cap)
-        return super()._finish(raws, texts, stage)
 
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         score, indirect = raw.get("prompt_injection", 0.0), raw.get("indirect_injection", 0.0)
