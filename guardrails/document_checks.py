@@ -119,7 +119,7 @@ def _redact(guard: Guard, text: str | None, request: RequestContext, slot: int, 
         return None
 
     def input_context(part: str) -> CheckContext:
-        return guard._context("input", part, request, deadline=deadline)
+        return guard._context("input", part, request, document_index=slot, deadline=deadline)
 
     return check_turns(redacting.run, [(slot, text)], input_context, request, guard._turns, scope="redact")[0]
 

@@ -191,6 +191,21 @@ def test_a_megabyte_document_is_redacted_fast(guard):
     assert kept.details["truncated"]["chars"] == len(doc)
 
 
+def test_the_name_head_reads_short_documents_and_patterns_read_long_ones(guard):
+    """The token head (names) reads a document up to ``document_head_chars`` (2,000); a longer one
+    is read by the pattern detectors only, so its cost does not grow with the head's."""
+    short = "Interview notes: Maria Gonzalez joined the team in March and leads the data group."
+    d = guard.check_input("summarise", documents=[short])
+    assert "Maria Gonzalez" not in d.documents[0].text
+    long_doc = short + " The quarterly numbers were flat and the roadmap is unchanged." * 40
+    long_doc += " Questions go to maria.g@example.org."
+    assert len(long_doc) > 2000
+    kept = guard.check_input("summarise", documents=[long_doc]).documents[0]
+    assert "maria.g@example.org" not in kept.text and "[EMAIL]" in kept.text
+    assert "Maria Gonzalez" in kept.text
+    assert "Maria Gonzalez" not in guard.check_input(long_doc).text  # the prompt itself: the head reads it
+
+
 # a toy policy (no models) -------------------------------------------------------------------------
 
 
