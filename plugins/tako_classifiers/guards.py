@@ -324,7 +324,7 @@ class ModerationGuard(_HeadsGuard):
                 vecs = self.encoder.embed(pieces)
                 group.extend((p, True) for p in pieces)
                 raw.extend(self._raw(vecs[j : j + 1]) for j in range(len(pieces)))
-        damp_figurative(self.config, self.encoder, self._raw, groups, raws)  # idioms: "make a killing"
+        damp_figurative(self.config, self.encoder, self._raw, groups, raws, self.heads[0].thresholds)  # idioms
         return [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
 
     @property
