@@ -23,9 +23,9 @@ capturing groups (``{NAME}`` replaced by ``macros[NAME]``; then a space matches 
 whitespace and `` ?`` an optional one), matched case-insensitively; the
 matched span is replaced by ``paraphrase`` (so an object named only in a lookahead is kept).
 ``bounded`` (default true) wraps it in word boundaries; false for scripts where a word edge is
-not a ``\\w`` edge (ja, zh, th, ko, hi). Entries are dispatched by the characters they can start
-with, so a pattern should open with literals (one that may start with anything is tried at every
-position of every text). Patterns must stay free of nested unbounded quantifiers (linear on a
+not a ``\\w`` edge (ja, zh, th, ko, hi). Entries are found by the literal anchors they start with
+(``_figurative_index``), so a pattern should open with literals (one that may start with anything
+is tried at every position of every text). Patterns must stay free of nested unbounded quantifiers (linear on a
 megabyte).
 """
 
