@@ -28,9 +28,9 @@ Lexicon shape: ``{"macros": {NAME: pattern}, "entries": [{"id", "lang", "pattern
 matched case-insensitively; the matched span is replaced by ``paraphrase`` (so an object named
 only in a lookahead is kept). ``bounded`` (default true) wraps it in word boundaries; false for
 scripts where a word edge is not a ``\\w`` edge (ja, zh, th, ko, hi). Veto patterns follow the
-same rules (``kind``: verb, person or object). Entries are dispatched by the characters they can
-start with, so a pattern should open with literals (one that may start with anything is tried at
-every position of every text). Patterns must stay free of nested unbounded quantifiers (linear
+same rules (``kind``: verb, person or object). Entries are found by the literal anchors they start with
+(``_figurative_index``), so a pattern should open with literals (one that may start with anything
+is tried at every position of every text). Patterns must stay free of nested unbounded quantifiers (linear
 on a megabyte).
 """
 
@@ -39,7 +39,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,10 +49,8 @@ from pydantic import Field, field_validator
 
 from guardrails.protocol import EncoderLike, GuardConfig
 
-try:  # the first characters a pattern can match (speed only; without it every position is tried)
-    import re._parser as re_parser
-except ImportError:  # Python < 3.11
-    import sre_parse as re_parser  # type: ignore[no-redef]
+from ._figurative_index import Index, anchors, compile_entry, compile_lazily, fold
+from ._figurative_index import starts as _starts  # noqa: F401 - the tests' view of the anchors
 
 __all__ = ["DAMPABLE", "LEXICON_PATH", "FigurativeLexicon", "FigurativeOptions", "damp_figurative", "lexicon"]
 
@@ -61,6 +59,7 @@ DAMPABLE = ("violence", "illicit", "self_harm", "harassment")
 """The only categories an idiom may damp (never sexual, sexual_minors, hate or privacy)."""
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 _LOOKAHEAD = re.compile(r"(?<!\\)\(\?=")
+_MEMO, _MEMO_CHARS = 256, 4096  # texts whose matches are kept, and the longest kept
 
 
 def _spaces(body: str) -> str:
@@ -102,15 +101,16 @@ class FigurativeOptions(GuardConfig):
 @dataclass(frozen=True)
 class Entry:
     """One idiom (or veto term): its id, language, paraphrase and the categories it may damp;
-    ``extent`` is its pattern with lookaheads consuming (idiom + looked-ahead object)."""
+    ``body`` is its expanded pattern (``_extent`` compiles it with lookaheads consuming, when first needed)."""
 
     id: str
     lang: str
     paraphrase: str
     categories: frozenset[str]
-    extent: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    body: str = field(default="", compare=False, repr=False)
 
 
+@functools.lru_cache(maxsize=1024)
 def _extent(body: str) -> re.Pattern[str] | None:
     """``body`` with its positive lookaheads made consuming (None when that does not compile)."""
     try:
@@ -119,114 +119,65 @@ def _extent(body: str) -> re.Pattern[str] | None:
         return None
 
 
-def _first(items: Iterable[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
-    """The characters a parsed pattern can start with (None: any) and whether it can match
-    the empty string; assertions are skipped. Anything unknown answers None (never wrong)."""
-    out: set[str] = set()
-    for op, av in items:
-        name = str(op)
-        if name in ("ASSERT", "ASSERT_NOT", "AT"):
-            continue
-        if name == "LITERAL":
-            return out | {chr(av)}, False
-        if name == "IN":
-            chars = _charset(av)
-            return (None if chars is None else out | chars), False
-        if name in ("SUBPATTERN", "ATOMIC_GROUP"):
-            first, empty = _first(av[-1] if name == "SUBPATTERN" else av)
-        elif name == "BRANCH":
-            alts = [_first(alt) for alt in av[1]]
-            first = None if any(f is None for f, _ in alts) else set().union(*(f for f, _ in alts))
-            empty = any(e for _, e in alts)
-        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            first, empty = _first(av[2])
-            empty = empty or av[0] == 0
-        else:
-            return None, False
-        if first is None:
-            return None, False
-        out |= first
-        if not empty:
-            return out, False
-    return out, True
-
-
-def _charset(items: Iterable[tuple[Any, Any]]) -> set[str] | None:
-    chars: set[str] = set()
-    for op, av in items:
-        if str(op) == "LITERAL":
-            chars.add(chr(av))
-        elif str(op) == "RANGE" and av[1] - av[0] <= 512:
-            chars.update(map(chr, range(av[0], av[1] + 1)))
-        else:
-            return None
-    return chars
-
-
-def _starts(body: str) -> set[str] | None:
-    """Lower-cased first characters of a lexicon pattern (None: it may start anywhere)."""
-    try:
-        first, empty = _first(re_parser.parse(body, re.IGNORECASE).data)
-    except Exception:  # noqa: BLE001 - a private parser: answer "anywhere", still correct
-        return None
-    return None if first is None or empty else {c.lower() for c in first}
-
-
 @dataclass(frozen=True)
 class _Table:
-    """Entries dispatched by first character: ``starts`` finds candidate positions, ``by_char``
-    holds, per lower-cased character, the alternation of the entries that can start with it."""
+    """Entries read at word edges (``bounded``) or anywhere, found by their anchors
+    (``_figurative_index``); a pattern is compiled on first use unless ``compiled`` holds it."""
 
-    starts: re.Pattern[str]
-    by_char: dict[str, tuple[re.Pattern[str], tuple[Entry, ...]]]
+    index: Index
+    entries: tuple[Entry, ...]
+    bodies: tuple[str, ...]
+    bounded: bool
+    compiled: list[re.Pattern[str] | None]
 
     @classmethod
-    def build(cls, items: list[tuple[str, Entry]], bounded: bool) -> _Table:
-        groups: dict[str, list[tuple[str, Entry]]] = {}
-        anywhere = []
-        for body, entry in items:
-            chars = _starts(body)
-            if chars is None:
-                anywhere.append((body, entry))
-            for c in chars or ():
-                groups.setdefault(c, []).append((body, entry))
-        tail = r"(?!\w)" if bounded else ""
-        by_char = {c: (re.compile("|".join(f"({b}){tail}" for b, _ in g + anywhere), re.IGNORECASE),
-                       tuple(e for _, e in g + anywhere)) for c, g in groups.items()}
-        chars = "".join(re.escape(c) for c in sorted(groups))
-        head = "." if anywhere else (f"[{chars}]" if chars else "(?!)")
-        if anywhere:  # every position is a candidate: one alternation of everything
-            by_char = {"": (re.compile("|".join(f"({b}){tail}" for b, _ in items), re.IGNORECASE),
-                            tuple(e for _, e in items))}
-        return cls(re.compile((r"(?<!\w)" if bounded else "") + head, re.IGNORECASE | re.DOTALL), by_char)
+    def build(cls, items: list[tuple[str, Entry]], bounded: bool, validate: bool) -> _Table:
+        bodies = tuple(b for b, _ in items)
+        compiled: list[re.Pattern[str] | None] = [None] * len(bodies)
+        for i, (body, entry) in enumerate(items if validate else ()):
+            compiled[i] = pattern = compile_entry(body, bounded)
+            if pattern.groups:
+                raise ValueError(f"figurative lexicon entry {entry.id}: use (?:...) groups, not capturing ones")
+        return cls(Index([anchors(b, bounded) for b in bodies], bounded), tuple(e for _, e in items), bodies,
+                   bounded, compiled)
 
-    def scan(self, text: str) -> Iterator[tuple[int, int, Entry]]:
+    def scan(self, text: str, low: str) -> Iterator[tuple[int, int, Entry]]:
         end = 0
-        for cand in self.starts.finditer(text):
-            pos = cand.start()
-            group = self.by_char.get(text[pos].lower()) or self.by_char.get("")
-            if pos < end or group is None:
+        for pos, candidates in self.index.candidates(low):
+            if pos < end:
                 continue
-            m = group[0].match(text, pos)
-            if m is not None:
-                end = max(m.end(), pos + 1)
-                yield pos, m.end(), group[1][(m.lastindex or 1) - 1]
+            for i in candidates:
+                pattern = self.compiled[i]
+                if pattern is None:
+                    pattern = self.compiled[i] = compile_lazily(self.bodies[i], self.bounded, self.entries[i].id)
+                m = pattern.match(text, pos)
+                if m is not None:
+                    end = max(m.end(), pos + 1)
+                    yield pos, m.end(), self.entries[i]
+                    break
 
 
 @dataclass(frozen=True)
 class FigurativeLexicon:
-    """Compiled idiom lexicon: entries read at word boundaries and unbounded ones, each
-    dispatched by the characters it can start with (linear, a few µs on a short query)."""
+    """Compiled idiom lexicon: entries read at word boundaries and unbounded ones, found by
+    their anchors (linear; a few µs on a short query without one, each pattern compiled when
+    its anchor first occurs). The last ``_MEMO`` texts' matches are kept (the guard reads a view
+    more than once per check)."""
 
     tables: tuple[_Table, _Table]
     entries: tuple[Entry, ...]
     vetoes: tuple[_Table, _Table] | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_memo", functools.lru_cache(maxsize=_MEMO)(self._find))
+
     @classmethod
-    def load(cls, path: str | Path = LEXICON_PATH) -> FigurativeLexicon:
-        """Compile the lexicon file (shape in the module docstring). ValueError for invalid JSON,
+    def load(cls, path: str | Path = LEXICON_PATH, *, validate: bool = True) -> FigurativeLexicon:
+        """Read the lexicon file (shape in the module docstring). ValueError for invalid JSON,
         a missing field, an unknown macro, a capturing group or a category outside
-        ``DAMPABLE``; re.error for an invalid pattern; OSError for an unreadable file."""
+        ``DAMPABLE``; re.error for an invalid pattern; OSError for an unreadable file.
+        ``validate=False`` (the shipped lexicon, which the tests compile) leaves each pattern
+        to be compiled when first needed, so loading costs tens of milliseconds, not a second."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         macros = {str(k): str(v) for k, v in data.get("macros", {}).items()}
         items: tuple[list[tuple[str, Entry]], list[tuple[str, Entry]]] = ([], [])
@@ -240,7 +191,7 @@ class FigurativeLexicon:
             if not cats or not cats <= set(DAMPABLE):
                 raise ValueError(f"figurative lexicon entry {name}: categories must be among {DAMPABLE}")
             items[0 if raw.get("bounded", True) else 1].append(
-                (body, Entry(name, str(raw.get("lang", "")), paraphrase, cats, _extent(body))))
+                (body, Entry(name, str(raw.get("lang", "")), paraphrase, cats, body)))
         vetoes: tuple[list[tuple[str, Entry]], list[tuple[str, Entry]]] = ([], [])
         for i, raw in enumerate(data.get("veto", ())):
             name = f"veto.{raw.get('lang', '')}.{raw.get('kind', i)}"
@@ -250,19 +201,23 @@ class FigurativeLexicon:
                 raise ValueError(f"figurative lexicon {name}: missing or unknown {exc}") from exc
             vetoes[0 if raw.get("bounded", True) else 1].append(
                 (body, Entry(name, str(raw.get("lang", "")), "", frozenset())))
-        return cls((_Table.build(items[0], True), _Table.build(items[1], False)),
+        return cls((_Table.build(items[0], True, validate), _Table.build(items[1], False, validate)),
                    tuple(e for group in items for _, e in group),
-                   (_Table.build(vetoes[0], True), _Table.build(vetoes[1], False)))
+                   (_Table.build(vetoes[0], True, validate), _Table.build(vetoes[1], False, validate)))
 
     def matches(self, text: str) -> list[tuple[int, int, Entry]]:
         """``(start, end, entry)`` of each idiom in ``text``, leftmost first, never overlapping.
         Linear in ``len(text)``."""
-        found = sorted((hit for table in self.tables for hit in table.scan(text)), key=lambda f: (f[0], -f[1]))
+        return list(self._memo(text) if len(text) <= _MEMO_CHARS else self._find(text))
+
+    def _find(self, text: str) -> tuple[tuple[int, int, Entry], ...]:
+        low = fold(text)
+        found = sorted((hit for table in self.tables for hit in table.scan(text, low)), key=lambda f: (f[0], -f[1]))
         out: list[tuple[int, int, Entry]] = []
         for hit in found:
             if not out or hit[0] >= out[-1][1]:
                 out.append(hit)
-        return out
+        return tuple(out)
 
     def rewrite(self, text: str) -> tuple[str, frozenset[str], tuple[str, ...]] | None:
         """``(paraphrased text, categories to damp, entry ids)`` when ``text`` holds an idiom,
@@ -287,7 +242,8 @@ class FigurativeLexicon:
         for start, end, entry in self.matches(text):
             if start < pos:
                 continue
-            ext = entry.extent.match(text, start) if entry.extent is not None else None
+            extent = _extent(entry.body) if entry.body else None
+            ext = extent.match(text, start) if extent is not None else None
             pieces.append(text[pos:start])
             pos = max(end, ext.end() if ext is not None else end)
         return "\n".join([*pieces, text[pos:]])
@@ -300,24 +256,22 @@ class FigurativeLexicon:
             return None
         rest = self.residue(text)
         for table in self.vetoes:
-            for start, end, entry in table.scan(rest):
+            for start, end, entry in table.scan(rest, fold(rest)):
                 return f"{entry.id}: {rest[start:end]}"
         return None
 
 
 def _body(raw: Mapping[str, Any], macros: Mapping[str, str], name: str) -> str:
-    """A lexicon pattern with its macros and spaces expanded. KeyError for a missing pattern
-    or an unknown macro; ValueError for a capturing group; re.error for an invalid pattern."""
-    body = _spaces(_MACRO.sub(lambda m: macros[m.group(1)], str(raw["pattern"])))
-    if re.compile(body).groups:
-        raise ValueError(f"figurative lexicon entry {name}: use (?:...) groups, not capturing ones")
-    return body
+    """A lexicon pattern with its macros and spaces expanded (``_Table.build`` compiles and checks
+    it when the lexicon is validated). KeyError for a missing pattern or an unknown macro."""
+    return _spaces(_MACRO.sub(lambda m: macros[m.group(1)], str(raw["pattern"])))
 
 
 @functools.lru_cache(maxsize=8)
 def lexicon(path: str | None = None) -> FigurativeLexicon:
-    """The compiled lexicon at ``path`` (default: the shipped one), compiled once per path."""
-    return FigurativeLexicon.load(path or LEXICON_PATH)
+    """The lexicon at ``path`` (default: the shipped one), read once per path; a replacement
+    lexicon is compiled whole here (its errors raised), the shipped one entry by entry on use."""
+    return FigurativeLexicon.load(path or LEXICON_PATH, validate=path is not None)
 
 
 def damp_figurative(options: FigurativeOptions, encoder: EncoderLike,
