@@ -37,6 +37,7 @@ from ._heads import (
 )
 from ._minors import MinorsRule
 from ._options import ModerationOptions
+from ._style import agree_style
 from ._view import detection_view, has_placeholder, segments, short_full_stop, typed_clauses
 
 __all__ = ["HARM_CATEGORIES", "HEADS_DIR", "RETRAIN_HINT", "SAFETY_HEAD", "SEXUAL_MINORS_THRESHOLD", "HeadGuard",
@@ -325,6 +326,7 @@ class ModerationGuard(_HeadsGuard):
                 group.extend((p, True) for p in pieces)
                 raw.extend(self._raw(vecs[j : j + 1]) for j in range(len(pieces)))
         damp_figurative(self.config, self.encoder, self._raw, groups, raws)  # idioms: "make a killing"
+        agree_style(self.config, self.encoder, self._raw, self.recommended_thresholds, groups, raws)  # "ti voglio bene"
         return [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
 
     @property
