@@ -277,7 +277,8 @@ class ModerationGuard(_HeadsGuard):
     head's output and a reviewed lexicon rule (minor-indicating terms together with sexual content,
     damped in protective or educational context). ``self_harm`` is also scored clause by clause on
     input (``clause_categories``), the maximum kept, so that it is never diluted by PII, an
-    injection or an unrelated question.
+    injection or an unrelated question. A short text typed as chat and flagged for harassment is
+    read again in sentence case, and keeps that score only if the re-read agrees (``_style``).
     """
 
     name = "moderation"
