@@ -6,12 +6,14 @@ from pydantic import Field
 
 from ._figurative import FigurativeOptions
 from ._frames import SafeFrames
+from ._style import StyleOptions
 
 __all__ = ["ModerationOptions"]
 
 
-class ModerationOptions(FigurativeOptions):
-    """Options of the moderation guard (the ``figurative*`` ones: ``_figurative``)."""
+class ModerationOptions(FigurativeOptions, StyleOptions):
+    """Options of the moderation guard (the ``figurative*`` ones: ``_figurative``; the ``style*``
+    ones: ``_style``)."""
 
     head: str | None = None
     """Path of a replacement moderation head (default: the shipped one)."""

@@ -37,6 +37,7 @@ from ._heads import (
 )
 from ._minors import MinorsRule
 from ._options import ModerationOptions
+from ._style import agree_style
 from ._view import detection_view, has_placeholder, segments, short_full_stop, typed_clauses
 
 __all__ = ["HARM_CATEGORIES", "HEADS_DIR", "RETRAIN_HINT", "SAFETY_HEAD", "SEXUAL_MINORS_THRESHOLD", "HeadGuard",
@@ -276,7 +277,8 @@ class ModerationGuard(_HeadsGuard):
     head's output and a reviewed lexicon rule (minor-indicating terms together with sexual content,
     damped in protective or educational context). ``self_harm`` is also scored clause by clause on
     input (``clause_categories``), the maximum kept, so that it is never diluted by PII, an
-    injection or an unrelated question.
+    injection or an unrelated question. A short text typed as chat and flagged for harassment is
+    read again in sentence case, and keeps that score only if the re-read agrees (``_style``).
     """
 
     name = "moderation"
@@ -325,6 +327,7 @@ class ModerationGuard(_HeadsGuard):
                 group.extend((p, True) for p in pieces)
                 raw.extend(self._raw(vecs[j : j + 1]) for j in range(len(pieces)))
         damp_figurative(self.config, self.encoder, self._raw, groups, raws, self.heads[0].thresholds)  # idioms
+        agree_style(self.config, self.encoder, self._raw, self.recommended_thresholds, groups, raws)  # "ti voglio bene"
         return [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
 
     @property
