@@ -59,9 +59,11 @@ _UNIT = (
     r"metres?|meters?|feet|yards?|steps?|blocks?|euros?|dollars?|pounds?|people|times?)"
 )
 """A number then one of these is a quantity, never a house number ("a 10 minute walk")."""
-_STREET_WORD = r"(?:[a-z]{1,3}\.|[a-z](?:[a-z'.-]*[a-z'-])?)"
+_STREET_WORD = (r"(?!(?:the|a|an|along|across|around|near|of|in|on|at|by|for|with|and|or|to|from|into|over|"
+                r"under|through|past|behind|beside|per)\b)(?:[a-z]{1,3}\.|[a-z](?:[a-z'.-]*[a-z'-])?)")
 """A word of a street name: no sentence-ending full stop inside an address ("174 euros for
-adults. The walk" is two sentences), except after an abbreviation of 1-3 letters ("N.", "Mt.")."""
+adults. The walk" is two sentences), except after an abbreviation of 1-3 letters ("N.", "Mt."),
+and no article or preposition ("150 trees along the market square" is no address)."""
 _ADDRESS = (
     rf"(?<![\w-])\d{{1,6}}[a-z]?\s+(?!{_UNIT}\b)(?:{_STREET_WORD}\s+){{0,4}}?(?:{_SUFFIX})\b\.?"
     r"|(?<![\w-])(?:apt|apartment|suite|ste|unit|wohnung|appartement|piso|interno)\.?\s{0,3}#?\s{0,3}\d{1,6}[a-z]?\b"

@@ -208,6 +208,10 @@ def test_addresses_of_many_countries(guard: PiiGuard, text: str, value: str) -> 
     "It took 3 hours. The road was closed.",
     "We walked 5 miles down the trail.",
     "About 40 people lined the street.",
+    "Volunteers planted 150 trees along the market square to protect it.",
+    "The 12 stalls of the town square open at dawn.",
+    "We counted 30 birds near the old mill walk.",
+    "Chapter 7 in the Harbour Road saga is the best.",
 ])
 def test_a_quantity_or_a_sentence_break_is_not_a_street_address(guard, text):
     assert "ADDRESS" not in {label for label, _ in found(guard, text)}
