@@ -52,11 +52,14 @@ from guardrails.protocol import EncoderLike, GuardConfig
 from ._figurative_index import Index, anchors, compile_entry, compile_lazily, fold
 from ._figurative_index import starts as _starts  # noqa: F401 - the tests' view of the anchors
 
-__all__ = ["DAMPABLE", "LEXICON_PATH", "FigurativeLexicon", "FigurativeOptions", "damp_figurative", "lexicon"]
+__all__ = ["DAMPABLE", "LEXICON_PATH", "QUIET", "FigurativeLexicon", "FigurativeOptions", "damp_figurative", "lexicon"]
 
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "figurative.json"
 DAMPABLE = ("violence", "illicit", "self_harm", "harassment")
 """The only categories an idiom may damp (never sexual, sexual_minors, hate or privacy)."""
+QUIET = 0.1
+"""A text scoring under this on every category the stage may lower is not read (lowering cannot
+change a decision at any threshold a policy sensibly sets: the default policy's lowest is 0.3)."""
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 _LOOKAHEAD = re.compile(r"(?<!\\)\(\?=")
 _MEMO, _MEMO_CHARS = 256, 4096  # texts whose matches are kept, and the longest kept
@@ -287,14 +290,19 @@ def damp_figurative(options: FigurativeOptions, encoder: EncoderLike,
     (0.5 where missing). A text whose residue names a veto term (``FigurativeLexicon.veto``) is
     left alone, and a category keeps its original output unless the paraphrase's is at most
     ``figurative_accept`` times its threshold. One ``embed_windows_batch`` and one ``embed``
-    call at most, only when some text matches; the dicts in ``raws`` are replaced, never
-    mutated (they may be memoised)."""
+    call at most, only when some text matches and scores at least ``QUIET`` on a category an
+    idiom may damp; the dicts in ``raws`` are replaced, never mutated (they may be
+    memoised)."""
     if not options.figurative:
         return
     lex = lexicon(options.figurative_lexicon)
+
+    def flagged(raw: Mapping[str, float]) -> bool:  # a paraphrase only lowers: nothing to do for a quiet text
+        return any(raw.get(c, 0.0) >= QUIET for c in DAMPABLE)
+
     jobs = [(g, t, hit) for g, group in enumerate(groups) for t, (text, _) in enumerate(group)
-            if len(text) <= options.figurative_chars and (hit := lex.rewrite(text)) is not None
-            and hit[0] != text and lex.veto(text) is None]
+            if len(text) <= options.figurative_chars and flagged(raws[g][t])
+            and (hit := lex.rewrite(text)) is not None and hit[0] != text and lex.veto(text) is None]
     if not jobs:
         return
     whole = [j for j in jobs if not groups[j[0]][j[1]][1]]

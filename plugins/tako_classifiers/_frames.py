@@ -42,6 +42,7 @@ from pydantic import Field
 from guardrails.protocol import GuardConfig
 
 from ._context import rescale
+from ._figurative import QUIET
 from ._minors import _NEVER, _compile
 from ._view import word_count
 
@@ -144,10 +145,13 @@ class SafeFramesRule:
         """``scores`` (category -> 0..1) with each framed category mapped so that ``config.bar``
         lands on its threshold in ``thresholds`` (0.5 where absent); unchanged when ``text`` is
         longer than ``config.max_chars`` / ``config.max_words``, holds more than one sentence, is
-        on another stage, or is unframed."""
+        on another stage, is unframed, or scores under ``_figurative.QUIET`` (0.1) on every framed
+        category (the mapping only lowers, so no decision could change)."""
         out = dict(scores)
-        if (stage not in config.stages or len(text) > config.max_chars or word_count(text) > config.max_words
-                or _INNER_END.search(text.rstrip(_CLOSE))):
+        candidates = (set(config.categories) | {"privacy"}) & out.keys() - {"sexual_minors"}
+        if (stage not in config.stages or len(text) > config.max_chars
+                or not any(out[c] >= QUIET for c in candidates)  # a quiet text: lowering changes no decision
+                or word_count(text) > config.max_words or _INNER_END.search(text.rstrip(_CLOSE))):
             return out
         kind = self.frame(text)
         framed = set(config.categories) & (_NONSENSE if kind == "nonsense_group" else set(config.categories)) if kind else set()
