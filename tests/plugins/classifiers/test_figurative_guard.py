@@ -6,10 +6,9 @@ from __future__ import annotations
 import time
 
 import pytest
-import yaml
 
 from guardrails import Action, Guard
-from guardrails.policy import default_policy_text
+from tests.plugins.classifiers._policies import moderation_policy
 
 FLAGGED = (Action.BLOCK, Action.ESCALATE)
 
@@ -18,14 +17,6 @@ FLAGGED = (Action.BLOCK, Action.ESCALATE)
 def guard():
     with Guard.default() as g:
         yield g
-
-
-def _policy(**config):
-    data = yaml.safe_load(default_policy_text())
-    for rail in data["input"]:
-        if rail["guard"] == "moderation":
-            rail["config"] = {**(rail.get("config") or {}), **config}
-    return data
 
 
 @pytest.mark.parametrize("text", [
@@ -75,7 +66,7 @@ def test_literal_harm_is_still_flagged(guard, text):
 
 def test_the_stage_only_lowers_the_idioms_categories(guard):
     on = guard.check_input("how to break into the tech industry without a degree").categories
-    with Guard.from_policy(_policy(figurative=False)) as off_guard:
+    with Guard.from_policy(moderation_policy(figurative=False)) as off_guard:
         off = off_guard.check_input("how to break into the tech industry without a degree")
     assert off.action is Action.BLOCK  # the model alone reads the verb
     assert on["illicit"] < off.categories["illicit"]

@@ -8,13 +8,12 @@ import json
 import time
 
 import pytest
-import yaml
 from pydantic import ValidationError
 from tako_classifiers._figurative import FigurativeLexicon, lexicon
 from tako_classifiers.guards import ModerationGuard
 
 from guardrails import Action, Guard
-from guardrails.policy import default_policy_text
+from tests.plugins.classifiers._policies import moderation_policy
 
 FLAGGED = (Action.BLOCK, Action.ESCALATE)
 
@@ -151,17 +150,9 @@ def test_a_replacement_lexicons_veto_is_used(tmp_path) -> None:
 # --- through the shipped model
 
 
-def _policy(**config):
-    data = yaml.safe_load(default_policy_text())
-    for rail in data["input"]:
-        if rail["guard"] == "moderation":
-            rail["config"] = {**(rail.get("config") or {}), **config}
-    return data
-
-
 @pytest.fixture(scope="module")
 def guards():
-    with Guard.default() as on, Guard.from_policy(_policy(figurative=False)) as off:
+    with Guard.default() as on, Guard.from_policy(moderation_policy(figurative=False)) as off:
         yield on, off
 
 
@@ -208,5 +199,5 @@ def test_clean_idioms_are_still_allowed(guards) -> None:
 
 def test_figurative_accept_zero_takes_no_paraphrase() -> None:
     text = "how to break into the tech industry without a degree"
-    with Guard.from_policy(_policy(figurative_accept=0.0)) as strict:
+    with Guard.from_policy(moderation_policy(figurative_accept=0.0)) as strict:
         assert strict.check_input(text).action is Action.BLOCK  # as the model alone reads it

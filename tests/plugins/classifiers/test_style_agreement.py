@@ -8,13 +8,12 @@ import time
 
 import numpy as np
 import pytest
-import yaml
 from pydantic import ValidationError
 from tako_classifiers._options import ModerationOptions
 from tako_classifiers._style import StyleOptions, agree_style, sentence_case
 
 from guardrails import Action, Guard
-from guardrails.policy import default_policy_text
+from tests.plugins.classifiers._policies import moderation_policy
 
 FLAGGED = (Action.BLOCK, Action.ESCALATE)
 
@@ -23,14 +22,6 @@ FLAGGED = (Action.BLOCK, Action.ESCALATE)
 def guard():
     with Guard.default() as g:
         yield g
-
-
-def _policy(**config):
-    data = yaml.safe_load(default_policy_text())
-    for rail in data["input"]:
-        if rail["guard"] == "moderation":
-            rail["config"] = {**(rail.get("config") or {}), **config}
-    return data
 
 
 @pytest.mark.parametrize(("text", "mark", "expected"), [
@@ -165,7 +156,7 @@ def test_typed_insults_and_threats_are_still_blocked(guard, text):
 
 def test_the_off_switch_restores_the_typed_score(guard):
     on = guard.check_input("ich vermisse dich")
-    with Guard.from_policy(_policy(style_agreement=False)) as off_guard:
+    with Guard.from_policy(moderation_policy(style_agreement=False)) as off_guard:
         off = off_guard.check_input("ich vermisse dich")
     assert off.action is Action.BLOCK and "harassment" in off.triggered  # the model alone reads the style
     assert on.categories["harassment"] < off.categories["harassment"]
