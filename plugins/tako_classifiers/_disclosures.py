@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "disclosures.json"
@@ -41,21 +42,46 @@ def _expand(term: str, macros: dict[str, str]) -> str:
     return _MACRO.sub(lambda m: macros[m.group(1)], term)
 
 
-def _compile(spaced: Sequence[str], unspaced: Sequence[str], macros: dict[str, str]) -> re.Pattern[str] | None:
-    """One case-insensitive alternation; ``spaced`` terms between word boundaries with a plain
-    space widened to any white space. None when both lists are empty."""
-    widened = (_SPACE.sub(r"\\s+", _expand(t, macros)) for t in spaced)
-    parts = [rf"(?<!\w)(?:{t})(?!\w)" for t in widened]
-    parts += [f"(?:{_expand(t, macros)})" for t in unspaced]
-    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+@dataclass(frozen=True)
+class _Terms:
+    """One category's terms: ``spaced`` (word boundaries, case-insensitive), ``lower`` (the same
+    without IGNORECASE, for ASCII text in lower case: about 3x faster; None when a term holds an
+    upper-case letter) and ``unspaced`` (searched only in non-ASCII text)."""
+
+    spaced: re.Pattern[str] | None
+    lower: re.Pattern[str] | None
+    unspaced: re.Pattern[str] | None
+
+    @classmethod
+    def compile(cls, spaced: Sequence[str], unspaced: Sequence[str], macros: dict[str, str]) -> _Terms:
+        """A plain space of a ``spaced`` term matches any run of white space; re.error for an
+        invalid pattern, KeyError for an unknown macro."""
+        body = "|".join("(?:" + _SPACE.sub(r"\\s+", _expand(t, macros)) + ")" for t in spaced)
+        pattern = rf"(?<!\w)(?=\w)(?:{body})(?!\w)"
+        return cls(
+            spaced=re.compile(pattern, re.IGNORECASE) if spaced else None,
+            lower=re.compile(pattern) if spaced and pattern == pattern.lower() else None,
+            unspaced=re.compile("|".join(f"(?:{_expand(t, macros)})" for t in unspaced), re.IGNORECASE)
+            if unspaced else None,
+        )
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """Matches of every term in ``text`` (spaced ones first)."""
+        if self.spaced is not None:
+            if self.lower is not None and text.isascii():
+                yield from self.lower.finditer(text.lower())
+            else:
+                yield from self.spaced.finditer(text)
+        if self.unspaced is not None and not text.isascii():
+            yield from self.unspaced.finditer(text)
 
 
 @dataclass(frozen=True)
 class DisclosureRule:
     """Compiled lexicon; ``scores(texts)`` gives the lifted categories of a text and its views."""
 
-    patterns: dict[str, re.Pattern[str]]
-    """Category -> alternation of its terms (categories without terms are absent)."""
+    terms: dict[str, _Terms]
+    """Category -> its compiled terms."""
     negation: re.Pattern[str]
     """Matches at the end of the text before a self_harm match when that match is negated."""
     quantity: re.Pattern[str]
@@ -78,12 +104,8 @@ class DisclosureRule:
         unknown = {k for k, v in data.items() if isinstance(v, dict) and k not in ("macros", *CATEGORIES)}
         if unknown:
             raise ValueError(f"disclosure lexicon {path}: unknown categories {sorted(unknown)}; known: {CATEGORIES}")
-        patterns = {}
-        for cat in CATEGORIES:
-            block = data.get(cat, {})
-            compiled = _compile(block.get("spaced", []), block.get("unspaced", []), macros)
-            if compiled is not None:
-                patterns[cat] = compiled
+        terms = {cat: _Terms.compile(data.get(cat, {}).get("spaced", []), data.get(cat, {}).get("unspaced", []), macros)
+                 for cat in CATEGORIES}
         score = float(data.get("score", 0.9))
         if not 0.0 <= score <= 1.0:
             raise ValueError(f"disclosure lexicon {path}: score {score} is outside 0..1")
@@ -93,20 +115,20 @@ class DisclosureRule:
         negation = re.compile(rf"(?:{'|'.join(heads)})\s+(?:(?:{fill})\s+){{0,3}}$", re.IGNORECASE)
         num = macros.get("NUM", r"\d+")
         quantity = re.compile(rf"(?:(?<!\w)(?:{num})|\d)\s*$", re.IGNORECASE)
-        return cls(patterns=patterns, negation=negation, quantity=quantity,
+        return cls(terms=terms, negation=negation, quantity=quantity,
                    units=frozenset(u.lower() for u in data.get("units", [])), score=score)
 
     def _counts(self, cat: str, text: str, match: re.Match[str]) -> bool:
         before = text[max(0, match.start() - _LOOKBACK):match.start()]
-        if match.group().lower() in self.units and self.quantity.search(before):
+        if text[match.start():match.end()].lower() in self.units and self.quantity.search(before):
             return False
         return cat != "self_harm" or self.negation.search(before) is None
 
     def matches(self, text: str) -> dict[str, list[str]]:
         """Category -> the phrases of ``text`` that count (at most 5 each); empty when none."""
         out: dict[str, list[str]] = {}
-        for cat, pattern in self.patterns.items():
-            found = [m.group() for m in pattern.finditer(text) if self._counts(cat, text, m)][:5]
+        for cat, terms in self.terms.items():
+            found = list(islice((text[m.start():m.end()] for m in terms.finditer(text) if self._counts(cat, text, m)), 5))
             if found:
                 out[cat] = found
         return out
