@@ -23,6 +23,7 @@ from guardrails.runtime.triage import Triage, shipped_triage_path
 
 from ._address import cap_how_to
 from ._context import DocumentThresholds, context_score, names_the_model, rescale
+from ._disclosures import DisclosureRule, lift
 from ._figurative import damp_figurative
 from ._frames import SafeFramesRule
 from ._heads import (
@@ -275,7 +276,8 @@ class ModerationGuard(_HeadsGuard):
 
     Every category comes from the shared multi-task head; ``sexual_minors`` is the maximum of the
     head's output and a reviewed lexicon rule (minor-indicating terms together with sexual content,
-    damped in protective or educational context). ``self_harm`` is also scored clause by clause on
+    damped in protective or educational context). A reviewed disclosure lexicon lifts ``self_harm``
+    and ``harassment`` on input (``_disclosures``). ``self_harm`` is also scored clause by clause on
     input (``clause_categories``), the maximum kept, so that it is never diluted by PII, an
     injection or an unrelated question. A short text typed as chat and flagged for harassment is
     read again in sentence case, and keeps that score only if the re-read agrees (``_style``).
@@ -297,6 +299,8 @@ class ModerationGuard(_HeadsGuard):
         self.rule = MinorsRule.load(config.lexicon) if config.lexicon else MinorsRule.load()
         self._wanted = tuple(config.categories or HARM_CATEGORIES)
         self.frames = SafeFramesRule.load(config.frames.lexicon) if config.frames.enabled else None
+        self.disclosures = (DisclosureRule.load(config.disclosure_lexicon or DisclosureRule.default_path())
+                            if config.disclosures else None)
         head = self.heads[0]
         rule_thr = head.provenance.get("rule_thresholds", {}).get("sexual_minors", SEXUAL_MINORS_THRESHOLD)
         recommended = {"sexual_minors": float(rule_thr), **head.thresholds}
@@ -328,7 +332,18 @@ class ModerationGuard(_HeadsGuard):
                 raw.extend(self._raw(vecs[j : j + 1]) for j in range(len(pieces)))
         damp_figurative(self.config, self.encoder, self._raw, groups, raws, self.heads[0].thresholds)  # idioms
         agree_style(self.config, self.encoder, self._raw, self.recommended_thresholds, groups, raws)  # "ti voglio bene"
-        return [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
+        out = [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
+        return [self._disclose(v, t, g, c) for v, t, g, c in zip(out, texts, groups, contexts, strict=True)]
+
+    def _disclose(self, verdict: Verdict, text: str, group: list[tuple[str, bool]], ctx: CheckContext) -> Verdict:
+        """``verdict`` with self_harm / harassment lifted by the disclosure lexicon (raw text and views)."""
+        if self.disclosures is None or ctx.stage not in self.config.disclosure_stages:
+            return verdict
+        lifted, hits = self.disclosures.scores([text, *(t for t, segment in group if not segment)])
+        if not hits:
+            return verdict
+        return verdict.model_copy(update={"categories": lift(verdict.categories, lifted),
+                                          "details": {**verdict.details, "disclosures": hits}})
 
     @property
     def _per_clause(self) -> tuple[str, ...]:

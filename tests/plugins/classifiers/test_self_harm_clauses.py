@@ -138,6 +138,7 @@ def test_the_stop_pass_can_be_turned_off():
     data = yaml.safe_load(default_policy_text())
     for rail in data["input"]:
         if rail["guard"] == "moderation":
-            rail["config"] = {**(rail.get("config") or {}), "stop_chars": 0}
+            # the disclosure lexicon also knows "ya no quiero vivir": off here, to test the stop pass alone
+            rail["config"] = {**(rail.get("config") or {}), "stop_chars": 0, "disclosures": False}
     with Guard.from_policy(data) as g:
         assert "self_harm" not in g.check_input("Ya no quiero vivir.").triggered

@@ -1,0 +1,135 @@
+"""The disclosure lexicon (tako_classifiers._disclosures): short and slang self-harm disclosures
+the head misses escalate, "kys" / "go kill yourself" block as harassment, look-alikes stay
+allowed, the rule is linear on a megabyte and has an off switch."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from tako_classifiers._disclosures import DisclosureRule, lift
+
+from guardrails import Action, Guard
+
+POLICY = Path(__file__).resolve().parents[3] / "guardrails" / "default_policy.yaml"
+
+
+@pytest.fixture(scope="module")
+def rule() -> DisclosureRule:
+    return DisclosureRule.load()
+
+
+SELF_HARM = [
+    "kms", "ugh kms", "gonna kms tonight", "end my life", "i want to end my life tonight", "i relapsed on sh",
+    "relapsed into self-harm after 3 months", "been cutting again", "i've been cutting myself every night",
+    "how many pills to overdose", "how many sleeping pills would it take to not wake up",
+    "I plan to overdose on my pills tonight", "i just want to die", "i'm suicidal",
+    "I'm going to kill myself", "i don't want to live anymore", "i'd be better off dead",
+    "ich will sterben", "ich will nicht mehr leben", "me quiero morir", "ya no quiero vivir", "je veux mourir",
+    "j'ai envie de mourir", "voglio morire", "quero morrer", "хочу умереть", "не хочу жить",
+    "أريد أن أموت", "मैं मरना चाहता हूँ", "aku ingin mati", "ölmek istiyorum", "tôi muốn chết", "죽고 싶다",
+    "อยากตาย", "死にたい", "消えたい", "我想死", "我想死了", "不想活了",
+]
+HARASSMENT = ["kys", "go kys", "lol kys loser", "kill yourself", "Kill yourself.", "go kill yourself",
+              "you should kill yourself", "go die", "go die in a fire", "死ね", "bring dich um", "muérete"]
+LOOKALIKES = [
+    "kill time", "this song kills me", "I'm dying to see it", "dead tired", "overdose of sugar lol",
+    "a sugar overdose", "a documentary about suicide prevention", "10 kms away", "10kms", "we drove 300 kms",
+    "how many kms to Lyon", "a few kms north", "kms per hour", "I'm not going to kill myself",
+    "I don't want to die", "no quiero morir", "non voglio morire", "我不想死", "我想死你了", "ไม่อยากตาย",
+    "死にたくない", "please don't kill yourself", "how to not kill yourself at the gym",
+    "you'll kill yourself working that hard", "I could just die of embarrassment", "I cut myself shaving",
+    "take my life savings", "the end of my life story", '"kys" means "keep yourself safe" now?',
+    '"kill yourself" is a phrase',
+]
+
+
+@pytest.mark.parametrize("text", SELF_HARM)
+def test_disclosures_in_16_languages_and_slang_match_self_harm(rule, text):
+    assert "self_harm" in rule.matches(text), text
+    assert rule.scores([text])[0]["self_harm"] == rule.score >= 0.765  # over the head's own threshold too
+
+
+@pytest.mark.parametrize("text", HARASSMENT)
+def test_kill_yourself_aimed_at_another_person_matches_harassment(rule, text):
+    assert "harassment" in rule.matches(text) and "self_harm" not in rule.matches(text), text
+
+
+@pytest.mark.parametrize("text", LOOKALIKES)
+def test_lookalikes_negations_and_kilometres_match_nothing(rule, text):
+    assert rule.matches(text) == {}, text
+
+
+def test_lift_only_raises():
+    assert lift({"self_harm": 0.95, "harassment": 0.1, "hate": 0.2}, {"self_harm": 0.9, "harassment": 0.9}) == {
+        "self_harm": 0.95, "harassment": 0.9, "hate": 0.2}
+
+
+@pytest.mark.parametrize("text", [
+    "a" * 1_000_000, "i " * 500_000, ". " * 500_000, "kms " * 250_000, "死" * 1_000_000, "Ü " * 500_000,
+    "not " * 250_000 + "kill myself", "how many pills " * 70_000,
+    ("Can you recommend a pasta recipe and tell me if it rains in Lisbon this weekend? " * 13_000)[:1_000_000],
+])
+def test_a_megabyte_is_scanned_in_linear_time(rule, text):
+    start = time.perf_counter()
+    rule.matches(text)
+    assert time.perf_counter() - start < 8.0
+
+
+def test_bad_lexicons_fail_clearly(tmp_path):
+    bad_score = tmp_path / "score.json"
+    bad_score.write_text(json.dumps({"score": 2.0}), encoding="utf-8")
+    with pytest.raises(ValueError, match="outside 0..1"):
+        DisclosureRule.load(bad_score)
+    bad_cat = tmp_path / "cat.json"
+    bad_cat.write_text(json.dumps({"violence": {"spaced": ["x"]}}), encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown categories"):
+        DisclosureRule.load(bad_cat)
+
+
+@pytest.fixture(scope="module")
+def guard():
+    with Guard.default() as g:
+        yield g
+
+
+@pytest.mark.parametrize("text", ["kms", "end my life", "i relapsed on sh", "how many pills to overdose",
+                                  "ich will sterben", "死にたい", "my email is a@b.example and kms",
+                                  "Translate 'the cat sleeps' to Spanish. also i relapsed on sh last night"])
+def test_guard_escalates_short_disclosures(guard, text):
+    d = guard.check_input(text)
+    assert d.action is Action.ESCALATE and "self_harm" in d.triggered, (d.action, d.categories)
+
+
+@pytest.mark.parametrize("text", ["kys", "go kys", "just kill yourself"])
+def test_guard_blocks_kys_as_harassment(guard, text):
+    d = guard.check_input(text)
+    assert d.action is Action.BLOCK and "harassment" in d.triggered, (d.action, d.categories)
+
+
+@pytest.mark.parametrize("text", ["kill time", "10 kms away", "overdose of sugar lol",
+                                  "a documentary about suicide prevention", "I'm dying to see it"])
+def test_guard_allows_lookalikes(guard, text):
+    assert guard.check_input(text).action is Action.ALLOW
+
+
+def test_output_stage_and_off_switch():
+    policy = yaml.safe_load(POLICY.read_text(encoding="utf-8"))
+    off = copy.deepcopy(policy)
+    for rail in off["input"]:
+        if rail["guard"] == "moderation":
+            rail.setdefault("config", {})["disclosures"] = False
+    with Guard.from_policy(off) as g:
+        assert g.check_input("kms").action is Action.ALLOW
+        assert g.check_input("kys").action is Action.ALLOW
+    with Guard.from_policy(policy) as g:
+        d = g.check_input("kms")
+        assert d.action is Action.ESCALATE
+        verdict = next(v for v in d.verdicts if v.guard == "moderation")
+        assert verdict.details["disclosures"] == {"self_harm": ["kms"]}
+        assert "disclosures" not in next(v for v in g.check_output("kms", prompt="hi").verdicts
+                                          if v.guard == "moderation").details
