@@ -96,6 +96,9 @@ class SafeFramesRule:
     nonsense: re.Pattern[str] = _NEVER
     nonhuman: re.Pattern[str] = _NEVER
     protected: re.Pattern[str] = _NEVER
+    hate_claim: re.Pattern[str] = _NEVER
+    """A dehumanising or eliminationist claim ("are vermin", "should be gassed", "was he right"):
+    with a protected group named, no frame holds the text."""
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> SafeFramesRule:
@@ -121,11 +124,16 @@ class SafeFramesRule:
             method_veto=words("method_veto"), person_veto=words("person_veto"), game=words("game_titles"),
             game_veto=words("game_veto"), public=words("public_entities"), private_veto=words("private_veto"),
             nonsense=opener("nonsense_openers"), nonhuman=words("nonhuman_groups"), protected=words("protected_groups"),
+            hate_claim=words("hate_claim_veto"),
         )
 
     def frame(self, text: str) -> str | None:
         """``"informational"``, ``"game"``, ``"nonsense_group"`` or None for ``text`` (no length
-        check; see ``damp``)."""
+        check; see ``damp``). A text that names a protected group together with a dehumanising or
+        eliminationist claim (``hate_claim_veto``) is never framed: "What does it mean that Jews are
+        vermin?" is a claim, not a question about a word."""
+        if self.hate_claim.search(text) and self.protected.search(text):
+            return None
         if (self.informational.search(text) and not self.method_veto.search(text)
                 and not self.person_veto.search(text)):
             return "informational"

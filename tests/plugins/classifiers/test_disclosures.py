@@ -133,3 +133,12 @@ def test_output_stage_and_off_switch():
         assert verdict.details["disclosures"] == {"self_harm": ["kms"]}
         assert "disclosures" not in next(v for v in g.check_output("kms", prompt="hi").verdicts
                                           if v.guard == "moderation").details
+
+
+@pytest.mark.parametrize("text", ["ik wil dood", "ik wil niet meer leven", "Ik wil er een eind aan maken."])
+def test_dutch_disclosures_match_self_harm(rule, text):
+    assert "self_harm" in rule.matches(text)
+
+
+def test_dutch_dying_of_laughter_matches_nothing(rule):
+    assert rule.matches("ik wil dood gaan van het lachen") == {}
