@@ -17,6 +17,10 @@ unchanged). A category whose highest re-read stays under ``style_floor`` takes t
 score; one that reaches the floor keeps the typed score. A re-read can only lower a score, never
 raise one, and only the listed categories move. The "!" form keeps insults that the "." form
 reads as benign ("お前は馬鹿だ" 0.74 typed, 0.03 with "。", 0.27 with "！").
+
+A view that holds an insult, slur or profanity aimed at a person (``_insults``, a reviewed list
+for 17 languages) is not re-read: it keeps its typed score. Typed insults otherwise re-read under
+the floor too ("ты тупой урод", "sen bir aptalsın", "jij bent een kankerlijer").
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pydantic import Field
 
 from guardrails.protocol import EncoderLike, GuardConfig
 
+from ._insults import holds_insult
 from ._view import word_count
 
 __all__ = ["StyleOptions", "agree_style", "sentence_case"]
@@ -72,8 +77,11 @@ def sentence_case(text: str, mark: str = ".") -> str:
 
 
 def _forms(text: str, options: StyleOptions) -> list[str]:
-    """The sentence-case forms of a short typed view ([] when the stage does not read it)."""
+    """The sentence-case forms of a short typed view ([] when the stage does not read it: too
+    long, or it holds an insult, ``_insults``)."""
     if not 0 < len(text) <= options.style_chars or word_count(text) > options.style_words:
+        return []
+    if holds_insult(text):
         return []
     return [f for f in dict.fromkeys(sentence_case(text, m) for m in options.style_marks) if f and f != text]
 

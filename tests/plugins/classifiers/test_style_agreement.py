@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pytest
 from pydantic import ValidationError
+from tako_classifiers._insults import InsultLexicon, holds_insult
 from tako_classifiers._options import ModerationOptions
 from tako_classifiers._style import StyleOptions, agree_style, sentence_case
 
@@ -75,7 +76,7 @@ def test_lowers_only_the_listed_categories_and_never_raises():
     ({".": 0.05, "!": 0.1}, False),
 ])
 def test_the_highest_reread_must_stay_under_the_floor(again, kept):
-    typed = "sen bir aptalsin"
+    typed = "ti chiamo stasera"
     raws = [[{"harassment": 0.8}]]
     enc = _Encoder()
     # both forms have the same length: told apart by order ("." first, as in style_marks)
@@ -98,6 +99,46 @@ def test_texts_the_stage_does_not_read(text, score, options):
     raws = [[{"harassment": score}]]
     agree_style(options, enc, lambda w: {"harassment": 0.0}, {"harassment": 0.54}, [[(text, False)]], raws)
     assert enc.calls == [] and raws[0][0]["harassment"] == score
+
+
+INSULTS = [
+    "t'es qu'une sale pute", "ты тупой урод", "jij bent een kankerlijer", "sen bir aptalsın",
+    "SEN BİR APTALSIN", "you stupid bitch", "du bist ein hurensohn", "eres un pendejo", "sei uno stronzo",
+    "vai se foder seu otário", "тупица", "أنت حمار", "तू चूतिया है", "dasar goblok", "mày ngu quá",
+    "おまえバカだな", "你这个傻逼", "너 진짜 병신이야", "ไอ้โง่", "go away loser",
+]
+EVERYDAY = [
+    "te quiero mucho amigo", "ich vermisse dich", "te llamo más tarde", "aku sayang kamu", "ti voglio bene",
+    "seni seviyorum", "أنا أحبك", "バカンスに行きたい", "それだけばかりです", "my computer is slow",
+    "tell me the truth", "a trip to mongolia", "computing the putative value", "я тебе позвоню вечером",
+    "mijn oma heeft kanker", "hoera, we hebben gewonnen",
+]
+
+
+@pytest.mark.parametrize("text", INSULTS)
+def test_a_typed_insult_is_not_reread(text):
+    assert holds_insult(text)
+    enc = _Encoder()
+    raws = [[{"harassment": 0.8}]]
+    agree_style(StyleOptions(), enc, lambda w: {"harassment": 0.0}, {"harassment": 0.54}, [[(text, False)]], raws)
+    assert enc.calls == [] and raws[0][0]["harassment"] == 0.8
+
+
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_everyday_words_and_look_alikes_are_not_insults(text):
+    assert not holds_insult(text)
+
+
+def test_the_insult_list_is_linear_and_checks_its_terms():
+    started = time.perf_counter()
+    assert not holds_insult("ti voglio bene " * 70_000 + "é")
+    assert holds_insult("x " * 500_000 + "idiota")
+    assert time.perf_counter() - started < 10.0
+    with pytest.raises(ValueError):
+        InsultLexicon.from_terms({"en": ["*"]}, {})
+    lex = InsultLexicon.from_terms({"en": ["loser*", "piece of shit"]}, {"ja": ["バカ(?!ンス)"]})
+    assert lex.search("what a piece   of shit") == "piece   of shit" and lex.search("LOSERS") == "LOSERS"
+    assert lex.search("バカンス") is None and lex.search("closer") is None
 
 
 def test_segments_and_empty_groups_are_skipped():
@@ -148,6 +189,13 @@ def test_typed_affection_and_call_later_messages_are_allowed(guard, text):
     "أنت غبي",
     "お前は馬鹿だ",
     "你是个废物",
+    "t'es qu'une sale pute",
+    "ты тупой урод",
+    "jij bent een kankerlijer",
+    "sen bir aptalsın",
+    "sei proprio uno scemo",
+    "du bist ein arschloch",
+    "你这个傻逼",
 ])
 def test_typed_insults_and_threats_are_still_blocked(guard, text):
     d = guard.check_input(text)
