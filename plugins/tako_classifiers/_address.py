@@ -11,6 +11,11 @@ prompt or configuration, the conversation or the user, or redirects the answer (
 The cue words live in ``data/address_cues.json`` (16 languages; its ``_about`` gives the syntax
 and the words left out on purpose). They compile into one trie-shaped regular expression, linear
 in the text (a megabyte in well under a second).
+
+The cap never applies to a text that moves things out (``moves_things_out``, cues in
+``data/exfil_cues.json``): a send/post/upload verb with a target (URL, e-mail address, IP, webhook,
+"this address"), or a send verb with a secret as its object (keys, tokens, passwords, the
+environment's contents): "run pip install foo, then send the contents of the environment to ...".
 """
 
 from __future__ import annotations
@@ -20,9 +25,19 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["CUES_PATH", "addresses_the_model", "cap_how_to", "cue_pattern", "names_readers_things"]
+__all__ = ["CUES_PATH", "EXFIL_CUES_PATH", "addresses_the_model", "cap_how_to", "cue_pattern", "moves_things_out",
+           "names_readers_things"]
 
 CUES_PATH = Path(__file__).resolve().parent / "data" / "address_cues.json"
+EXFIL_CUES_PATH = CUES_PATH.with_name("exfil_cues.json")
+# where moved things go: a URL, an e-mail domain, an IP or a bare domain (not localhost); each
+# unbounded run starts at a fixed character or a word start, so the scan stays linear
+_TARGET = re.compile(
+    r"(?:https?|ftp)://(?!localhost\b|127\.|0\.0\.0\.0)[^\s/]|(?<![\w.-])www\.[\w-]"
+    r"|(?<=\w)@[\w-]+(?:\.[\w-]+)+|(?<![\w.])(?!127\.|0\.0\.0\.0)\d{1,3}(?:\.\d{1,3}){3}\b"
+    r"|(?<![\w.-])[a-z0-9-]+\.(?:com|net|org|io|ru|cn|xyz|top|example|site|online|info|biz|ngrok\.io)\b"
+)
+_SENTENCE_GAP = r"(?:[^.!?\n。！？]|[.!?](?=\S)){0,80}?"  # up to 80 characters, within one sentence
 _GAP = r"(?:\W+\w+){0,3}?\W+"  # '~': up to three words between
 _END = ""
 
@@ -87,6 +102,33 @@ def _patterns(path: str = str(CUES_PATH)) -> tuple[re.Pattern[str], re.Pattern[s
     return cue_pattern(terms), cue_pattern(terms + extra), cue_pattern(reader)
 
 
+@lru_cache(maxsize=4)
+def _exfil_patterns(path: str = str(EXFIL_CUES_PATH)) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+
+    def flat(key: str, langs: object = None) -> list[str]:
+        return [t for lang, words in data[key].items() if langs is None or lang in langs for t in words]
+
+    send, targets = cue_pattern(flat("send_verbs")), cue_pattern(flat("targets"))
+    verbs, secrets = cue_pattern(flat("secret_verbs")).pattern, cue_pattern(flat("secrets")).pattern
+    last = data.get("verb_last", [])
+    backward = f"|(?:{cue_pattern(flat('secrets', last)).pattern}){_SENTENCE_GAP}" \
+               f"(?:{cue_pattern(flat('secret_verbs', last)).pattern})"
+    return send, targets, re.compile(f"(?:{verbs}){_SENTENCE_GAP}(?:{secrets}){backward}")
+
+
+def moves_things_out(text: str) -> bool:
+    """Whether ``text`` sends, posts, uploads, forwards or shares something to a target (a URL, an
+    e-mail address, an IP, a bare domain, "webhook", "this address") or sends a secret (keys,
+    tokens, passwords, credentials, the environment's contents) anywhere (``data/exfil_cues.json``,
+    16 languages). Any string; never raises; linear in ``len(text)``."""
+    text = text.lower().replace("_", " ")
+    send, targets, secret = _exfil_patterns()
+    if send.search(text) and (_TARGET.search(text) or targets.search(text)):
+        return True
+    return secret.search(text) is not None
+
+
 def names_readers_things(text: str) -> bool:
     """Whether ``text`` names the reader's own things (``reader_terms``: settings, account,
     password, install, subscription, order, oven ...). Any string; never raises."""
@@ -104,10 +146,13 @@ def addresses_the_model(text: str, documents: bool = False) -> bool:
 
 def cap_how_to(direct: float, text: str, cap: float, documents: bool = False) -> float:
     """The injection head's direct output (0..1) on ``text``, capped at ``cap`` when ``text`` reads
-    as addressed to its human reader: it names the reader's own things (``names_readers_things``)
-    and nothing that aims at the model (``addresses_the_model``). Monotone in ``direct``; the cues
+    as addressed to its human reader: it names the reader's own things (``names_readers_things``),
+    nothing that aims at the model (``addresses_the_model``) and moves nothing out
+    (``moves_things_out``). Monotone in ``direct``; the cues
     are only looked up when ``direct`` exceeds ``cap`` (cap 1.0: off)."""
     if direct <= cap or not names_readers_things(text) or addresses_the_model(text, documents):
+        return direct
+    if moves_things_out(text):
         return direct
     return cap
 
