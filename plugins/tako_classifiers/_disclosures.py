@@ -43,7 +43,7 @@ def _expand(term: str, macros: dict[str, str]) -> str:
 
 
 @dataclass(frozen=True)
-class _Terms:
+class Terms:
     """One category's terms: ``spaced`` (word boundaries, case-insensitive), ``lower`` (the same
     without IGNORECASE, for ASCII text in lower case: about 3x faster; None when a term holds an
     upper-case letter) and ``unspaced`` (searched only in non-ASCII text)."""
@@ -53,7 +53,7 @@ class _Terms:
     unspaced: re.Pattern[str] | None
 
     @classmethod
-    def compile(cls, spaced: Sequence[str], unspaced: Sequence[str], macros: dict[str, str]) -> _Terms:
+    def compile(cls, spaced: Sequence[str], unspaced: Sequence[str], macros: dict[str, str]) -> Terms:
         """A plain space of a ``spaced`` term matches any run of white space; re.error for an
         invalid pattern, KeyError for an unknown macro."""
         body = "|".join("(?:" + _SPACE.sub(r"\\s+", _expand(t, macros)) + ")" for t in spaced)
@@ -80,7 +80,7 @@ class _Terms:
 class DisclosureRule:
     """Compiled lexicon; ``scores(texts)`` gives the lifted categories of a text and its views."""
 
-    terms: dict[str, _Terms]
+    terms: dict[str, Terms]
     """Category -> its compiled terms."""
     negation: re.Pattern[str]
     """Matches at the end of the text before a self_harm match when that match is negated."""
@@ -104,7 +104,7 @@ class DisclosureRule:
         unknown = {k for k, v in data.items() if isinstance(v, dict) and k not in ("macros", *CATEGORIES)}
         if unknown:
             raise ValueError(f"disclosure lexicon {path}: unknown categories {sorted(unknown)}; known: {CATEGORIES}")
-        terms = {cat: _Terms.compile(data.get(cat, {}).get("spaced", []), data.get(cat, {}).get("unspaced", []), macros)
+        terms = {cat: Terms.compile(data.get(cat, {}).get("spaced", []), data.get(cat, {}).get("unspaced", []), macros)
                  for cat in CATEGORIES}
         score = float(data.get("score", 0.9))
         if not 0.0 <= score <= 1.0:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ._disclosures import Terms
+
 __all__ = ["INSULTS_PATH", "InsultLexicon", "holds_insult"]
 
 INSULTS_PATH = Path(__file__).resolve().parent / "data" / "insults.json"
@@ -31,11 +33,10 @@ def _spaced(term: str) -> str:
 
 @dataclass(frozen=True)
 class InsultLexicon:
-    """Compiled insult terms: ``spaced`` (word boundaries) and ``unspaced`` (anywhere, non-ASCII
-    text only); either may be None when it has no terms."""
+    """Compiled insult terms (``_disclosures.Terms``: ``spaced`` at word boundaries, ``unspaced``
+    anywhere in non-ASCII text)."""
 
-    spaced: re.Pattern[str] | None
-    unspaced: re.Pattern[str] | None
+    terms: Terms
 
     @classmethod
     def from_terms(cls, spaced: Mapping[str, Sequence[str]], unspaced: Mapping[str, Sequence[str]]) -> InsultLexicon:
@@ -46,11 +47,7 @@ class InsultLexicon:
         if any(not isinstance(t, str) or not t.strip("* ") for t in (*words, *marks)):
             raise ValueError("insult terms must be non-empty strings")
         # longest first, so a prefix term does not shadow a longer phrase that starts with it
-        body = "|".join(_spaced(t) for t in sorted(set(words), key=len, reverse=True))
-        return cls(
-            spaced=re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE) if words else None,
-            unspaced=re.compile("|".join(f"(?:{t})" for t in marks), re.IGNORECASE) if marks else None,
-        )
+        return cls(Terms.compile([_spaced(t) for t in sorted(set(words), key=len, reverse=True)], marks, {}))
 
     @classmethod
     def load(cls, path: Path = INSULTS_PATH) -> InsultLexicon:
@@ -61,11 +58,8 @@ class InsultLexicon:
 
     def search(self, text: str) -> str | None:
         """The first insult found in ``text`` (as written there), or None. Linear."""
-        if self.spaced is not None and (m := self.spaced.search(text)):
-            return m.group(0)
-        if self.unspaced is not None and not text.isascii() and (m := self.unspaced.search(text)):
-            return m.group(0)
-        return None
+        m = next(self.terms.finditer(text), None)
+        return None if m is None else text[m.start():m.end()]
 
 
 @lru_cache(maxsize=1)
