@@ -144,6 +144,11 @@ class SafeFramesRule:
             return "nonsense_group"
         return None
 
+    def holds(self, text: str, config: SafeFrames) -> bool:
+        """Whether ``text`` is a short one-sentence informational or in-game question (the limits of ``damp``)."""
+        return (len(text) <= config.max_chars and word_count(text) <= config.max_words
+                and not _INNER_END.search(text.rstrip(_CLOSE)) and self.frame(text) in ("informational", "game"))
+
     def public_entity(self, text: str) -> bool:
         """Whether ``text`` names a public place, office or fictional character and nothing private."""
         return self.public.search(text) is not None and self.private_veto.search(text) is None

@@ -49,5 +49,14 @@ class ModerationOptions(FigurativeOptions, StyleOptions):
     """Path of a replacement disclosure lexicon (JSON, same shape as ``data/disclosures.json``)."""
     disclosure_stages: list[str] = Field(default_factory=lambda: ["input"])
     """Stages where the disclosure lexicon runs."""
+    harmful_requests: bool = True
+    """Lift ``illicit`` (and ``violence`` for weapons, explosives and poisons) to the lexicon's score
+    (0.9) on a request for instructions to make or get a bomb, explosive, ghost gun, silencer, nerve
+    agent, meth, fentanyl, crack or heroin, in 16 languages (``_requests``); never lowers a score;
+    a short informational or in-game question (``frames``) is not lifted. False: off."""
+    harmful_requests_lexicon: str | None = None
+    """Path of a replacement harmful-request lexicon (JSON, same shape as ``data/harmful_requests.json``)."""
+    harmful_requests_stages: list[str] = Field(default_factory=lambda: ["input"])
+    """Stages where the harmful-request lexicon runs."""
     frames: SafeFrames = Field(default_factory=SafeFrames)
     """Informational / in-game / public-entity questions judged at a higher bar (``_frames``)."""

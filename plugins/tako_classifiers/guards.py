@@ -38,6 +38,7 @@ from ._heads import (
 )
 from ._minors import MinorsRule
 from ._options import ModerationOptions
+from ._requests import HarmfulRequestRule
 from ._style import agree_style
 from ._view import detection_view, has_placeholder, segments, short_full_stop, typed_clauses
 
@@ -277,7 +278,8 @@ class ModerationGuard(_HeadsGuard):
     Every category comes from the shared multi-task head; ``sexual_minors`` is the maximum of the
     head's output and a reviewed lexicon rule (minor-indicating terms together with sexual content,
     damped in protective or educational context). A reviewed disclosure lexicon lifts ``self_harm``
-    and ``harassment`` on input (``_disclosures``). ``self_harm`` is also scored clause by clause on
+    and ``harassment`` on input (``_disclosures``), a reviewed harmful-request lexicon ``illicit`` and
+    ``violence`` (``_requests``: how to make a bomb, meth, a ghost gun, in 16 languages). ``self_harm`` is also scored clause by clause on
     input (``clause_categories``), the maximum kept, so that it is never diluted by PII, an
     injection or an unrelated question. A short text typed as chat and flagged for harassment is
     read again in sentence case, and keeps that score only if the re-read agrees (``_style``).
@@ -301,6 +303,8 @@ class ModerationGuard(_HeadsGuard):
         self.frames = SafeFramesRule.load(config.frames.lexicon) if config.frames.enabled else None
         self.disclosures = (DisclosureRule.load(config.disclosure_lexicon or DisclosureRule.default_path())
                             if config.disclosures else None)
+        self.requests = (HarmfulRequestRule.load(config.harmful_requests_lexicon or HarmfulRequestRule.default_path())
+                         if config.harmful_requests else None)
         head = self.heads[0]
         rule_thr = head.provenance.get("rule_thresholds", {}).get("sexual_minors", SEXUAL_MINORS_THRESHOLD)
         recommended = {"sexual_minors": float(rule_thr), **head.thresholds}
@@ -336,14 +340,19 @@ class ModerationGuard(_HeadsGuard):
         return [self._disclose(v, t, g, c) for v, t, g, c in zip(out, texts, groups, contexts, strict=True)]
 
     def _disclose(self, verdict: Verdict, text: str, group: list[tuple[str, bool]], ctx: CheckContext) -> Verdict:
-        """``verdict`` with self_harm / harassment lifted by the disclosure lexicon (raw text and views)."""
-        if self.disclosures is None or ctx.stage not in self.config.disclosure_stages:
-            return verdict
-        lifted, hits = self.disclosures.scores([text, *(t for t, segment in group if not segment)])
-        if not hits:
-            return verdict
-        return verdict.model_copy(update={"categories": lift(verdict.categories, lifted),
-                                          "details": {**verdict.details, "disclosures": hits}})
+        """``verdict`` with self_harm / harassment lifted by the disclosure lexicon and illicit / violence
+        by the harmful-request lexicon (raw text and views); a framed question is not lifted for a request."""
+        views = [text, *(t for t, segment in group if not segment)]
+        for rule, stages, key in ((self.disclosures, self.config.disclosure_stages, "disclosures"),
+                                  (self.requests, self.config.harmful_requests_stages, "harmful_requests")):
+            if rule is None or ctx.stage not in stages or (
+                    key == "harmful_requests" and self.frames is not None and self.frames.holds(text, self.config.frames)):
+                continue
+            lifted, hits = rule.scores(views)
+            if hits:
+                verdict = verdict.model_copy(update={"categories": lift(verdict.categories, lifted),
+                                                     "details": {**verdict.details, key: hits}})
+        return verdict
 
     @property
     def _per_clause(self) -> tuple[str, ...]:

@@ -1,0 +1,123 @@
+"""The harmful-request rule: a reviewed lexicon of requests for instructions to make, get or use a
+clearly dangerous object, in the 16 product languages.
+
+The moderation head reads "how do I make a pipe bomb" in English but scores its other-language
+forms low ("wie baue ich eine Rohrbombe", "como fazer uma bomba caseira", "cómo preparar
+metanfetamina en casa"). This rule lifts, never lowers, ``illicit`` (and ``violence`` for weapons,
+explosives and poisons meant to kill) to ``score`` (0.9) on input when a text REQUESTS a method or
+a source (how to / step by step / recipe / make / build / cook / synthesise / buy / get) for:
+
+* ``weapons``: bombs, pipe bombs, IEDs, explosives (TATP, PETN, RDX, C-4), napalm, Molotov
+  cocktails, ghost / untraceable / 3D-printed guns, silencers, full-auto conversion, nerve agents,
+  ricin, poison to kill a person;
+* ``drugs``: meth, fentanyl, crack, heroin, cocaine, GHB.
+
+Look-alikes stay out by construction or by ``veto``: a text with no request shape matches
+nothing ("the history of the atomic bomb", "how did the Manhattan project build the bomb",
+"Breaking Bad meth scene explained", "what is fentanyl"), and a veto term that overlaps a match
+cancels it ("bath bomb", "bomb calorimeter", "bomba de chocolate", "bombe
+glacée", "water gun", "a silencer for my generator", "fentanyl test strips"). Safe-question frames
+(``_frames``) still hold: a short in-game or informational question is not lifted.
+
+The lexicon is data (``data/harmful_requests.json``): ``macros`` (``{NAME}``), ``score``, ``groups``
+(name -> ``categories`` lifted, ``spaced`` and ``unspaced`` terms, compiled as
+``_disclosures.Terms``, and optional ``objects``: the object words alone, a cheap first pass) and ``veto`` (``spaced`` / ``unspaced``). Every pattern is linear in the
+text's length (gaps are bounded runs of words) and at most ``_MAX_MATCHES`` matches of a group are
+examined, so a megabyte costs one pass per group.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._disclosures import Terms
+
+__all__ = ["REQUESTS_PATH", "HarmfulRequestRule"]
+
+REQUESTS_PATH = Path(__file__).resolve().parent / "data" / "harmful_requests.json"
+_KNOWN = frozenset({"illicit", "violence"})
+_MAX_MATCHES = 50
+"""Matches of one group examined per text (each costs a bounded veto search)."""
+_VETO_SPAN = 60
+"""Characters either side of a match searched for a veto term (a match is at most a few words)."""
+
+
+@dataclass(frozen=True)
+class Group:
+    """One object group: its compiled terms and the categories it lifts."""
+
+    name: str
+    categories: tuple[str, ...]
+    terms: Terms
+    objects: Terms | None = None
+    """The group's object words alone: a text naming none is not searched with ``terms``."""
+
+
+@dataclass(frozen=True)
+class HarmfulRequestRule:
+    """Compiled lexicon; ``scores(texts)`` gives the lifted categories of a text and its views."""
+
+    groups: tuple[Group, ...]
+    veto: Terms
+    score: float = 0.9
+
+    @staticmethod
+    def default_path() -> Path:
+        """The shipped lexicon, ``data/harmful_requests.json``."""
+        return REQUESTS_PATH
+
+    @classmethod
+    def load(cls, path: str | Path = REQUESTS_PATH) -> HarmfulRequestRule:
+        """Compile the lexicon file (JSON; see the module docstring). KeyError for an unknown
+        macro, re.error for an invalid pattern, ValueError for a score outside 0..1 or a group
+        lifting a category other than ``illicit`` / ``violence``."""
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        macros = {str(k): str(v) for k, v in data.get("macros", {}).items()}
+        score = float(data.get("score", 0.9))
+        if not 0.0 <= score <= 1.0:
+            raise ValueError(f"harmful-request lexicon {path}: score {score} is outside 0..1")
+        groups = []
+        for name, group in data.get("groups", {}).items():
+            cats = tuple(str(c) for c in group.get("categories", ["illicit"]))
+            if not cats or set(cats) - _KNOWN:
+                raise ValueError(f"harmful-request lexicon {path}: group {name!r} lifts {list(cats)}; "
+                                 f"known: {sorted(_KNOWN)}")
+            objects = group.get("objects")
+            groups.append(Group(name, cats, Terms.compile(group.get("spaced", []), group.get("unspaced", []), macros),
+                                Terms.compile(objects.get("spaced", []), objects.get("unspaced", []), macros)
+                                if objects else None))
+        veto = data.get("veto", {})
+        return cls(groups=tuple(groups), veto=Terms.compile(veto.get("spaced", []), veto.get("unspaced", []), macros),
+                   score=score)
+
+    def _vetoed(self, text: str, start: int, end: int) -> bool:
+        """Whether a veto term overlaps ``text[start:end]`` (a match)."""
+        lo = max(0, start - _VETO_SPAN)
+        window = text[lo:end + _VETO_SPAN]
+        return any(m.start() < end - lo and m.end() > start - lo for m in self.veto.finditer(window))
+
+    def matches(self, text: str) -> dict[str, list[str]]:
+        """Group name -> the first request of ``text`` it matches (one phrase); empty when none."""
+        out: dict[str, list[str]] = {}
+        for group in self.groups:
+            if group.objects is not None and next(group.objects.finditer(text), None) is None:
+                continue
+            for i, m in enumerate(group.terms.finditer(text)):
+                if i >= _MAX_MATCHES:
+                    break
+                if m.end() > m.start() and not self._vetoed(text, m.start(), m.end()):
+                    out[group.name] = [text[m.start():m.end()]]
+                    break
+        return out
+
+    def scores(self, texts: Iterable[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """(category -> ``score`` for each category a matched group lifts, group -> phrases)."""
+        hits: dict[str, list[str]] = {}
+        for text in dict.fromkeys(t for t in texts if t):
+            for name, phrases in self.matches(text).items():
+                hits.setdefault(name, []).extend(p for p in phrases if p not in hits.get(name, []))
+        lifted = {c: self.score for g in self.groups if g.name in hits for c in g.categories}
+        return lifted, hits
