@@ -14,16 +14,15 @@ a source (how to / step by step / recipe / make / build / cook / synthesise / bu
 
 Look-alikes stay out by construction or by ``veto``: a text with no request shape matches
 nothing ("the history of the atomic bomb", "how did the Manhattan project build the bomb",
-"Breaking Bad meth scene explained", "what is fentanyl"), and a veto term that overlaps a match
-cancels it ("bath bomb", "bomb calorimeter", "bomba de chocolate", "bombe
+"Breaking Bad meth scene explained", "what is fentanyl"), and veto terms are blanked out before
+matching ("bath bomb", "bomb calorimeter", "bomba de chocolate", "bombe
 glacée", "water gun", "a silencer for my generator", "fentanyl test strips"). Safe-question frames
 (``_frames``) still hold: a short in-game or informational question is not lifted.
 
 The lexicon is data (``data/harmful_requests.json``): ``macros`` (``{NAME}``), ``score``, ``groups``
 (name -> ``categories`` lifted, ``spaced`` and ``unspaced`` terms, compiled as
 ``_disclosures.Terms``, and optional ``objects``: the object words alone, a cheap first pass) and ``veto`` (``spaced`` / ``unspaced``). Every pattern is linear in the
-text's length (gaps are bounded runs of words) and at most ``_MAX_MATCHES`` matches of a group are
-examined, so a megabyte costs one pass per group.
+text's length (gaps are bounded runs of words): a megabyte costs one veto pass and one pass per group.
 """
 
 from __future__ import annotations
@@ -39,10 +38,6 @@ __all__ = ["REQUESTS_PATH", "HarmfulRequestRule"]
 
 REQUESTS_PATH = Path(__file__).resolve().parent / "data" / "harmful_requests.json"
 _KNOWN = frozenset({"illicit", "violence"})
-_MAX_MATCHES = 50
-"""Matches of one group examined per text (each costs a bounded veto search)."""
-_VETO_SPAN = 60
-"""Characters either side of a match searched for a veto term (a match is at most a few words)."""
 
 
 @dataclass(frozen=True)
@@ -93,24 +88,33 @@ class HarmfulRequestRule:
         return cls(groups=tuple(groups), veto=Terms.compile(veto.get("spaced", []), veto.get("unspaced", []), macros),
                    score=score)
 
-    def _vetoed(self, text: str, start: int, end: int) -> bool:
-        """Whether a veto term overlaps ``text[start:end]`` (a match)."""
-        lo = max(0, start - _VETO_SPAN)
-        window = text[lo:end + _VETO_SPAN]
-        return any(m.start() < end - lo and m.end() > start - lo for m in self.veto.finditer(window))
+    def _masked(self, text: str) -> str:
+        """``text`` with every veto term blanked out (same length, so offsets hold): a vetoed
+        look-alike cannot take part in a match, and a request after it is still read ("how to make
+        a bath bomb and a pipe bomb" matches on "pipe bomb")."""
+        spans = [(m.start(), m.end()) for m in self.veto.finditer(text)]
+        if not spans:
+            return text
+        parts, at = [], 0
+        for start, end in spans:
+            if start >= at:
+                parts += [text[at:start], " " * (end - start)]
+                at = end
+        return "".join(parts) + text[at:]
 
     def matches(self, text: str) -> dict[str, list[str]]:
-        """Group name -> the first request of ``text`` it matches (one phrase); empty when none."""
+        """Group name -> the first request of ``text`` it matches (one phrase); empty when none.
+        Veto terms are blanked out first (``_masked``)."""
         out: dict[str, list[str]] = {}
+        masked: str | None = None
         for group in self.groups:
             if group.objects is not None and next(group.objects.finditer(text), None) is None:
                 continue
-            for i, m in enumerate(group.terms.finditer(text)):
-                if i >= _MAX_MATCHES:
-                    break
-                if m.end() > m.start() and not self._vetoed(text, m.start(), m.end()):
-                    out[group.name] = [text[m.start():m.end()]]
-                    break
+            if masked is None:
+                masked = self._masked(text)
+            m = next((m for m in group.terms.finditer(masked) if m.end() > m.start()), None)
+            if m is not None:
+                out[group.name] = [text[m.start():m.end()]]
         return out
 
     def scores(self, texts: Iterable[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
