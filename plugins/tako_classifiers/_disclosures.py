@@ -25,7 +25,8 @@ terms (given word boundaries; a space matches any run of white space) and ``unsp
 ``negations`` and ``negation_fill``. A category may set ``negated`` (a negation just before a
 match voids it; default: ``self_harm`` only), ``skip_quoted`` (a match right after an opening
 quote or right before a closing one is a mention), ``not_before`` (regexes: a match followed
-by one of them does not count) and ``not_after`` (the same for the text just before a match). Every pattern is linear in the text's length.
+by one of them does not count) and ``not_after`` (the same for the text just before a match);
+past 256 distinct matches in one text, later ones count unchecked (bounded time, errs to a lift). Every pattern is linear in the text's length.
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ _LOOKBACK = 48
 """Characters before a match searched for a negation."""
 _LOOKAHEAD = 64
 """Characters after a match searched for a ``not_before`` pattern."""
+_MAX_JUDGED = 256
+"""Distinct matches of one text checked for exemptions; later ones count (a flood of negated or
+quoted phrases cannot buy linear-time exemption checks, and errs towards a lift)."""
+_AFTER_WINDOW = 32
+"""Characters before a match searched for a ``not_after`` pattern (a speech verb, then up to 4
+separators)."""
 _OPEN_QUOTES = "\"'“‘«„‚‹「『"
 _CLOSE_QUOTES = "\"'”’»›」』"
 
@@ -173,25 +180,34 @@ class DisclosureRule:
         return cls(terms=terms, negation=negation, quantity=quantity,
                    units=frozenset(u.lower() for u in data.get("units", [])), score=score, exemptions=exemptions)
 
-    def _counts(self, cat: str, text: str, match: re.Match[str]) -> bool:
+    def _counts(self, cat: str, text: str, match: re.Match[str], seen: dict[tuple[str, ...], bool]) -> bool:
         start, end = match.span()
         before = text[max(0, start - _LOOKBACK):start]
+        key = (cat, before, text[start:end], text[end:end + _LOOKAHEAD])
+        if key not in seen:  # a repeated phrase in the same surroundings is judged once
+            # past _MAX_JUDGED judgements in one text, a match counts as found (fail safe, bounded time)
+            seen[key] = len(seen) >= _MAX_JUDGED or self._judge(cat, text, start, end, before)
+        return seen[key]
+
+    def _judge(self, cat: str, text: str, start: int, end: int, before: str) -> bool:
         if text[start:end].lower() in self.units and self.quantity.search(before):
             return False
         ex = (self.exemptions or {}).get(cat) or Exemptions(negated=cat == "self_harm")
-        if ex.negated and self.negation.search(before) is not None:
+        if ex.quoted(text, start, end):
             return False
         if ex.not_before is not None and ex.not_before.match(text, end, end + _LOOKAHEAD):
             return False
-        if ex.not_after is not None and ex.not_after.search(before):
+        if ex.negated and self.negation.search(before) is not None:
             return False
-        return not ex.quoted(text, start, end)
+        return ex.not_after is None or ex.not_after.search(before[-_AFTER_WINDOW:]) is None
 
     def matches(self, text: str) -> dict[str, list[str]]:
         """Category -> the phrases of ``text`` that count (at most 5 each); empty when none."""
         out: dict[str, list[str]] = {}
+        seen: dict[tuple[str, ...], bool] = {}
         for cat, terms in self.terms.items():
-            found = list(islice((text[m.start():m.end()] for m in terms.finditer(text) if self._counts(cat, text, m)), 5))
+            found = list(islice((text[m.start():m.end()] for m in terms.finditer(text)
+                                 if self._counts(cat, text, m, seen)), 5))
             if found:
                 out[cat] = found
         return out

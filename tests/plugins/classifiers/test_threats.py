@@ -103,6 +103,7 @@ def test_heldout_threats_and_lookalikes(rule):
     "i'll " * 250_000, "te voy a " * 120_000, "ich werde dich " * 70_000, "I know where you live " * 45_000,
     "我" * 1_000_000, "너 " * 500_000, "seni " * 200_000, "\"I'm going to kill you\" " * 40_000,
     "i'll kill you in " * 60_000, "he said " * 120_000 + "i'll kill you", "殺" * 1_000_000,
+    "".join(f"{i} he said i'll kill you " for i in range(35_000)),  # distinct surroundings: judged 256 times
 ])
 def test_a_megabyte_is_scanned_in_linear_time(rule, text):
     start = time.perf_counter()
