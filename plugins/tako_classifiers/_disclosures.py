@@ -7,7 +7,12 @@ lowers, two categories of the moderation guard on input:
 * ``self_harm`` to ``score`` (0.9) on an unambiguous first-person wish to die, end one's life or
   kill oneself, a self-harm relapse or urge, or a plan to overdose on pills, in the 16 product
   languages, unless a negation comes just before it ("I'm not going to kill myself");
-* ``harassment`` to ``score`` on "kys", "kill yourself" / "go die" aimed at another person.
+* ``harassment`` to ``score`` on "kys", "kill yourself" / "go die" aimed at another person;
+* ``violence`` to ``score`` on a direct threat: a first-person speaker who will kill, stab, shoot
+  or beat the addressee ("I'm going to kill you", "te voy a matar", "я тебя убью", "我要杀了你"),
+  or "I know where you live" closing the text, unless negated before or after ("no te voy a
+  matar", "je te tue pas"), quoted ("the song 'I Will Kill You'") or followed by a game or a
+  figurative object ("I'll kill you in Fortnite", "kill you with kindness", "te mato de risa").
 
 Look-alikes stay out by construction: terms are first-person or need a self-harm object ("kill
 time", "this song kills me", "dying to see it", "an overdose of sugar", "a documentary about
@@ -17,7 +22,11 @@ word, or before a distance word, is kilometres ("10 kms away", "how many kms to 
 The lexicon is data (``data/disclosures.json``): regexes grouped per category into ``spaced``
 terms (given word boundaries; a space matches any run of white space) and ``unspaced`` ones
 (Japanese, Chinese, Thai: used as written), ``macros`` (``{NAME}``), ``score``, ``units``,
-``negations`` and ``negation_fill``. Every pattern is linear in the text's length.
+``negations`` and ``negation_fill``. A category may set ``negated`` (a negation just before a
+match voids it; default: ``self_harm`` only), ``skip_quoted`` (a match right after an opening
+quote or right before a closing one is a mention), ``not_before`` (regexes: a match followed
+by one of them does not count) and ``not_after`` (the same for the text just before a match);
+past 256 distinct matches in one text, later ones count unchecked (bounded time, errs to a lift). Every pattern is linear in the text's length.
 """
 
 from __future__ import annotations
@@ -30,12 +39,22 @@ from itertools import islice
 from pathlib import Path
 
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "disclosures.json"
-CATEGORIES = ("self_harm", "harassment")
+CATEGORIES = ("self_harm", "harassment", "violence")
 
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 _SPACE = re.compile(r" (?![?*+{])")
 _LOOKBACK = 48
-"""Characters before a self_harm match searched for a negation."""
+"""Characters before a match searched for a negation."""
+_LOOKAHEAD = 64
+"""Characters after a match searched for a ``not_before`` pattern."""
+_MAX_JUDGED = 256
+"""Distinct matches of one text checked for exemptions; later ones count (a flood of negated or
+quoted phrases cannot buy linear-time exemption checks, and errs towards a lift)."""
+_AFTER_WINDOW = 32
+"""Characters before a match searched for a ``not_after`` pattern (a speech verb, then up to 4
+separators)."""
+_OPEN_QUOTES = "\"'“‘«„‚‹「『"
+_CLOSE_QUOTES = "\"'”’»›」』"
 
 
 def _expand(term: str, macros: dict[str, str]) -> str:
@@ -45,12 +64,14 @@ def _expand(term: str, macros: dict[str, str]) -> str:
 @dataclass(frozen=True)
 class Terms:
     """One category's terms: ``spaced`` (word boundaries, case-insensitive), ``lower`` (the same
-    without IGNORECASE, for ASCII text in lower case: about 3x faster; None when a term holds an
-    upper-case letter) and ``unspaced`` (searched only in non-ASCII text)."""
+    without IGNORECASE, for text lower-cased without a change of length: about 2.5x faster; None
+    when a term holds an upper-case letter), ``unspaced`` (searched only in non-ASCII text) and
+    ``unspaced_lower`` (its IGNORECASE-free twin, same rule)."""
 
     spaced: re.Pattern[str] | None
     lower: re.Pattern[str] | None
     unspaced: re.Pattern[str] | None
+    unspaced_lower: re.Pattern[str] | None = None
 
     @classmethod
     def compile(cls, spaced: Sequence[str], unspaced: Sequence[str], macros: dict[str, str]) -> Terms:
@@ -58,22 +79,60 @@ class Terms:
         invalid pattern, KeyError for an unknown macro."""
         body = "|".join("(?:" + _SPACE.sub(r"\\s+", _expand(t, macros)) + ")" for t in spaced)
         pattern = rf"(?<!\w)(?=\w)(?:{body})(?!\w)"
+        flat = "|".join(f"(?:{_expand(t, macros)})" for t in unspaced)
         return cls(
             spaced=re.compile(pattern, re.IGNORECASE) if spaced else None,
             lower=re.compile(pattern) if spaced and pattern == pattern.lower() else None,
-            unspaced=re.compile("|".join(f"(?:{_expand(t, macros)})" for t in unspaced), re.IGNORECASE)
-            if unspaced else None,
+            unspaced=re.compile(flat, re.IGNORECASE) if unspaced else None,
+            unspaced_lower=re.compile(flat) if unspaced and flat == flat.lower() else None,
         )
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        """Matches of every term in ``text`` (spaced ones first)."""
+        """Matches of every term in ``text`` (spaced ones first). Matches may come from
+        ``text.lower()``, used only when it keeps every offset (same length)."""
+        low = text.lower()
+        same = len(low) == len(text)
         if self.spaced is not None:
-            if self.lower is not None and text.isascii():
-                yield from self.lower.finditer(text.lower())
+            if self.lower is not None and same:
+                yield from self.lower.finditer(low)
             else:
                 yield from self.spaced.finditer(text)
         if self.unspaced is not None and not text.isascii():
-            yield from self.unspaced.finditer(text)
+            if self.unspaced_lower is not None and same:
+                yield from self.unspaced_lower.finditer(low)
+            else:
+                yield from self.unspaced.finditer(text)
+
+
+@dataclass(frozen=True)
+class Exemptions:
+    """When a category's match does not count: after a negation (``negated``), inside quotes
+    (``skip_quoted``), followed by a ``not_before`` pattern (matched at the match's end) or
+    preceded by a ``not_after`` one (matched at the end of the text before it)."""
+
+    negated: bool = False
+    skip_quoted: bool = False
+    not_before: re.Pattern[str] | None = None
+    not_after: re.Pattern[str] | None = None
+
+    @classmethod
+    def compile(cls, spec: dict, macros: dict[str, str], negated: bool) -> Exemptions:
+        """From a category's JSON object; re.error for an invalid pattern, KeyError for an unknown macro."""
+        def join(key: str, suffix: str = "") -> re.Pattern[str] | None:
+            terms = [_expand(str(t), macros) for t in spec.get(key, [])]
+            return re.compile("(?:" + "|".join(f"(?:{t})" for t in terms) + ")" + suffix, re.IGNORECASE) if terms else None
+
+        return cls(negated=bool(spec.get("negated", negated)), skip_quoted=bool(spec.get("skip_quoted", False)),
+                   not_before=join("not_before"), not_after=join("not_after", "$"))
+
+    def quoted(self, text: str, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` is quoted: an opening quote just before it or a closing
+        quote just after it (after at most one of ``.!?,…``)."""
+        if not self.skip_quoted:
+            return False
+        before = text[max(0, start - 3):start].rstrip()
+        after = text[end:end + 2].lstrip(".!?,…")
+        return (before[-1:] != "" and before[-1] in _OPEN_QUOTES) or (after[:1] != "" and after[0] in _CLOSE_QUOTES)
 
 
 @dataclass(frozen=True)
@@ -88,6 +147,8 @@ class DisclosureRule:
     """Matches at the end of the text before a ``units`` term when that term is a measure."""
     units: frozenset[str]
     score: float = 0.9
+    exemptions: dict[str, Exemptions] | None = None
+    """Category -> when its matches do not count (None: negation voids ``self_harm`` only)."""
 
     @staticmethod
     def default_path() -> Path:
@@ -115,20 +176,38 @@ class DisclosureRule:
         negation = re.compile(rf"(?:{'|'.join(heads)})\s+(?:(?:{fill})\s+){{0,3}}$", re.IGNORECASE)
         num = macros.get("NUM", r"\d+")
         quantity = re.compile(rf"(?:(?<!\w)(?:{num})|\d)\s*$", re.IGNORECASE)
+        exemptions = {cat: Exemptions.compile(data.get(cat, {}), macros, cat == "self_harm") for cat in CATEGORIES}
         return cls(terms=terms, negation=negation, quantity=quantity,
-                   units=frozenset(u.lower() for u in data.get("units", [])), score=score)
+                   units=frozenset(u.lower() for u in data.get("units", [])), score=score, exemptions=exemptions)
 
-    def _counts(self, cat: str, text: str, match: re.Match[str]) -> bool:
-        before = text[max(0, match.start() - _LOOKBACK):match.start()]
-        if text[match.start():match.end()].lower() in self.units and self.quantity.search(before):
+    def _counts(self, cat: str, text: str, match: re.Match[str], seen: dict[tuple[str, ...], bool]) -> bool:
+        start, end = match.span()
+        before = text[max(0, start - _LOOKBACK):start]
+        key = (cat, before, text[start:end], text[end:end + _LOOKAHEAD])
+        if key not in seen:  # a repeated phrase in the same surroundings is judged once
+            # past _MAX_JUDGED judgements in one text, a match counts as found (fail safe, bounded time)
+            seen[key] = len(seen) >= _MAX_JUDGED or self._judge(cat, text, start, end, before)
+        return seen[key]
+
+    def _judge(self, cat: str, text: str, start: int, end: int, before: str) -> bool:
+        if text[start:end].lower() in self.units and self.quantity.search(before):
             return False
-        return cat != "self_harm" or self.negation.search(before) is None
+        ex = (self.exemptions or {}).get(cat) or Exemptions(negated=cat == "self_harm")
+        if ex.quoted(text, start, end):
+            return False
+        if ex.not_before is not None and ex.not_before.match(text, end, end + _LOOKAHEAD):
+            return False
+        if ex.negated and self.negation.search(before) is not None:
+            return False
+        return ex.not_after is None or ex.not_after.search(before[-_AFTER_WINDOW:]) is None
 
     def matches(self, text: str) -> dict[str, list[str]]:
         """Category -> the phrases of ``text`` that count (at most 5 each); empty when none."""
         out: dict[str, list[str]] = {}
+        seen: dict[tuple[str, ...], bool] = {}
         for cat, terms in self.terms.items():
-            found = list(islice((text[m.start():m.end()] for m in terms.finditer(text) if self._counts(cat, text, m)), 5))
+            found = list(islice((text[m.start():m.end()] for m in terms.finditer(text)
+                                 if self._counts(cat, text, m, seen)), 5))
             if found:
                 out[cat] = found
         return out

@@ -277,9 +277,10 @@ class ModerationGuard(_HeadsGuard):
 
     Every category comes from the shared multi-task head; ``sexual_minors`` is the maximum of the
     head's output and a reviewed lexicon rule (minor-indicating terms together with sexual content,
-    damped in protective or educational context). A reviewed disclosure lexicon lifts ``self_harm``
-    and ``harassment`` on input (``_disclosures``), a reviewed harmful-request lexicon ``illicit`` and
-    ``violence`` (``_requests``: how to make a bomb, meth, a ghost gun, in 16 languages). ``self_harm`` is also scored clause by clause on
+    damped in protective or educational context). A reviewed disclosure lexicon lifts ``self_harm``,
+    ``harassment`` and ``violence`` (direct threats) on input (``_disclosures``), a reviewed harmful-request
+    lexicon ``illicit`` and ``violence`` (``_requests``: how to make a bomb, meth, a ghost gun, in 16
+    languages). ``self_harm`` is also scored clause by clause on
     input (``clause_categories``), the maximum kept, so that it is never diluted by PII, an
     injection or an unrelated question. A short text typed as chat and flagged for harassment is
     read again in sentence case, and keeps that score only if the re-read agrees (``_style``).
@@ -340,7 +341,7 @@ class ModerationGuard(_HeadsGuard):
         return [self._disclose(v, t, g, c) for v, t, g, c in zip(out, texts, groups, contexts, strict=True)]
 
     def _disclose(self, verdict: Verdict, text: str, group: list[tuple[str, bool]], ctx: CheckContext) -> Verdict:
-        """``verdict`` with self_harm / harassment lifted by the disclosure lexicon and illicit / violence
+        """``verdict`` with self_harm / harassment / violence lifted by the disclosure lexicon and illicit / violence
         by the harmful-request lexicon (raw text and views); a framed question is not lifted for a request."""
         views = [text, *(t for t, segment in group if not segment)]
         for rule, stages, key in ((self.disclosures, self.config.disclosure_stages, "disclosures"),

@@ -86,7 +86,7 @@ def test_bad_lexicons_fail_clearly(tmp_path):
     with pytest.raises(ValueError, match="outside 0..1"):
         DisclosureRule.load(bad_score)
     bad_cat = tmp_path / "cat.json"
-    bad_cat.write_text(json.dumps({"violence": {"spaced": ["x"]}}), encoding="utf-8")
+    bad_cat.write_text(json.dumps({"weapons": {"spaced": ["x"]}}), encoding="utf-8")
     with pytest.raises(ValueError, match="unknown categories"):
         DisclosureRule.load(bad_cat)
 
