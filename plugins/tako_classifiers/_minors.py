@@ -52,6 +52,9 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 _NEVER = re.compile(r"(?!)")
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 _REQUIRED = ("minor_terms", "sexual_terms", "direct_terms", "protective_terms")
+EVERYDAY_MAX_CHARS = 1000
+"""Longest text (characters) read for everyday context: the parenting and shopping questions it is
+for are short, and a longer text is left to the head and the rule (a megabyte costs nothing)."""
 _CJK = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
 """Kana and CJK ideographs: written without spaces, so a term may begin after or end on one ("19歳の")."""
 
@@ -185,8 +188,8 @@ class MinorsRule:
     def everyday_context(self, text: str) -> bool:
         """Whether ``text`` holds a minor term only in everyday context: a minor term and an
         ``everyday`` term, and no sexual term (benign senses blanked), no direct term and no
-        ``everyday_veto`` match. Cheap for texts without a minor term."""
-        if not self._has_minor(text) or not self.everyday.search(text) or self.everyday_veto.search(text):
+        ``everyday_veto`` match; False for a text over ``EVERYDAY_MAX_CHARS``."""
+        if len(text) > EVERYDAY_MAX_CHARS or not self._has_minor(text) or not self.everyday.search(text) or self.everyday_veto.search(text):
             return False
         searched = self.benign.sub(_blank, text)
         return not self.sexual.search(searched) and not self.direct.search(searched)
