@@ -29,6 +29,13 @@ años", "fille de 19 ans", "di 19 anni", "nineteen-year-old", "22-летняя",
 "under 21", "looks young", "little sister", "14-летняя", "школьница", "ロリ", "中学生") has the
 HEAD's own sexual_minors output damped by the protective factor (``head_output``; ``combine`` is
 what the guard reports). The head's ``sexual`` output is never touched, and an age gate ("18+", "18 and up") is not an adult statement.
+
+*Everyday context* (optional ``everyday_terms`` / ``everyday_veto_terms``): the head also learned
+"N year old" alone as sexual, so a minor term in parenting, shopping, school or sports context
+("my 13yo wants a phone", "which laptop for a 14 year old", "qué móvil para mi hijo de 13 años")
+with no sexual term, no direct term and no veto match (images, private contact, being alone,
+bodies, beds and baths, dating, trade or sale) has the head's sexual_minors output, the rule score
+and the head's ``sexual`` output (``sexual_output``) damped by the protective factor.
 """
 
 from __future__ import annotations
@@ -45,6 +52,9 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 _NEVER = re.compile(r"(?!)")
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 _REQUIRED = ("minor_terms", "sexual_terms", "direct_terms", "protective_terms")
+EVERYDAY_MAX_CHARS = 1000
+"""Longest text (characters) read for everyday context: the parenting and shopping questions it is
+for are short, and a longer text is left to the head and the rule (a megabyte costs nothing)."""
 _CJK = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
 """Kana and CJK ideographs: written without spaces, so a term may begin after or end on one ("19歳の")."""
 
@@ -119,13 +129,18 @@ class MinorsRule:
     sexual_lower: re.Pattern[str] | None = None
     benign_lower: re.Pattern[str] | None = None
     """``sexual`` and ``benign`` for ASCII text in lower case, as ``minor_lower``."""
+    everyday: re.Pattern[str] = _NEVER
+    """Parenting, shopping, school or sports context (``everyday_terms``); never matches when absent."""
+    everyday_veto: re.Pattern[str] = _NEVER
+    """Context that keeps an age in everyday context suspect (``everyday_veto_terms``)."""
 
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> MinorsRule:
         """Compile the lexicon file: JSON with ``minor_terms``, ``sexual_terms``, ``direct_terms``
         and ``protective_terms`` lists, optional ``benign_terms``, ``macros`` (``{NAME}`` ->
         pattern), ``window`` (tokens), ``word_start`` (bool, see ``_compile``), ``adult_age_terms``
-        and ``adult_age_veto_terms`` (see ``head_output``). KeyError for a
+        ``adult_age_veto_terms``, ``everyday_terms`` and ``everyday_veto_terms`` (see ``head_output``
+        and ``everyday_context``). KeyError for a
         missing list or an unknown macro; re.error for an invalid pattern."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         macros = {str(k): str(v) for k, v in data.get("macros", {}).items()}
@@ -146,7 +161,8 @@ class MinorsRule:
             benign=pattern("benign_terms"), minor_lower=lower("minor_terms"), adult=pattern("adult_age_terms"),
             adult_veto=pattern("adult_age_veto_terms", inside_cjk=True), adult_lower=lower("adult_age_terms"),
             adult_veto_lower=lower("adult_age_veto_terms"), sexual_lower=lower("sexual_terms"),
-            benign_lower=lower("benign_terms"),
+            benign_lower=lower("benign_terms"), everyday=pattern("everyday_terms", inside_cjk=True),
+            everyday_veto=pattern("everyday_veto_terms", inside_cjk=True),
         )
 
     def _has_minor(self, text: str) -> bool:
@@ -169,14 +185,32 @@ class MinorsRule:
             out.append(j)
         return out
 
+    def everyday_context(self, text: str) -> bool:
+        """Whether ``text`` holds a minor term only in everyday context: a minor term and an
+        ``everyday`` term, and no sexual term (benign senses blanked), no direct term and no
+        ``everyday_veto`` match; False for a text over ``EVERYDAY_MAX_CHARS``."""
+        if len(text) > EVERYDAY_MAX_CHARS or not self._has_minor(text) or not self.everyday.search(text) or self.everyday_veto.search(text):
+            return False
+        searched = self.benign.sub(_blank, text)
+        return not self.sexual.search(searched) and not self.direct.search(searched)
+
+    def sexual_output(self, text: str, sexual_score: float) -> float:
+        """The head's ``sexual`` output for ``text`` (0..1), times the protective factor when
+        ``everyday_context(text)``; else ``sexual_score`` unchanged."""
+        if sexual_score <= 0.0 or not self.everyday_context(text):
+            return sexual_score
+        return sexual_score * self.protective_factor
+
     def head_output(self, text: str, head_score: float) -> float:
         """The moderation head's sexual_minors output for ``text`` (0..1), times the protective
         factor when ``text`` states an adult age (``adult``) and holds no minor term, no direct
         term and no ``adult_veto`` match, or when its only sexual-looking words were benign senses
         ("nude colour palette", as ``score`` damps the head's ``sexual`` score); else
-        ``head_score`` unchanged."""
+        ``head_score`` unchanged; also damped when ``everyday_context(text)``."""
         if head_score <= 0.0:
             return head_score
+        if self.everyday_context(text):
+            return head_score * self.protective_factor  # "my 13yo wants a phone"
         low = text.lower() if text.isascii() else None
 
         def hit(pattern: re.Pattern[str], lower: re.Pattern[str] | None) -> bool:
@@ -213,6 +247,6 @@ class MinorsRule:
                 base = max(base, 0.9)
             elif not sexual and searched != text and self.sexual.search(text):
                 base *= self.protective_factor  # its only sexual-looking words meant something else
-        if self.protective.search(text):
+        if self.protective.search(text) or self.everyday_context(text):
             base *= self.protective_factor
         return base

@@ -364,6 +364,7 @@ class ModerationGuard(_HeadsGuard):
             return {c: raw.get(c, 0.0) for c in self._per_clause}
         out = {c: raw.get(c, 0.0) for c in HARM_CATEGORIES}
         out["sexual_minors"] = self.rule.combine(text, out["sexual_minors"], out["sexual"])
+        out["sexual"] = self.rule.sexual_output(text, out["sexual"])  # "which phone for a 13 year old"
         if self.frames is not None:
             out = self.frames.damp(out, text, stage, self.heads[0].thresholds, self.config.frames)
         return {c: out[c] for c in self._wanted}

@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["DEFAULT_PHONE_REGIONS", "PhoneFinder", "phone_context_ok"]
+__all__ = ["DEFAULT_PHONE_REGIONS", "PhoneFinder", "phone_context_ok", "phone_like"]
 
 DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
     "US", "CA", "MX", "BR", "AR", "CO", "CL", "PE",
@@ -50,6 +50,26 @@ _DATE_LIKE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)|(\d{1,2})[-/
 _IPV4_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _SEPARATED = re.compile(r"[ \t.\-/()]")
 _SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")
+_GROUPS = re.compile(r"\d+")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _years_or_small_numbers(body: str) -> bool:
+    """True when ``body`` reads as years or a list of small numbers, not a phone number: it
+    starts with a plausible year 1900-2099 and every group has at most 4 digits ("1999 2000",
+    "1985-1987", "2020 1500"), or it is five or more groups of one or two digits, or mixes
+    one- and two-digit groups ("4 8 15 16 23 42", "12 24 36 48 60"). "12 34 56 78" (four
+    pairs, as Danish and Norwegian numbers are written) is not such a list."""
+    groups = _GROUPS.findall(body)
+    if len(groups) < 2:
+        return False
+    if _YEAR.fullmatch(groups[0]) and all(len(g) <= 4 for g in groups):
+        return True
+    if all(len(g) <= 2 for g in groups):
+        return len(groups) >= 5 or len({len(g) for g in groups}) > 1
+    return False
+
+
 _THOUSANDS = re.compile(r"\d{1,3}(?:([ .,])\d{3})(?:\1\d{3})*")
 _CUE_WORDS = frozenset("""
 call calls calling phone phones tel tele telephone mobile mob cell cellphone whatsapp viber signal
@@ -120,6 +140,19 @@ def phone_context_ok(text: str, start: int, end: int) -> bool:
     if before[-1:] in ("-", "/") or (after[:1] in ("-", "/") and after[1:2].isdigit()):
         return False
     return True
+
+
+def phone_like(text: str, start: int, end: int) -> bool:
+    """Whether a phone the token head found at [start, end) of ``text`` may stand: 6+ digits, no
+    order/reference context (``phone_context_ok``), and, unless it starts with ``+``/``0`` or
+    follows a phone word, not years or a list of small numbers ("1999 2000", "4 8 15 16 23 42")."""
+    body = text[start:end]
+    digits = [c for c in body if c.isdigit()]
+    if len(digits) < 6 or not phone_context_ok(text, start, end):
+        return False
+    if body.lstrip("(").startswith(("+", "0")) or _cue_before(text[max(0, start - 40) : start]):
+        return True
+    return not _years_or_small_numbers(body)
 
 
 _TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number",
@@ -246,6 +279,8 @@ class PhoneFinder:
             return 0.0  # 13 70486, 666-12-3456: too short, or an SSN's shape, without a phone word
         if not cue and digits[0] != "0" and _THOUSANDS.fullmatch(body):
             return 0.0  # 12 345 678, 3.000.000: a quantity, unless a phone word says otherwise
+        if not cue and digits[0] != "0" and _years_or_small_numbers(body):
+            return 0.0  # 1999 2000, 4 8 15 16 23 42: years or a list of numbers, unless a phone word says otherwise
         if not cue and "." in body and (_SEPARATED.search(body.replace(".", "")) or body.count(".") == 1):
             return 0.0  # 48.8566 2.3522, 5555.5555: decimals, not a dotted number
         valid = possible = False

@@ -14,6 +14,7 @@ from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Span, Verdict
 from tako_rules._common import IntervalSet, apply_spans, resolve_overlaps
 from tako_rules._pii_detect import Found, PatternDetectors, folded
+from tako_rules._pii_groups import not_a_name
 from tako_rules._pii_head import (
     TokenHead,
     default_head_path,
@@ -23,7 +24,7 @@ from tako_rules._pii_head import (
 )
 from tako_rules._pii_ids import NATIONAL_ID_LABELS
 from tako_rules._pii_names import NameRules
-from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS, phone_context_ok
+from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS, phone_like
 from tako_rules._pii_replace import Pseudonyms, mask, outside_escapes, replacement, restore_pattern
 from tako_rules._pii_view import TextView, align
 
@@ -225,7 +226,7 @@ class PiiGuard(BaseGuard):
         if got is None:
             return []
         spans = self.head.spans(got[0], got[1], shared, self.ner_entities | {"ADDRESS", "PHONE"})
-        spans = [s for s in spans if s[2] in self.entities and (s[2] != "PHONE" or _phone_like(shared, s[0], s[1]))]
+        spans = [s for s in spans if s[2] in self.entities and (s[2] != "PHONE" or phone_like(shared, s[0], s[1]))]
         if shared == text or shared.startswith(text):
             return [Found(s, e, label, score) for s, e, label, score in spans if e <= len(text)]
         alignment = align(shared, text)
@@ -319,11 +320,6 @@ def _restore_pattern(labels: tuple[str, ...]) -> Any:
     return restore_pattern(labels)
 
 
-def _phone_like(text: str, start: int, end: int) -> bool:
-    """A phone the head found needs 6+ digits and no order/reference context."""
-    return sum(c.isdigit() for c in text[start:end]) >= 6 and phone_context_ok(text, start, end)
-
-
 _REDACTED = re.compile(r"\[[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*\]")
 """A placeholder an earlier rail wrote (``[OPENAI_API_KEY]``, ``[EMAIL_1]``): never PII itself, so a
 later rail or a streamed re-check never rewrites it (``[[PERSON]_API_KEY]``)."""
@@ -333,7 +329,8 @@ _HONORIFIC = re.compile(r"(?i)(?:mr|mrs|ms|miss|mx|dr|prof|sir|herr|frau|mme|mll
 
 def _tidy_names(text: str, found: list[Found]) -> list[Found]:
     """Names, places and organisations as the taxonomy wants them: not an @handle (a handle alone
-    is not PII), not inside a URL (a domain is not an organisation), a PERSON without its
+    is not PII), not inside a URL (a domain is not an organisation), not a group noun or an
+    imperative verb (``_pii_groups``), a PERSON without its
     honorific (``Mrs. [PERSON]``)."""
     urls = [m.span() for m in _URL.finditer(text)] if ("http" in text or "www." in text) else []
     out = []
@@ -341,8 +338,8 @@ def _tidy_names(text: str, found: list[Found]) -> list[Found]:
         if f.label in NER_ENTITIES:
             if text[f.start] == "@" or text[f.start - 1 : f.start] == "@":
                 continue
-            if any(s <= f.start < e for s, e in urls):
-                continue
+            if any(s <= f.start < e for s, e in urls) or not_a_name(text[f.start:f.end]):
+                continue  # a domain; "Muslims", "Игнорируй": a group noun or an imperative
             if f.label == "PERSON":
                 m = _HONORIFIC.match(text, f.start, f.end)
                 if m is not None:
