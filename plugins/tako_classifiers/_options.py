@@ -1,14 +1,17 @@
-"""Options of the moderation guard (``ModerationGuard.Config``), kept apart from the guard."""
+"""Options of the moderation and jailbreak guards (``ModerationGuard.Config``,
+``JailbreakGuard.Config``), kept apart from the guards."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
+from guardrails.protocol import GuardConfig
+
 from ._figurative import FigurativeOptions
 from ._frames import SafeFrames
 from ._style import StyleOptions
 
-__all__ = ["ModerationOptions"]
+__all__ = ["JailbreakOptions", "ModerationOptions"]
 
 
 class ModerationOptions(FigurativeOptions, StyleOptions):
@@ -60,3 +63,15 @@ class ModerationOptions(FigurativeOptions, StyleOptions):
     """Stages where the harmful-request lexicon runs."""
     frames: SafeFrames = Field(default_factory=SafeFrames)
     """Informational / in-game / public-entity questions judged at a higher bar (``_frames``)."""
+
+
+class JailbreakOptions(GuardConfig):
+    """Options of the jailbreak guard."""
+
+    head: str | None = None
+    """Path of a replacement jailbreak head (default: the shipped one)."""
+    personas: bool = True
+    """A reviewed persona-override lexicon lifts the score to its ``score`` (0.9) on input that
+    gives the model a persona or mode defined by having no rules (``_personas``; False: off)."""
+    persona_lexicon: str | None = None
+    """Path of a replacement persona lexicon (same JSON shape; default: the shipped one)."""

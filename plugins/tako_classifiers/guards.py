@@ -37,7 +37,8 @@ from ._heads import (
     shipped_head_path,
 )
 from ._minors import MinorsRule
-from ._options import ModerationOptions
+from ._options import JailbreakOptions, ModerationOptions
+from ._personas import PERSONAS_PATH, PersonaRule, lift_persona
 from ._requests import HarmfulRequestRule
 from ._style import agree_style
 from ._view import detection_view, has_placeholder, segments, short_full_stop, typed_clauses
@@ -255,17 +256,23 @@ class JailbreakGuard(_HeadsGuard):
     categories = ("jailbreak",)
     reads_redactions = True
 
-    class Config(GuardConfig):
-        """Options of the jailbreak guard."""
-
-        head: str | None = None
-        """Path of a replacement jailbreak head (default: the shipped one)."""
+    Config = JailbreakOptions
 
     def __init__(self, config: JailbreakGuard.Config, resources: Resources) -> None:
         super().__init__(config, resources)
         self.heads = (load_head(config.head or shipped_head_path(SAFETY_HEAD)),)
         self.encoder = encoder_for(self.heads[0], resources)
         self.recommended_thresholds = {"jailbreak": float(self.heads[0].thresholds["jailbreak"])}
+        self.personas = PersonaRule.load(config.persona_lexicon or PERSONAS_PATH) if config.personas else None
+
+    def check(self, text: str, context: CheckContext) -> Verdict:
+        """Score ``text`` (and decoded blobs): jailbreak probability 0..1, lifted by the persona rule."""
+        return self.check_batch([text], [context])[0]
+
+    def check_batch(self, texts: Sequence[str], contexts: Sequence[CheckContext]) -> list[Verdict]:
+        """``check`` for many texts (one encoder batch), then the persona rule (``lift_persona``)."""
+        verdicts = super().check_batch(texts, contexts)
+        return [lift_persona(self.personas, v, t, c) for v, t, c in zip(verdicts, texts, contexts, strict=True)]
 
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         return {"jailbreak": raw.get("jailbreak", 0.0)}
