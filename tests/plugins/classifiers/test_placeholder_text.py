@@ -7,9 +7,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from tako_classifiers._view import without_filler
 
 from guardrails import Action, Guard
-from tako_classifiers._view import without_filler
 
 LOREM = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor."
 TAIL = "Ut enim ad minim veniam, quis nostrud exercitation."
