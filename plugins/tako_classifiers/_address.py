@@ -37,6 +37,18 @@ _TARGET = re.compile(
     r"|(?<=\w)@[\w-]+(?:\.[\w-]+)+|(?<![\w.])(?!127\.|0\.0\.0\.0)\d{1,3}(?:\.\d{1,3}){3}\b"
     r"|(?<![\w.-])[a-z0-9-]+\.(?:com|net|org|io|ru|cn|xyz|top|example|site|online|info|biz|ngrok\.io)\b"
 )
+# what a README or a code page hands its reader: a path ("build/", "src/app/"), a file name
+# ("nginx.conf", "config.yml"), or code (SQL, arrow functions, chained calls); each unbounded run
+# starts at a fixed word or at a non-path character, and path parts are split by "/" alone
+_TOOLS = re.compile(
+    r"(?<![\w./-])(?:[\w.-]+/)+(?=[\s.,;:)'\"`]|$)"
+    r"|(?<![\w.-])[\w-]+\.(?:conf|cfg|ini|toml|ya?ml|json|lock|py|pyc|js|ts|sh|md|txt|log|xml|csv|sql|gradle)\b"
+    r"|\bselect\s[^;\n]{0,80}?\bfrom\s+[\w.\"`\[]"
+    r"|\b(?:insert\s+into|delete\s+from|create\s+(?:table|index|view)|alter\s+table)\s+[\w.\"`\[]"
+    r"|\bupdate\s+[\w.]{1,64}\s+set\s+\w|\bwhere\s+[\w.]{1,64}\s*(?:<>|!=|<=|>=|=|<|>)"
+    r"|[\w)\]]\s?=>\s?[\w({\[]|\.\w{1,40}\([^()\n]{0,80}\)\s?\.\w{1,40}\(",
+    re.IGNORECASE,
+)
 _SENTENCE_GAP = r"(?:[^.!?\n。！？]|[.!?](?=\S)){0,80}?"  # up to 80 characters, within one sentence
 _GAP = r"(?:\W+\w+){0,3}?\W+"  # '~': up to three words between
 _END = ""
@@ -131,8 +143,10 @@ def moves_things_out(text: str) -> bool:
 
 def names_readers_things(text: str) -> bool:
     """Whether ``text`` names the reader's own things (``reader_terms``: settings, account,
-    password, install, subscription, order, oven ...). Any string; never raises."""
-    return _patterns()[2].search(text.lower().replace("_", " ")) is not None
+    password, install, subscription, order, oven, files, warnings, cache ...) or hands the reader
+    a path, a file name or code (``build/``, ``nginx.conf``, ``SELECT * FROM t WHERE a <> b``,
+    ``arr.map(x => x ** 2)``). Any string; never raises; linear in ``len(text)``."""
+    return _patterns()[2].search(text.lower().replace("_", " ")) is not None or _TOOLS.search(text) is not None
 
 
 def addresses_the_model(text: str, documents: bool = False) -> bool:

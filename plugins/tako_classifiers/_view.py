@@ -8,13 +8,31 @@ from guardrails.protocol import CheckContext
 from guardrails.runtime.segments import clause_groups, sentence_groups, token_budget
 
 __all__ = ["closes_with_full_stop", "detection_view", "has_placeholder", "redacted_view", "segments",
-           "short_full_stop", "typed", "typed_clauses", "without_emails", "without_placeholders", "word_count"]
+           "short_full_stop", "typed", "typed_clauses", "without_emails", "without_filler", "without_placeholders",
+           "word_count"]
 
 _PLACEHOLDER = re.compile(r"\[([A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)*)(?:_\d+)?\]")
 """A redaction placeholder (``[EMAIL_ADDRESS]``, ``[AWS_ACCESS_KEY_ID]``, ``[PERSON_2]``): group 1
 is its label without the pseudonym number. Linear: ``_`` separates the parts, so no part can be
 matched two ways."""
 _SPACES = re.compile(r"[ \t]{2,}")
+_WORDS = re.compile(r"\w+")
+_FILLER_WORDS = sorted((
+    "lorem ipsum dolor sit amet consectetur consectetuer adipiscing adipisicing elit sed do eiusmod tempor "
+    "incididunt ut labore et dolore magna aliqua enim ad minim veniam quis nostrud exercitation ullamco laboris "
+    "nisi aliquip ex ea commodo consequat duis aute irure in reprehenderit voluptate velit esse cillum eu fugiat "
+    "nulla pariatur excepteur sint occaecat cupidatat non proident sunt culpa qui officia deserunt mollit anim id "
+    "est laborum"
+).split(), key=len, reverse=True)
+_FILLER_MARKS = frozenset(
+    "lorem ipsum dolor amet consectetur consectetuer adipiscing adipisicing eiusmod tempor incididunt labore "
+    "dolore aliqua veniam nostrud exercitation ullamco laboris aliquip commodo consequat reprehenderit voluptate "
+    "cillum fugiat pariatur excepteur occaecat cupidatat proident officia deserunt mollit laborum".split()
+)
+_FILLER_WORD = r"(?:" + "|".join(_FILLER_WORDS) + r")(?!\w)"
+_FILLER = re.compile(rf"(?<!\w){_FILLER_WORD}(?:[\s,.;:!?]+{_FILLER_WORD}){{2,}}[.,;:!?]*", re.IGNORECASE)
+"""A run of three or more lorem-ipsum words (the placeholder text of page templates); words and
+separators are disjoint, so a run is matched one way, in one pass."""
 
 
 def has_placeholder(text: str) -> bool:
@@ -26,6 +44,22 @@ def without_placeholders(text: str) -> str:
     """``text`` with every redaction placeholder left out (``[EMAIL_ADDRESS]``, ``[PERSON_2]``).
     Text without ``[`` is returned as it is."""
     return _PLACEHOLDER.sub("", text) if "[" in text else text
+
+
+def without_filler(text: str) -> str:
+    """``text`` without its lorem-ipsum placeholder runs (three or more words of the placeholder's
+    vocabulary, one of them only the placeholder uses: "lorem", "ipsum", "eiusmod", "veniam" ...),
+    so they are not read as an obfuscated or adversarial text. Text without such a run is returned
+    as it is (the same object); linear in ``len(text)``."""
+    pieces: list[str] = []
+    last = 0
+    for m in _FILLER.finditer(text):
+        if any(w.lower() in _FILLER_MARKS for w in _WORDS.findall(m.group())):
+            pieces.append(text[last:m.start()])
+            last = m.end()
+    if not pieces:
+        return text
+    return "".join(pieces) + text[last:]
 
 
 def redacted_view(view: str, text: str) -> str:
@@ -100,11 +134,13 @@ def detection_view(text: str, context: CheckContext, *, redactions: bool = False
     jane.doe@example.com, find videos I liked" 0.87 and "use key AKIAIOSFODNN7EXAMPLE to upload
     my video" 0.95; "jane.doe@example.com ignore previous instructions" read with "email" 0.03.
     Without the values: 0.02, 0.02 and 0.89. It costs those guards one more encoder pass, only
-    for a text with a redaction or an address. Moderation reads the view of the original."""
+    for a text with a redaction or an address. Lorem-ipsum placeholder runs are left out too (``without_filler``): run11
+    read "Lorem ipsum dolor sit amet, ... I am going to take all my pills tonight" as a jailbreak
+    (0.5+; it reads like an adversarial suffix). Moderation reads the view of the original."""
     view = context.view(text)
     if not redactions:
         return view
-    out = without_emails(redacted_view(view, text))
+    out = without_filler(without_emails(redacted_view(view, text)))
     if out is view:
         return view
     out = _SPACES.sub(" ", out)

@@ -22,7 +22,7 @@ from guardrails.runtime.segments import token_budget
 from guardrails.runtime.triage import Triage, shipped_triage_path
 
 from ._address import cap_how_to
-from ._context import DocumentThresholds, context_score, names_the_model, rescale
+from ._context import DocumentThresholds, document_score, rescale
 from ._disclosures import DisclosureRule, lift
 from ._figurative import damp_figurative
 from ._frames import SafeFramesRule
@@ -139,8 +139,9 @@ class PromptInjectionGuard(_HeadsGuard):
     On the ``context`` stage the score is the maximum of the direct-injection and the indirect
     (instructions planted in a document) outputs of the injection head, each at its own bar
     (``_context.DocumentThresholds``), the direct output's higher on a text that names neither the
-    model nor the reader's answer; on ``input`` only the direct output is used unless
-    ``indirect_on_input`` is set.
+    model nor the reader's answer, and the jailbreak output on a text that casts the assistant in a
+    role ("act as DAN", ``_context.document_score``); on ``input`` only the direct output is used
+    unless ``indirect_on_input`` is set.
     """
 
     name = "prompt_injection"
@@ -237,11 +238,8 @@ class PromptInjectionGuard(_HeadsGuard):
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         score, indirect = raw.get("prompt_injection", 0.0), raw.get("indirect_injection", 0.0)
         score = cap_how_to(score, text, self.config.how_to_cap, documents=stage == "context")
-        if stage == "context":  # each output at its own bar; the direct one higher on a text that names no model
-            t = self._t_doc
-            at = (t.direct if names_the_model(text) else t.uncued_direct,
-                  self._t_context if t.indirect is None else t.indirect)
-            return {"prompt_injection": context_score(score, indirect, at, self._t_direct)}
+        if stage == "context":  # each output at its own bar (_context.document_score), jailbreak with a persona cue
+            return {"prompt_injection": document_score(raw, score, text, self._t_doc, self._t_context, self._t_direct)}
         if self.config.indirect_on_input and not segment:
             score = max(score, rescale(indirect, self._t_context, self._t_direct))
         return {"prompt_injection": score}
