@@ -5,9 +5,12 @@ sh", "死にたい", "ich will sterben") and the imperative insult "kys". This r
 lowers, two categories of the moderation guard on input:
 
 * ``self_harm`` to ``score`` (0.9) on an unambiguous first-person wish to die, end one's life or
-  kill oneself, a self-harm relapse or urge, or a plan to overdose on pills, in the 16 product
-  languages, unless a negation comes just before it ("I'm not going to kill myself");
-* ``harassment`` to ``score`` on "kys", "kill yourself" / "go die" aimed at another person;
+  kill oneself, a self-harm relapse or urge, a plan to overdose on pills, a lethal-dose question
+  about a medication (not an animal's), a comparison of suicide methods, or common algospeak
+  ("catch the bus (not the real one)", "toaster bath"), in the 16 product languages, unless a
+  negation comes just before it ("I'm not going to kill myself");
+* ``harassment`` to ``score`` on "kys", "kill yourself" / "go die" aimed at another person (not
+  when it lies inside a self_harm match: "i should just kys", "kys sounds good for me");
 * ``violence`` to ``score`` on a direct threat: a first-person speaker who will kill, stab, shoot
   or beat the addressee ("I'm going to kill you", "te voy a matar", "я тебя убью", "我要杀了你"),
   or "I know where you live" closing the text, unless negated before or after ("no te voy a
@@ -202,14 +205,19 @@ class DisclosureRule:
         return ex.not_after is None or ex.not_after.search(before[-_AFTER_WINDOW:]) is None
 
     def matches(self, text: str) -> dict[str, list[str]]:
-        """Category -> the phrases of ``text`` that count (at most 5 each); empty when none."""
+        """Category -> the phrases of ``text`` that count (at most 5 each); empty when none. A
+        harassment phrase inside a counted self_harm one is the writer's own ("i should just kys")."""
         out: dict[str, list[str]] = {}
         seen: dict[tuple[str, ...], bool] = {}
+        own: list[tuple[int, int]] = []
         for cat, terms in self.terms.items():
-            found = list(islice((text[m.start():m.end()] for m in terms.finditer(text)
-                                 if self._counts(cat, text, m, seen)), 5))
-            if found:
-                out[cat] = found
+            kept = (m for m in terms.finditer(text) if self._counts(cat, text, m, seen)
+                    and not (cat == "harassment" and any(s < m.end() and m.start() < e for s, e in own)))
+            spans = list(islice(((m.start(), m.end()) for m in kept), 5))
+            if cat == "self_harm":
+                own = spans
+            if spans:
+                out[cat] = [text[s:e] for s, e in spans]
         return out
 
     def scores(self, texts: Iterable[str]) -> tuple[dict[str, float], dict[str, list[str]]]:

@@ -9,14 +9,15 @@ from guardrails.protocol import GuardConfig
 
 from ._figurative import FigurativeOptions
 from ._frames import SafeFrames
+from ._self_directed import SelfDirectedOptions
 from ._style import StyleOptions
 
 __all__ = ["JailbreakOptions", "ModerationOptions"]
 
 
-class ModerationOptions(FigurativeOptions, StyleOptions):
+class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions):
     """Options of the moderation guard (the ``figurative*`` ones: ``_figurative``; the ``style*``
-    ones: ``_style``)."""
+    ones: ``_style``; the ``self_directed*`` ones: ``_self_directed``)."""
 
     head: str | None = None
     """Path of a replacement moderation head (default: the shipped one)."""

@@ -40,6 +40,7 @@ from ._minors import MinorsRule
 from ._options import JailbreakOptions, ModerationOptions
 from ._personas import PERSONAS_PATH, PersonaRule, lift_persona
 from ._requests import HarmfulRequestRule
+from ._self_directed import damp_self_directed
 from ._style import agree_style
 from ._view import detection_view, has_placeholder, segments, short_full_stop, typed_clauses
 
@@ -342,6 +343,7 @@ class ModerationGuard(_HeadsGuard):
                 raw.extend(self._raw(vecs[j : j + 1]) for j in range(len(pieces)))
         damp_figurative(self.config, self.encoder, self._raw, groups, raws, self.heads[0].thresholds)  # idioms
         agree_style(self.config, self.encoder, self._raw, self.recommended_thresholds, groups, raws)  # "ti voglio bene"
+        damp_self_directed(self.config, groups, raws)  # "I feel like such an idiot"
         out = [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
         return [self._disclose(v, t, g, c) for v, t, g, c in zip(out, texts, groups, contexts, strict=True)]
 

@@ -116,15 +116,26 @@ class NormalizeGuard(BaseGuard):
                 context_words.setdefault(k, set()).update(w.lower() for w in v)
         self._window = window
         self._algo: dict[str, tuple[str, str | None]] = {}
+        self._otherwise: dict[str, str] = {}
+        """Term -> its replacement away from its context (``otherwise``: an emoji the encoder
+        cannot read, "🔌" -> "plug", instead of an unknown token)."""
+        self._units: set[str] = set()
+        """Terms (``unit: true``) left as they are right after a number ("5 kms")."""
         for e in entries:
-            ctx = e.get("context")
+            ctx, term = e.get("context"), str(e["term"]).lower()
             if ctx and self.config.contextual_terms == "never":
-                continue
+                ctx = None if e.get("otherwise") is None else "\0never"
+                if ctx is None:
+                    continue
             if ctx and self.config.contextual_terms == "always":
                 ctx = None
-            self._algo[str(e["term"]).lower()] = (str(e["replacement"]), ctx)
+            self._algo[term] = (str(e["replacement"]), ctx)
+            if ctx and e.get("otherwise") is not None:
+                self._otherwise[term] = str(e["otherwise"])
+            if e.get("unit"):
+                self._units.add(term)
         self._context_words = context_words
-        self._ctx_word = re.compile(r"[\w'+]+")
+        self._ctx_word = re.compile(r"[\w'+]+|[^\w\s]")  # a word, or one symbol (an emoji code)
         self._algo_hints = frozenset(_hint(term) for term in self._algo)
         terms = (str(e["term"]) for e in entries)
         self._codes = frozenset(t for t in terms if t.strip() and not any(c.isalnum() for c in t))
@@ -223,11 +234,14 @@ class NormalizeGuard(BaseGuard):
 
         def repl(m: re.Match[str]) -> str:
             term = m.group()
-            replacement, ctx = self._algo.get(_squash(term.lower()), (None, None))
-            if replacement is None:
+            key = _squash(term.lower())
+            replacement, ctx = self._algo.get(key, (None, None))
+            if replacement is None or (key in self._units and _AFTER_NUMBER.search(text[max(0, m.start() - 12):m.start()])):
                 return term
             if ctx is not None and not self._near_context(text, m.start(), m.end(), ctx):
-                return term
+                replacement = self._otherwise.get(key)
+                if replacement is None:
+                    return term
             mapped.append([term, replacement])
             return replacement
 
@@ -312,6 +326,11 @@ class NormalizeGuard(BaseGuard):
                 best = max(best, full if "removed" in facts else 0.8)
         return best
 
+
+_AFTER_NUMBER = re.compile(
+    r"(?:\d|(?<![^\W\d_])(?:few|many|several|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundreds?"
+    r"|thousands?))\s*$", re.IGNORECASE)
+"""The end of the text before a ``unit`` term that makes it a measure ("5 kms", "a few kms")."""
 
 _INSTRUCTION_HINTS = ("instruction", "rule", "prompt", "guideline", "direction", "directive", "above",
                       "previous", "prior", "password", "secret", "api key", "you are now",
