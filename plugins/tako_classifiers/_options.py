@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from ._counter import CounterOptions
 from ._figurative import FigurativeOptions
 from ._frames import SafeFrames
 from ._style import StyleOptions
@@ -11,9 +12,9 @@ from ._style import StyleOptions
 __all__ = ["ModerationOptions"]
 
 
-class ModerationOptions(FigurativeOptions, StyleOptions):
+class ModerationOptions(FigurativeOptions, StyleOptions, CounterOptions):
     """Options of the moderation guard (the ``figurative*`` ones: ``_figurative``; the ``style*``
-    ones: ``_style``)."""
+    ones: ``_style``; the ``counter*`` ones: ``_counter``)."""
 
     head: str | None = None
     """Path of a replacement moderation head (default: the shipped one)."""
