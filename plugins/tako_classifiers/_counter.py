@@ -122,12 +122,12 @@ class CounterLexicon:
                    words=tuple(str(data.get("rewrite", {}).get(k, v)) for k, v in zip(  # type: ignore[arg-type]
                        ("report", "condemnation", "group", "group_singular"), cls.words, strict=True)))
 
-    def _negated(self, text: str, start: int) -> bool:
-        """Whether a negator governs the word at ``start``: one of the ``_NEAR`` words before it in
+    def _negated(self, text: str, start: int, near: int = _NEAR) -> bool:
+        """Whether a negator governs the word at ``start``: one of the ``near`` words before it in
         its clause, or the clause's sentence opens with a sentence negator ("No X deserves ...")."""
         clause_start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
         before = text[clause_start:start]
-        tail = " ".join(_WORD.findall(before)[-_NEAR:])
+        tail = " ".join(_WORD.findall(before)[-near:])
         if self.negator.search(tail) or "n't" in tail.lower():
             return True
         sentence = max((m.end() for m in re.finditer(r"[.!?;]", text[:start])), default=0)
@@ -144,7 +144,7 @@ class CounterLexicon:
         for cue in self.cues.finditer(text):
             sentence = max((m.end() for m in re.finditer(r"[.!?;]", text[:cue.start()])), default=0)
             after = [m for m in condemned if m.start() >= cue.end()]
-            if self._negated(text, cue.start()) or any(sentence <= m.start() < cue.start() for m in condemned):
+            if self._negated(text, cue.start(), 2) or any(sentence <= m.start() < cue.start() for m in condemned):
                 stop = _CLAUSE_END.search(text, cue.end())  # "stop calling X Y", "never say that X are Y"
                 end = stop.start() if stop else len(text.rstrip())
             elif after:  # "saying that X are Y is racist", "if you call X Y, you are a bigot"
