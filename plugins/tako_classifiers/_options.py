@@ -7,6 +7,7 @@ from pydantic import Field
 
 from guardrails.protocol import GuardConfig
 
+from ._counter import CounterOptions
 from ._figurative import FigurativeOptions
 from ._frames import SafeFrames
 from ._self_directed import SelfDirectedOptions
@@ -15,9 +16,10 @@ from ._style import StyleOptions
 __all__ = ["JailbreakOptions", "ModerationOptions"]
 
 
-class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions):
+class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, CounterOptions):
     """Options of the moderation guard (the ``figurative*`` ones: ``_figurative``; the ``style*``
-    ones: ``_style``; the ``self_directed*`` ones: ``_self_directed``)."""
+    ones: ``_style``; the ``self_directed*`` ones: ``_self_directed``; the ``counter*`` ones:
+    ``_counter``)."""
 
     head: str | None = None
     """Path of a replacement moderation head (default: the shipped one)."""

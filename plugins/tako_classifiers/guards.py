@@ -23,6 +23,7 @@ from guardrails.runtime.triage import Triage, shipped_triage_path
 
 from ._address import cap_how_to
 from ._context import DocumentThresholds, document_score, rescale
+from ._counter import damp_counter_speech
 from ._disclosures import DisclosureRule, lift
 from ._figurative import damp_figurative
 from ._frames import SafeFramesRule
@@ -344,6 +345,7 @@ class ModerationGuard(_HeadsGuard):
         damp_figurative(self.config, self.encoder, self._raw, groups, raws, self.heads[0].thresholds)  # idioms
         agree_style(self.config, self.encoder, self._raw, self.recommended_thresholds, groups, raws)  # "ti voglio bene"
         damp_self_directed(self.config, groups, raws)  # "I feel like such an idiot"
+        damp_counter_speech(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws)  # counter-speech
         out = [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
         return [self._disclose(v, t, g, c) for v, t, g, c in zip(out, texts, groups, contexts, strict=True)]
 
