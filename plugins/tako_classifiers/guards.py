@@ -10,23 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from pydantic import Field
 
 from guardrails.errors import ModelError
-from guardrails.protocol import BaseGuard, CheckContext, EncoderLike, GuardConfig, Resources
+from guardrails.protocol import CheckContext, GuardConfig, Resources
 from guardrails.results import Verdict
-from guardrails.runtime.heads import Head
 from guardrails.runtime.scan import scan
 from guardrails.runtime.segments import token_budget
 from guardrails.runtime.triage import Triage, shipped_triage_path
 
 from ._address import cap_how_to
+from ._base import _HeadsGuard
 from ._context import DocumentThresholds, document_score, rescale
-from ._counter import damp_counter_speech
-from ._disclosures import DisclosureRule, lift
-from ._figurative import damp_figurative
-from ._frames import SafeFramesRule
 from ._heads import (
     HEADS_DIR,
     RETRAIN_HINT,
@@ -34,104 +29,15 @@ from ._heads import (
     SEXUAL_MINORS_THRESHOLD,
     encoder_for,
     load_head,
-    score_memo,
     shipped_head_path,
 )
-from ._minors import MinorsRule
-from ._options import JailbreakOptions, ModerationOptions
+from ._moderation import HARM_CATEGORIES, ModerationGuard
+from ._options import JailbreakOptions
 from ._personas import PERSONAS_PATH, PersonaRule, lift_persona
-from ._requests import HarmfulRequestRule
-from ._self_directed import damp_self_directed
-from ._style import agree_style
-from ._view import detection_view, has_placeholder, segments, short_full_stop, typed_clauses
+from ._view import detection_view, segments
 
 __all__ = ["HARM_CATEGORIES", "HEADS_DIR", "RETRAIN_HINT", "SAFETY_HEAD", "SEXUAL_MINORS_THRESHOLD", "HeadGuard",
            "JailbreakGuard", "ModerationGuard", "PromptInjectionGuard", "shipped_head_path"]
-
-HARM_CATEGORIES = ("hate", "harassment", "sexual", "sexual_minors", "self_harm", "violence", "illicit",
-                   "privacy")
-"""The moderation guard's categories. ``sexual_minors`` is the maximum of the head's output and a
-reviewed lexicon rule; ``privacy`` covers requests to locate, track, expose or dox a private person."""
-
-
-class _HeadsGuard(BaseGuard):
-    """Shared machinery: embed views (+ decoded blobs) in windows, score with heads, max-pool."""
-
-    heads: tuple[Head, ...]
-    encoder: EncoderLike
-    recommended_thresholds: dict[str, float]
-    """Per category, the threshold calibrated with the head (used where a policy sets none)."""
-    reads_redactions = False
-    """Whether the view is read as earlier rails redacted it (``detection_view``)."""
-
-    def _texts(self, text: str, context: CheckContext) -> list[tuple[str, bool]]:
-        """(text, is_segment) pairs to embed: the view, decoded blobs, and any extra segments;
-        none for content-free text (``context.content_free``)."""
-        if context.content_free:
-            return []
-        view = detection_view(text, context, redactions=self.reads_redactions)
-        decoded = [d for d in context.decoded if d and d != view]
-        if context.stage != "context":  # a document's hidden pieces are bounded by documents.hidden_text
-            decoded = decoded[: token_budget().decoded]
-        return [(t, False) for t in (view, *decoded)]
-
-    def _raw(self, windows: np.ndarray) -> dict[str, float]:
-        scores: dict[str, float] = {}
-        for head in self.heads:
-            scores.update(score_memo().scores(head, windows))
-        return scores
-
-    def _finish(self, raws: list[dict[str, float]], texts: list[tuple[str, bool]], stage: str) -> Verdict:
-        """Turn per-text raw head scores into the guard's categories (max over texts)."""
-        if not texts:  # content-free: zero scores, the encoder never called
-            return Verdict(categories=dict.fromkeys(self.recommended_thresholds, 0.0),
-                           details={"texts_scored": 0, "content_free": True})
-        out: dict[str, float] = {}
-        for raw, (text, segment) in zip(raws, texts, strict=True):
-            for cat, score in self._categories(raw, text, stage, segment).items():
-                out[cat] = max(out.get(cat, 0.0), float(score))
-        return Verdict(categories=out, details={"texts_scored": len(texts)})
-
-    def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
-        raise NotImplementedError
-
-    def _embed(self, groups: list[list[tuple[str, bool]]]) -> list[list[np.ndarray]]:
-        """Window vectors per text of each group: the first text (the view) in windows, the rest
-        (decoded blobs, segments) one window each, within the token budget; an empty group
-        (content-free text) gets none and costs no encoder call."""
-        firsts = [g[0][0] for g in groups if g]
-        wins = iter(self.encoder.embed_windows_batch(firsts) if firsts else [])
-        extras = [t for g in groups for t, _ in g[1:]]
-        vecs = self.encoder.embed(extras) if extras else None
-        out: list[list[np.ndarray]] = []
-        i = 0
-        for group in groups:
-            if not group:
-                out.append([])
-                continue
-            out.append([next(wins), *(vecs[j:j + 1] for j in range(i, i + len(group) - 1))])  # type: ignore[index]
-            i += len(group) - 1
-        return out
-
-    def check(self, text: str, context: CheckContext) -> Verdict:
-        """Score ``text`` (and decoded blobs in ``context``): category -> probability 0..1."""
-        texts = self._texts(text, context)
-        (windows,) = self._embed([texts])
-        return self._finish([self._raw(w) for w in windows], texts, context.stage)
-
-    def check_batch(self, texts: Sequence[str], contexts: Sequence[CheckContext]) -> list[Verdict]:
-        """``check`` for many texts, embedded through the encoder in one batch."""
-        groups = [self._texts(t, c) for t, c in zip(texts, contexts, strict=True)]
-        if not groups:
-            return []
-        return [
-            self._finish([self._raw(w) for w in windows], group, ctx.stage)
-            for group, windows, ctx in zip(groups, self._embed(groups), contexts, strict=True)
-        ]
-
-    def score_windows(self, windows: np.ndarray, text: str, stage: str = "input") -> dict[str, float]:
-        """Category scores from precomputed window embeddings (training and evaluation use this)."""
-        return self._categories(self._raw(windows), text, stage)
 
 
 class PromptInjectionGuard(_HeadsGuard):
@@ -276,107 +182,6 @@ class JailbreakGuard(_HeadsGuard):
 
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         return {"jailbreak": raw.get("jailbreak", 0.0)}
-
-
-class ModerationGuard(_HeadsGuard):
-    """Scores harmful content for input and output: hate, harassment, sexual, sexual_minors,
-    self_harm, violence, illicit, privacy (scores in [0, 1]).
-
-    Every category comes from the shared multi-task head; ``sexual_minors`` is the maximum of the
-    head's output and a reviewed lexicon rule (minor-indicating terms together with sexual content,
-    damped in protective or educational context). A reviewed disclosure lexicon lifts ``self_harm``,
-    ``harassment`` and ``violence`` (direct threats) on input (``_disclosures``), a reviewed harmful-request
-    lexicon ``illicit`` and ``violence`` (``_requests``: how to make a bomb, meth, a ghost gun, in 16
-    languages). ``self_harm`` is also scored clause by clause on
-    input (``clause_categories``), the maximum kept, so that it is never diluted by PII, an
-    injection or an unrelated question. A short text typed as chat and flagged for harassment is
-    read again in sentence case, and keeps that score only if the re-read agrees (``_style``).
-    """
-
-    name = "moderation"
-    stages = frozenset({"input", "output"})
-    categories = HARM_CATEGORIES
-
-    Config = ModerationOptions
-
-    def __init__(self, config: ModerationGuard.Config, resources: Resources) -> None:
-        super().__init__(config, resources)
-        unknown = set(config.categories or ()) - set(HARM_CATEGORIES)
-        if unknown:
-            raise ModelError(f"moderation: unknown categories {sorted(unknown)}; known: {HARM_CATEGORIES}")
-        self.heads = (load_head(config.head or shipped_head_path(SAFETY_HEAD)),)
-        self.encoder = encoder_for(self.heads[0], resources)
-        self.rule = MinorsRule.load(config.lexicon) if config.lexicon else MinorsRule.load()
-        self._wanted = tuple(config.categories or HARM_CATEGORIES)
-        self.frames = SafeFramesRule.load(config.frames.lexicon) if config.frames.enabled else None
-        self.disclosures = (DisclosureRule.load(config.disclosure_lexicon or DisclosureRule.default_path())
-                            if config.disclosures else None)
-        self.requests = (HarmfulRequestRule.load(config.harmful_requests_lexicon or HarmfulRequestRule.default_path())
-                         if config.harmful_requests else None)
-        head = self.heads[0]
-        rule_thr = head.provenance.get("rule_thresholds", {}).get("sexual_minors", SEXUAL_MINORS_THRESHOLD)
-        recommended = {"sexual_minors": float(rule_thr), **head.thresholds}
-        self.recommended_thresholds = {c: float(recommended[c]) for c in self._wanted if c in recommended}
-
-    def check(self, text: str, context: CheckContext) -> Verdict:
-        """Score ``text`` (and decoded blobs): category -> probability 0..1; see ``check_batch``."""
-        return self.check_batch([text], [context])[0]
-
-    def check_batch(self, texts: Sequence[str], contexts: Sequence[CheckContext]) -> list[Verdict]:
-        """Whole texts through the encoder in one batch; then, on ``clause_stages``, the clauses of
-        each text whose whole-text score for a ``clause_categories`` category reaches
-        ``clause_floor``, or that an earlier rail redacted (PII beside a disclosure pulls the
-        whole text's score under the floor), or that is short and closes with a full stop
-        (``stop_chars``, ``stop_words``), one window per clause, the maximum kept."""
-        groups = [self._texts(t, c) for t, c in zip(texts, contexts, strict=True)]
-        raws = [[self._raw(w) for w in windows] for windows in self._embed(groups)]
-        per_clause, floor = self._per_clause, self.config.clause_floor
-        for text, group, raw, ctx in zip(texts, groups, raws, contexts, strict=True):
-            if not group or not per_clause or ctx.stage not in self.config.clause_stages:
-                continue
-            stop = short_full_stop(group[0][0], self.config.stop_chars, self.config.stop_words)
-            if max(r.get(c, 0.0) for r in raw for c in per_clause) < floor and not has_placeholder(text) and not stop:
-                continue
-            pieces = typed_clauses(group[0][0], whole=stop)
-            if pieces:
-                vecs = self.encoder.embed(pieces)
-                group.extend((p, True) for p in pieces)
-                raw.extend(self._raw(vecs[j : j + 1]) for j in range(len(pieces)))
-        damp_figurative(self.config, self.encoder, self._raw, groups, raws, self.heads[0].thresholds)  # idioms
-        agree_style(self.config, self.encoder, self._raw, self.recommended_thresholds, groups, raws)  # "ti voglio bene"
-        damp_self_directed(self.config, groups, raws)  # "I feel like such an idiot"
-        damp_counter_speech(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws)  # counter-speech
-        out = [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
-        return [self._disclose(v, t, g, c) for v, t, g, c in zip(out, texts, groups, contexts, strict=True)]
-
-    def _disclose(self, verdict: Verdict, text: str, group: list[tuple[str, bool]], ctx: CheckContext) -> Verdict:
-        """``verdict`` with self_harm / harassment / violence lifted by the disclosure lexicon and illicit / violence
-        by the harmful-request lexicon (raw text and views); a framed question is not lifted for a request."""
-        views = [text, *(t for t, segment in group if not segment)]
-        for rule, stages, key in ((self.disclosures, self.config.disclosure_stages, "disclosures"),
-                                  (self.requests, self.config.harmful_requests_stages, "harmful_requests")):
-            if rule is None or ctx.stage not in stages or (
-                    key == "harmful_requests" and self.frames is not None and self.frames.holds(text, self.config.frames)):
-                continue
-            lifted, hits = rule.scores(views)
-            if hits:
-                verdict = verdict.model_copy(update={"categories": lift(verdict.categories, lifted),
-                                                     "details": {**verdict.details, key: hits}})
-        return verdict
-
-    @property
-    def _per_clause(self) -> tuple[str, ...]:
-        return tuple(c for c in self.config.clause_categories if c in self._wanted)
-
-    def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
-        if segment:
-            return {c: raw.get(c, 0.0) for c in self._per_clause}
-        out = {c: raw.get(c, 0.0) for c in HARM_CATEGORIES}
-        out["sexual_minors"] = self.rule.combine(text, out["sexual_minors"], out["sexual"])
-        out["sexual"] = self.rule.sexual_output(text, out["sexual"])  # "which phone for a 13 year old"
-        if self.frames is not None:
-            out = self.frames.damp(out, text, stage, self.heads[0].thresholds, self.config.frames)
-        return {c: out[c] for c in self._wanted}
 
 
 class HeadGuard(_HeadsGuard):
