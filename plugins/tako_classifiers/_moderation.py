@@ -107,7 +107,7 @@ class ModerationGuard(_HeadsGuard):
                 raw.extend(self._raw(vecs[j : j + 1]) for j in range(len(pieces)))
         damp_figurative(self.config, self.encoder, self._raw, groups, raws, self.heads[0].thresholds)  # idioms
         agree_style(self.config, self.encoder, self._raw, self.recommended_thresholds, groups, raws)  # "ti voglio bene"
-        damp_self_directed(self.config, groups, raws)  # "I feel like such an idiot"
+        damp_self_directed(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws)  # "I feel like such an idiot"
         damp_counter_speech(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws)  # counter-speech
         out = [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
         return [self._disclose(v, t, g, c) for v, t, g, c in zip(out, texts, groups, contexts, strict=True)]

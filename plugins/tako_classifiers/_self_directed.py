@@ -10,9 +10,13 @@ nobody is insulted. This stage caps the ``harassment`` output of a text at
   (villain / antagonist / bad guy + insult, English, with a film, show or book word in the text)
   occurs in it,
 * every insult of the reviewed list (``_insults``, ``data/insults.json``) in it lies inside such
-  a phrase ("I'm such an idiot and he's a moron" keeps its score), and
+  a phrase ("I'm such an idiot and he's a moron" keeps its score),
 * no second-person word ("you", "u", "tu", "du bist" ...) occurs in it ("I feel like an idiot
-  talking to you, moron" keeps its score).
+  talking to you, moron" keeps its score), and
+* its residue (the text without those phrases), read again through the guard's encoder, scores
+  under ``self_directed_accept`` times the head's threshold for harassment, hate and violence: a
+  self-insult must not shield an attack made with words off the insult list ("I'm such a loser.
+  Maria in 7B is a fat cow and everyone should tell her to kill herself" keeps its score).
 
 The phrases are data (``data/self_directed.json``: ``self`` / ``fiction`` terms in the
 ``_disclosures.Terms`` shape with ``{FILL}`` / ``{INSULT}`` macros, ``fiction_cues``,
@@ -23,21 +27,26 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from pydantic import Field
 
-from guardrails.protocol import GuardConfig
+from guardrails.protocol import EncoderLike, GuardConfig
 
 from ._disclosures import Terms
 from ._insults import _shipped as _insults
 
-__all__ = ["SELF_DIRECTED_PATH", "SelfDirectedOptions", "SelfDirectedRule", "damp_self_directed"]
+__all__ = ["RESIDUE_CATEGORIES", "SELF_DIRECTED_PATH", "SelfDirectedOptions", "SelfDirectedRule",
+           "damp_self_directed"]
 
 SELF_DIRECTED_PATH = Path(__file__).resolve().parent / "data" / "self_directed.json"
+RESIDUE_CATEGORIES = ("harassment", "hate", "violence")
+"""The categories the residue must score under (its share of the threshold) for the cap to apply."""
+_WORD = re.compile(r"\w")
 
 
 class SelfDirectedOptions(GuardConfig):
@@ -48,6 +57,15 @@ class SelfDirectedOptions(GuardConfig):
     or at a fictional villain and that addresses nobody (``_self_directed``). False: off."""
     self_directed_cap: float = Field(0.3, ge=0.0, le=1.0)
     """The cap (under the head's recommended harassment threshold, 0.54)."""
+    self_directed_accept: float = Field(0.5, ge=0.0, le=1.0)
+    """The residue (the text without its self / fiction phrases) must score under this fraction
+    of the head's threshold on harassment, hate and violence for the cap to apply: clearly
+    benign. The residues of real self-deprecation score about 0.0 ("I forgot my password"; at
+    most 0.19, "for trusting him"); those of the trial-31 bypasses 0.29-0.89 (1.0 let through
+    "my coworker Priya is a filthy dog who deserves to be beaten", violence 0.56 of 0.615)."""
+    self_directed_chars: int = Field(2000, ge=1)
+    """Texts longer than this (characters) are not capped (the residue would need every window
+    embedded again)."""
 
 
 def _words(words: Sequence[str]) -> re.Pattern[str]:
@@ -75,18 +93,36 @@ class SelfDirectedRule:
                    fiction=Terms.compile(fic.get("spaced", []), fic.get("unspaced", []), macros),
                    cues=_words(data.get("fiction_cues", [])), second_person=_words(data.get("second_person", [])))
 
-    def applies(self, text: str) -> bool:
-        """Whether ``text`` holds a self or fiction phrase, every listed insult in it lies inside
-        one, and it addresses nobody. Linear."""
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """``(start, end)`` of each self or fiction phrase of ``text`` when every listed insult in
+        it lies inside one and it addresses nobody; else ``[]``. Linear."""
         spans = [(m.start(), m.end()) for m in self.own.finditer(text)]
         if self.cues.search(text):
             spans += [(m.start(), m.end()) for m in self.fiction.finditer(text)]
         if not spans or self.second_person.search(text):
-            return False
+            return []
         for m in _insults().terms.finditer(text):
             if not any(s <= m.start() and m.end() <= e for s, e in spans):
-                return False
-        return True
+                return []
+        return sorted(spans)
+
+    def applies(self, text: str) -> bool:
+        """Whether ``text`` holds a self or fiction phrase, every listed insult in it lies inside
+        one, and it addresses nobody. Linear."""
+        return bool(self.spans(text))
+
+    def residue(self, text: str) -> str:
+        """``text`` without its self and fiction phrases (the pieces left joined by newlines):
+        what the stage re-reads before capping ("I'm such a loser. Maria is a fat cow" -> "Maria
+        is a fat cow"); ``text`` itself when the rule does not apply. Linear."""
+        pieces, pos = [], 0
+        for start, end in self.spans(text):
+            if start >= pos:
+                pieces.append(text[pos:start])
+                pos = end
+            else:
+                pos = max(pos, end)
+        return "\n".join([*pieces, text[pos:]])
 
 
 @lru_cache(maxsize=1)
@@ -95,15 +131,37 @@ def shipped_rule() -> SelfDirectedRule:
     return SelfDirectedRule.load()
 
 
-def damp_self_directed(options: SelfDirectedOptions, groups: Sequence[list[tuple[str, bool]]],
-                       raws: list[list[dict[str, float]]]) -> None:
+def damp_self_directed(options: SelfDirectedOptions, encoder: EncoderLike,
+                       raw_scores: Callable[[np.ndarray], dict[str, float]], thresholds: Mapping[str, float],
+                       groups: Sequence[list[tuple[str, bool]]], raws: list[list[dict[str, float]]]) -> None:
     """Cap, in place, the ``harassment`` output of each whole text (not a clause segment) that
-    ``SelfDirectedRule.applies`` to. ``groups``/``raws``: as ``_style.agree_style`` takes them;
-    the dicts in ``raws`` are replaced, never mutated (they may be memoised)."""
+    ``SelfDirectedRule.applies`` to and whose residue (``SelfDirectedRule.residue``: the text
+    without its self / fiction phrases) scores under ``self_directed_accept`` times the head's
+    threshold on every category of ``RESIDUE_CATEGORIES``; a text with anything else harmful
+    in it keeps its score.
+
+    ``groups``/``raws``: as ``_style.agree_style`` takes them; ``raw_scores`` turns window
+    vectors, shape (n, dim), into head outputs; ``thresholds``: the head's calibrated threshold
+    per category (0.5 where missing). One ``embed_windows_batch`` call at most, only for texts
+    the rule applies to whose residue holds a word; the dicts in ``raws`` are replaced, never
+    mutated (they may be memoised)."""
     if not options.self_directed:
         return
-    cap = options.self_directed_cap
-    for group, raw in zip(groups, raws, strict=True):
+    cap, rule = options.self_directed_cap, shipped_rule()
+    jobs: list[tuple[int, int, str]] = []
+    for g, group in enumerate(groups):
         for i, (text, segment) in enumerate(group):
-            if not segment and raw[i].get("harassment", 0.0) > cap and shipped_rule().applies(text):
-                raw[i] = {**raw[i], "harassment": cap}
+            if segment or raws[g][i].get("harassment", 0.0) <= cap or len(text) > options.self_directed_chars:
+                continue
+            rest = rule.residue(text)
+            if rest != text:
+                jobs.append((g, i, rest))
+    reread = [j for j in jobs if _WORD.search(j[2])]
+    vectors = iter(encoder.embed_windows_batch([rest for _, _, rest in reread]) if reread else ())
+    bar = {c: options.self_directed_accept * float(thresholds.get(c, 0.5)) for c in RESIDUE_CATEGORIES}
+    for g, i, rest in jobs:
+        if _WORD.search(rest):
+            again = raw_scores(next(vectors))
+            if any(again.get(c, 0.0) >= bar[c] for c in RESIDUE_CATEGORIES):
+                continue  # "I'm such a loser. Maria is a fat cow, tell her to kill herself"
+        raws[g][i] = {**raws[g][i], "harassment": cap}
