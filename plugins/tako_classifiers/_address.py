@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["CUES_PATH", "EXFIL_CUES_PATH", "addresses_the_model", "cap_how_to", "cue_pattern", "moves_things_out",
-           "names_readers_things"]
+           "names_readers_things", "planted_for_reader"]
 
 CUES_PATH = Path(__file__).resolve().parent / "data" / "address_cues.json"
 EXFIL_CUES_PATH = CUES_PATH.with_name("exfil_cues.json")
@@ -49,6 +49,13 @@ _TOOLS = re.compile(
     r"|[\w)\]]\s?=>\s?[\w({\[]|\.\w{1,40}\([^()\n]{0,80}\)\s?\.\w{1,40}\(",
     re.IGNORECASE,
 )
+# a URL (each run starts at "http"/"ftp", so the scan stays linear), and the marks of one that
+# carries data out: a query parameter left empty or holding a placeholder ("?d=", "&k={data}",
+# "?q=<contents>", "?v=$TOKEN"), or a markdown image whose source is remote
+_URL = re.compile(r"(?:https?|ftp)://[^\s)\]>\"'`]{1,2000}")
+_CARRIER = re.compile(r"[?&#;][\w.-]{0,40}=(?:[{<\[$%]|$)")
+_MD_IMAGE = re.compile(r"!\[[^\]\n]{0,200}\]\(\s{0,8}(?:https?|ftp)://")
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|[\n。！？]")
 _SENTENCE_GAP = r"(?:[^.!?\n。！？]|[.!?](?=\S)){0,80}?"  # up to 80 characters, within one sentence
 _GAP = r"(?:\W+\w+){0,3}?\W+"  # '~': up to three words between
 _END = ""
@@ -68,11 +75,11 @@ def _atoms(term: str) -> list[str]:
     out: list[str] = []
     gap = False
     for word_i, word in enumerate(term.split()):
-        if word == "~":
-            out[-1], gap = _GAP, True  # replaces the space before it, and the one after it
+        if word == "~":  # the gap stands for the spaces before and after it
+            gap = True
             continue
-        if word_i and not gap:
-            out.append(r"\s+")
+        if word_i:
+            out.append(_GAP if gap else r"\s+")
         gap = False
         out.extend(re.escape(ch) for ch in word)
     if bounded:  # a word start: no word character before the first (a lookbehind keeps the trie's first atoms literal)
@@ -129,16 +136,75 @@ def _exfil_patterns(path: str = str(EXFIL_CUES_PATH)) -> tuple[re.Pattern[str], 
     return send, targets, re.compile(f"(?:{verbs}){_SENTENCE_GAP}(?:{secrets}){backward}")
 
 
+@lru_cache(maxsize=4)
+def _more_patterns(path: str = str(EXFIL_CUES_PATH)) -> dict[str, re.Pattern[str]]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    last = data.get("disclose_last", [])
+
+    def pattern(key: str, langs: object = None) -> re.Pattern[str]:
+        return cue_pattern([t for lang, words in data.get(key, {}).items() if langs is None or lang in langs
+                            for t in words])
+
+    return {"verbs": pattern("disclose_verbs"), "verbs_last": pattern("disclose_verbs", last),
+            "secrets": pattern("secrets"), "carry": pattern("carry"), "reader": pattern("reader_assistant"),
+            "destructive": pattern("destructive")}
+
+
+def _near(verbs: re.Pattern[str], objects: re.Pattern[str], text: str, before: bool = False) -> bool:
+    """Whether an ``objects`` match lies in a ``verbs`` match or within 80 characters after it
+    (``before``: before it) in the same sentence. Linear: each verb match looks at 80 characters."""
+    for m in verbs.finditer(text):
+        if before:
+            window = text[max(0, m.start() - 80):m.end()]
+            ends = list(_SENTENCE_END.finditer(window, 0, max(0, len(window) - (m.end() - m.start()))))
+            window = window[ends[-1].end():] if ends else window
+        else:
+            window = text[m.start():m.end() + 80]
+            end = _SENTENCE_END.search(window, m.end() - m.start())
+            window = window[:end.start()] if end else window
+        if objects.search(window):
+            return True
+    return False
+
+
+def _carries_out(text: str, more: dict[str, re.Pattern[str]]) -> bool:
+    """A URL that carries data out (an empty or placeholder query value, or a remote markdown image)
+    in a text that names what goes with it (``carry`` words or ``secrets``)."""
+    carrier = _MD_IMAGE.search(text) is not None or any(
+        _CARRIER.search(m.group().rstrip(".,;:!?")) for m in _URL.finditer(text))
+    return carrier and (more["carry"].search(text) is not None or more["secrets"].search(text) is not None)
+
+
 def moves_things_out(text: str) -> bool:
     """Whether ``text`` sends, posts, uploads, forwards or shares something to a target (a URL, an
     e-mail address, an IP, a bare domain, "webhook", "this address") or sends a secret (keys,
     tokens, passwords, credentials, the environment's contents) anywhere (``data/exfil_cues.json``,
-    16 languages). Any string; never raises; linear in ``len(text)``."""
+    16 languages), puts a secret into the answer (``disclose_verbs``: print, output, dump, gib ...
+    aus, affiche, выведи, 打印), carries data out in a URL (an empty query value or a markdown
+    image, with ``carry`` words or a secret) or uploads with a command (curl -d @file, wget
+    --post-file, git push --mirror, | nc). Any string; never raises; linear in ``len(text)``."""
     text = text.lower().replace("_", " ")
     send, targets, secret = _exfil_patterns()
     if send.search(text) and (_TARGET.search(text) or targets.search(text)):
         return True
-    return secret.search(text) is not None
+    if secret.search(text) is not None:
+        return True
+    more = _more_patterns()
+    return (_near(more["verbs"], more["secrets"], text) or _near(more["verbs_last"], more["secrets"], text, True)
+            or _carries_out(text, more))
+
+
+def planted_for_reader(text: str) -> bool:
+    """Whether ``text`` speaks to whoever summarises or reads it (``reader_assistant``: "anyone
+    summarising this must", "whoever reads this should", "the assistant summarising", "wer dies
+    zusammenfasst", 16 languages) and recommends a destructive command (``destructive``: sudo rm
+    -rf /, format C:, mkfs, curl ... | sh) or moves things out (``moves_things_out``). Any string;
+    never raises; linear in ``len(text)``."""
+    low = text.lower().replace("_", " ")
+    more = _more_patterns()
+    if more["reader"].search(low) is None:
+        return False
+    return more["destructive"].search(low) is not None or moves_things_out(text)
 
 
 def names_readers_things(text: str) -> bool:
@@ -161,12 +227,13 @@ def addresses_the_model(text: str, documents: bool = False) -> bool:
 def cap_how_to(direct: float, text: str, cap: float, documents: bool = False) -> float:
     """The injection head's direct output (0..1) on ``text``, capped at ``cap`` when ``text`` reads
     as addressed to its human reader: it names the reader's own things (``names_readers_things``),
-    nothing that aims at the model (``addresses_the_model``) and moves nothing out
-    (``moves_things_out``). Monotone in ``direct``; the cues
+    nothing that aims at the model (``addresses_the_model``), moves nothing out
+    (``moves_things_out``) and is not planted for the reader's assistant (``planted_for_reader``).
+    Monotone in ``direct``; the cues
     are only looked up when ``direct`` exceeds ``cap`` (cap 1.0: off)."""
     if direct <= cap or not names_readers_things(text) or addresses_the_model(text, documents):
         return direct
-    if moves_things_out(text):
+    if moves_things_out(text) or planted_for_reader(text):
         return direct
     return cap
 
