@@ -34,8 +34,11 @@ what the guard reports). The head's ``sexual`` output is never touched, and an a
 "N year old" alone as sexual, so a minor term in parenting, shopping, school or sports context
 ("my 13yo wants a phone", "which laptop for a 14 year old", "qué móvil para mi hijo de 13 años")
 with no sexual term, no direct term and no veto match (images, private contact, being alone,
-bodies, beds and baths, dating, trade or sale) has the head's sexual_minors output, the rule score
-and the head's ``sexual`` output (``sexual_output``) damped by the protective factor.
+bodies, beds and baths, dating, trade or sale; undressing, touching, private parts, secrets, "for
+me", video calls, in the 16 product languages) has the head's sexual_minors output, the rule score
+and the head's ``sexual`` output (``sexual_output``) damped by the protective factor -- unless the
+head already scores the text ``everyday_ceiling`` or more (``sexual`` 0.9, ``sexual_minors`` 0.95):
+"my 12yo needs help with homework, how do I get her to undress for me" is not parenting.
 """
 
 from __future__ import annotations
@@ -48,15 +51,21 @@ from pathlib import Path
 
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "sexual_minors.json"
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+_TOKEN = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0900-\u0e7f]+")
+"""A word: letters, digits and the combining marks of Arabic and the Indic and Thai scripts (which
+``\\w`` leaves out, so a Hindi word would count as several tokens of the ``window``)."""
 _NEVER = re.compile(r"(?!)")
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 _REQUIRED = ("minor_terms", "sexual_terms", "direct_terms", "protective_terms")
 EVERYDAY_MAX_CHARS = 1000
 """Longest text (characters) read for everyday context: the parenting and shopping questions it is
 for are short, and a longer text is left to the head and the rule (a megabyte costs nothing)."""
-_CJK = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
-"""Kana and CJK ideographs: written without spaces, so a term may begin after or end on one ("19歳の")."""
+_CJK = r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
+"""Thai, kana and CJK ideographs: written without spaces, so a term may begin after or end on one ("19歳の")."""
+EVERYDAY_CEILING = {"sexual": 0.9, "sexual_minors": 0.95}
+"""Head outputs at or above which everyday context damps nothing (lexicon key ``everyday_ceiling``):
+the phone and bike questions it is for score at most about 0.6 sexual and 0.88 sexual_minors, and
+a request to undress a child in homework context scores 0.96 sexual."""
 
 
 def _body(terms: list[str], macros: dict[str, str]) -> str:
@@ -80,6 +89,37 @@ def _compile(terms: list[str], macros: dict[str, str] | None = None, word_start:
     start = rf"(?:(?<!\w)|{after})" + (r"(?=[\w(\[])" if word_start else "")
     end = rf"(?:(?!\w)|(?<={_CJK})|(?={_CJK}))"
     return re.compile(start + _body(terms, macros or {}) + end, re.IGNORECASE)
+
+
+def _literal_first(term: str) -> bool:
+    """Whether every match of ``term`` begins with its first character (a plain, required letter
+    and no top-level alternative)."""
+    if not term or term[0] in "\\()[]{}.*+?|^$" or term[1:2] in ("?", "*", "{"):
+        return False
+    depth = 0
+    for ch, prev in zip(term, " " + term):
+        if prev == "\\":
+            continue
+        depth += (ch == "(") - (ch == ")")
+        if ch == "|" and depth == 0:
+            return False
+    return True
+
+
+def _compile_mixed(terms: list[str], macros: dict[str, str], word_start: bool) -> re.Pattern[str]:
+    """``_compile(terms, ...)``, except that a term beginning with a Thai, kana or CJK character
+    may begin anywhere, even inside such text ("让她给我看她的私处"); and terms that begin with
+    a plain letter are tried only where one of those letters stands (a long lexicon in many
+    scripts stays fast)."""
+    cjk = [t for t in terms if _literal_first(t) and re.match(_CJK, t)]
+    lead = [t for t in terms if _literal_first(t) and t not in cjk]
+    rest = [t for t in terms if not _literal_first(t)]
+    parts = [_compile(rest, macros, word_start).pattern] if rest else []
+    for group, inside in ((lead, False), (cjk, True)):
+        if group:
+            first = re.escape("".join(sorted({c for t in group for c in (t[0].lower(), t[0].upper())})))
+            parts.append(f"(?=[{first}])(?:{_compile(group, macros, False, inside_cjk=inside).pattern})")
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else _NEVER
 
 
 def _lower_of(terms: list[str], macros: dict[str, str] | None = None, word_start: bool = False) -> re.Pattern[str] | None:
@@ -133,18 +173,21 @@ class MinorsRule:
     """Parenting, shopping, school or sports context (``everyday_terms``); never matches when absent."""
     everyday_veto: re.Pattern[str] = _NEVER
     """Context that keeps an age in everyday context suspect (``everyday_veto_terms``)."""
+    everyday_ceiling: tuple[float, float] = (EVERYDAY_CEILING["sexual"], EVERYDAY_CEILING["sexual_minors"])
+    """(sexual, sexual_minors) head outputs from which everyday context no longer damps anything."""
 
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> MinorsRule:
         """Compile the lexicon file: JSON with ``minor_terms``, ``sexual_terms``, ``direct_terms``
         and ``protective_terms`` lists, optional ``benign_terms``, ``macros`` (``{NAME}`` ->
         pattern), ``window`` (tokens), ``word_start`` (bool, see ``_compile``), ``adult_age_terms``
-        ``adult_age_veto_terms``, ``everyday_terms`` and ``everyday_veto_terms`` (see ``head_output``
-        and ``everyday_context``). KeyError for a
+        ``adult_age_veto_terms``, ``everyday_terms``, ``everyday_veto_terms`` and ``everyday_ceiling``
+        (``{"sexual": x, "sexual_minors": y}``; see ``head_output`` and ``everyday_context``). KeyError for a
         missing list or an unknown macro; re.error for an invalid pattern."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         macros = {str(k): str(v) for k, v in data.get("macros", {}).items()}
         start = bool(data.get("word_start", False))
+        ceiling = {**EVERYDAY_CEILING, **data.get("everyday_ceiling", {})}
 
         def terms(key: str) -> list[str]:
             return list(data[key] if key in _REQUIRED else data.get(key, []))
@@ -156,13 +199,14 @@ class MinorsRule:
             return _lower_of(terms(key), macros, start)
 
         return cls(
-            minor=pattern("minor_terms"), sexual=pattern("sexual_terms"), direct=pattern("direct_terms"),
+            minor=pattern("minor_terms"), sexual=_compile_mixed(terms("sexual_terms"), macros, start), direct=pattern("direct_terms"),
             protective=pattern("protective_terms"), window=int(data.get("window", 14)),
             benign=pattern("benign_terms"), minor_lower=lower("minor_terms"), adult=pattern("adult_age_terms"),
             adult_veto=pattern("adult_age_veto_terms", inside_cjk=True), adult_lower=lower("adult_age_terms"),
             adult_veto_lower=lower("adult_age_veto_terms"), sexual_lower=lower("sexual_terms"),
             benign_lower=lower("benign_terms"), everyday=pattern("everyday_terms", inside_cjk=True),
             everyday_veto=pattern("everyday_veto_terms", inside_cjk=True),
+            everyday_ceiling=(float(ceiling["sexual"]), float(ceiling["sexual_minors"])),
         )
 
     def _has_minor(self, text: str) -> bool:
@@ -185,31 +229,36 @@ class MinorsRule:
             out.append(j)
         return out
 
-    def everyday_context(self, text: str) -> bool:
+    def everyday_context(self, text: str, sexual_score: float = 0.0, head_score: float = 0.0) -> bool:
         """Whether ``text`` holds a minor term only in everyday context: a minor term and an
         ``everyday`` term, and no sexual term (benign senses blanked), no direct term and no
-        ``everyday_veto`` match; False for a text over ``EVERYDAY_MAX_CHARS``."""
+        ``everyday_veto`` match; False for a text over ``EVERYDAY_MAX_CHARS``, and when the head's
+        ``sexual_score`` or its sexual_minors ``head_score`` (0..1) reaches ``everyday_ceiling``."""
+        if sexual_score >= self.everyday_ceiling[0] or head_score >= self.everyday_ceiling[1]:
+            return False
         if len(text) > EVERYDAY_MAX_CHARS or not self._has_minor(text) or not self.everyday.search(text) or self.everyday_veto.search(text):
             return False
         searched = self.benign.sub(_blank, text)
         return not self.sexual.search(searched) and not self.direct.search(searched)
 
-    def sexual_output(self, text: str, sexual_score: float) -> float:
+    def sexual_output(self, text: str, sexual_score: float, head_score: float = 0.0) -> float:
         """The head's ``sexual`` output for ``text`` (0..1), times the protective factor when
-        ``everyday_context(text)``; else ``sexual_score`` unchanged."""
-        if sexual_score <= 0.0 or not self.everyday_context(text):
+        ``everyday_context(text, sexual_score, head_score)`` (``head_score``: the head's own
+        sexual_minors output); else ``sexual_score`` unchanged."""
+        if sexual_score <= 0.0 or not self.everyday_context(text, sexual_score, head_score):
             return sexual_score
         return sexual_score * self.protective_factor
 
-    def head_output(self, text: str, head_score: float) -> float:
+    def head_output(self, text: str, head_score: float, sexual_score: float = 0.0) -> float:
         """The moderation head's sexual_minors output for ``text`` (0..1), times the protective
         factor when ``text`` states an adult age (``adult``) and holds no minor term, no direct
         term and no ``adult_veto`` match, or when its only sexual-looking words were benign senses
         ("nude colour palette", as ``score`` damps the head's ``sexual`` score); else
-        ``head_score`` unchanged; also damped when ``everyday_context(text)``."""
+        ``head_score`` unchanged; also damped when ``everyday_context(text, sexual_score,
+        head_score)`` (``sexual_score``: the head's ``sexual`` output)."""
         if head_score <= 0.0:
             return head_score
-        if self.everyday_context(text):
+        if self.everyday_context(text, sexual_score, head_score):
             return head_score * self.protective_factor  # "my 13yo wants a phone"
         low = text.lower() if text.isascii() else None
 
@@ -228,10 +277,11 @@ class MinorsRule:
 
     def combine(self, text: str, head_score: float, sexual_score: float) -> float:
         """The reported sexual_minors score 0..1: the maximum of ``head_output`` and ``score``."""
-        return max(self.head_output(text, head_score), self.score(text, sexual_score))
+        return max(self.head_output(text, head_score, sexual_score), self.score(text, sexual_score, head_score))
 
-    def score(self, text: str, sexual_score: float = 0.0) -> float:
-        """sexual_minors score of ``text`` given the moderation head's ``sexual`` score."""
+    def score(self, text: str, sexual_score: float = 0.0, head_score: float = 0.0) -> float:
+        """sexual_minors score of ``text`` given the moderation head's ``sexual`` score (and its own
+        sexual_minors ``head_score``, read only for ``everyday_context``)."""
         if not self._has_minor(text):  # blanking never adds a match: most texts stop here
             return 0.0
         searched = self.benign.sub(_blank, text)
@@ -247,6 +297,6 @@ class MinorsRule:
                 base = max(base, 0.9)
             elif not sexual and searched != text and self.sexual.search(text):
                 base *= self.protective_factor  # its only sexual-looking words meant something else
-        if self.protective.search(text) or self.everyday_context(text):
+        if self.protective.search(text) or self.everyday_context(text, sexual_score, head_score):
             base *= self.protective_factor
         return base

@@ -135,8 +135,9 @@ class ModerationGuard(_HeadsGuard):
         if segment:
             return {c: raw.get(c, 0.0) for c in self._per_clause}
         out = {c: raw.get(c, 0.0) for c in HARM_CATEGORIES}
-        out["sexual_minors"] = self.rule.combine(text, out["sexual_minors"], out["sexual"])
-        out["sexual"] = self.rule.sexual_output(text, out["sexual"])  # "which phone for a 13 year old"
+        head_minors = out["sexual_minors"]
+        out["sexual_minors"] = self.rule.combine(text, head_minors, out["sexual"])
+        out["sexual"] = self.rule.sexual_output(text, out["sexual"], head_minors)  # "which phone for a 13 year old"
         if self.frames is not None:
             out = self.frames.damp(out, text, stage, self.heads[0].thresholds, self.config.frames)
         return {c: out[c] for c in self._wanted}

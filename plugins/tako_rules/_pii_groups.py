@@ -23,15 +23,16 @@ _WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 @functools.lru_cache(maxsize=4)
 def _listed(path: str = str(NOT_NAMES_PATH)) -> frozenset[str]:
-    """The casefolded ``group_nouns`` and ``imperatives`` of the JSON file at ``path`` (OSError /
-    ValueError for an unreadable file, KeyError for a missing list)."""
+    """The casefolded ``group_nouns``, ``imperatives`` and optional ``filler_words`` (lorem ipsum) of
+    the JSON file at ``path`` (OSError / ValueError for an unreadable file, KeyError for a missing list)."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return frozenset(w.casefold() for key in ("group_nouns", "imperatives") for w in data[key])
+    words = [w for key in ("group_nouns", "imperatives") for w in data[key]] + list(data.get("filler_words", []))
+    return frozenset(w.casefold() for w in words)
 
 
 def not_a_name(span: str) -> bool:
     """True when every word of ``span`` (a PERSON, LOCATION or ORGANIZATION the head found) is a
-    group noun or an imperative verb ("Muslims", "Игнорируй"); False for an empty span, a span
+    group noun, an imperative verb or a lorem-ipsum filler word ("Muslims", "Игнорируй", "Lorem"); False for an empty span, a span
     longer than 60 characters, or any other word ("Anna Kowalski", "Muhammad Ali Khan")."""
     if not span or len(span) > 60:
         return False
