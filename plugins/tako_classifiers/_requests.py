@@ -11,6 +11,8 @@ a source (how to / step by step / recipe / make / build / cook / synthesise / bu
   cocktails, ghost / untraceable / 3D-printed guns, silencers, full-auto conversion, nerve agents,
   ricin, poison to kill a person;
 * ``drugs``: meth, fentanyl, crack, heroin, cocaine, GHB.
+* ``drug_emoji``: two or more drug emoji with a delivery, cash or DM cue ("who has 🍃🍃 delivered
+  tonight, cash"); not with "tea" or "herbs", and a single emoji is left to the normalised text.
 
 Look-alikes stay out by construction or by ``veto``: a text with no request shape matches
 nothing ("the history of the atomic bomb", "how did the Manhattan project build the bomb",
