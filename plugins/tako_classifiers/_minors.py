@@ -46,6 +46,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._gate import GatedPattern
+
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "sexual_minors.json"
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -57,6 +59,11 @@ EVERYDAY_MAX_CHARS = 1000
 for are short, and a longer text is left to the head and the rule (a megabyte costs nothing)."""
 _CJK = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
 """Kana and CJK ideographs: written without spaces, so a term may begin after or end on one ("19歳の")."""
+
+
+def _bodies(terms: list[str], macros: dict[str, str]) -> list[str]:
+    """Each term with ``{NAME}`` replaced by ``macros[NAME]``."""
+    return [_MACRO.sub(lambda m: macros[m.group(1)], t) for t in terms]
 
 
 def _body(terms: list[str], macros: dict[str, str]) -> str:
@@ -79,7 +86,8 @@ def _compile(terms: list[str], macros: dict[str, str] | None = None, word_start:
     after = rf"(?<={_CJK})" if inside_cjk else rf"(?<={_CJK})(?!{_CJK})"
     start = rf"(?:(?<!\w)|{after})" + (r"(?=[\w(\[])" if word_start else "")
     end = rf"(?:(?!\w)|(?<={_CJK})|(?={_CJK}))"
-    return re.compile(start + _body(terms, macros or {}) + end, re.IGNORECASE)
+    regex = re.compile(start + _body(terms, macros or {}) + end, re.IGNORECASE)
+    return GatedPattern.of(regex, _bodies(terms, macros or {}), cjk=True)  # type: ignore[return-value]
 
 
 def _lower_of(terms: list[str], macros: dict[str, str] | None = None, word_start: bool = False) -> re.Pattern[str] | None:
@@ -88,7 +96,8 @@ def _lower_of(terms: list[str], macros: dict[str, str] | None = None, word_start
     body = _body(terms, macros or {})
     if not terms or body != body.lower():
         return None
-    return re.compile((r"(?<!\w)(?=[\w(\[])" if word_start else r"(?<!\w)") + body + r"(?!\w)")
+    regex = re.compile((r"(?<!\w)(?=[\w(\[])" if word_start else r"(?<!\w)") + body + r"(?!\w)")
+    return GatedPattern.of(regex, _bodies(terms, macros or {}))  # type: ignore[return-value]
 
 
 def _blank(match: re.Match[str]) -> str:
