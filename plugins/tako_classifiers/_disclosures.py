@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+from ._gate import Gate
+
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "disclosures.json"
 CATEGORIES = ("self_harm", "harassment", "violence")
 
@@ -69,25 +71,32 @@ class Terms:
     """One category's terms: ``spaced`` (word boundaries, case-insensitive), ``lower`` (the same
     without IGNORECASE, for text lower-cased without a change of length: about 2.5x faster; None
     when a term holds an upper-case letter), ``unspaced`` (searched only in non-ASCII text) and
-    ``unspaced_lower`` (its IGNORECASE-free twin, same rule)."""
+    ``unspaced_lower`` (its IGNORECASE-free twin, same rule); ``gate`` / ``unspaced_gate``
+    (``_gate.Gate``: a text holding none of their anchors is not searched; None: always searched)."""
 
     spaced: re.Pattern[str] | None
     lower: re.Pattern[str] | None
     unspaced: re.Pattern[str] | None
     unspaced_lower: re.Pattern[str] | None = None
+    gate: Gate | None = None
+    unspaced_gate: Gate | None = None
 
     @classmethod
     def compile(cls, spaced: Sequence[str], unspaced: Sequence[str], macros: dict[str, str]) -> Terms:
         """A plain space of a ``spaced`` term matches any run of white space; re.error for an
         invalid pattern, KeyError for an unknown macro."""
-        body = "|".join("(?:" + _SPACE.sub(r"\\s+", _expand(t, macros)) + ")" for t in spaced)
+        bodies = [_SPACE.sub(r"\\s+", _expand(t, macros)) for t in spaced]
+        body = "|".join(f"(?:{b})" for b in bodies)
         pattern = rf"(?<!\w)(?=\w)(?:{body})(?!\w)"
-        flat = "|".join(f"(?:{_expand(t, macros)})" for t in unspaced)
+        flats = [_expand(t, macros) for t in unspaced]
+        flat = "|".join(f"(?:{f})" for f in flats)
         return cls(
             spaced=re.compile(pattern, re.IGNORECASE) if spaced else None,
             lower=re.compile(pattern) if spaced and pattern == pattern.lower() else None,
             unspaced=re.compile(flat, re.IGNORECASE) if unspaced else None,
             unspaced_lower=re.compile(flat) if unspaced and flat == flat.lower() else None,
+            gate=Gate.of(bodies, bounded=True) if spaced else None,
+            unspaced_gate=Gate.of(flats, bounded=False) if unspaced else None,
         )
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
@@ -95,12 +104,13 @@ class Terms:
         ``text.lower()``, used only when it keeps every offset (same length)."""
         low = text.lower()
         same = len(low) == len(text)
-        if self.spaced is not None:
+        if self.spaced is not None and (self.gate is None or self.gate.admits(text)):
             if self.lower is not None and same:
                 yield from self.lower.finditer(low)
             else:
                 yield from self.spaced.finditer(text)
-        if self.unspaced is not None and not text.isascii():
+        if self.unspaced is not None and not text.isascii() and (
+                self.unspaced_gate is None or self.unspaced_gate.admits(text)):
             if self.unspaced_lower is not None and same:
                 yield from self.unspaced_lower.finditer(low)
             else:

@@ -49,6 +49,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._gate import GatedPattern
+
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "sexual_minors.json"
 
 _TOKEN = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0900-\u0e7f]+")
@@ -66,6 +68,11 @@ EVERYDAY_CEILING = {"sexual": 0.9, "sexual_minors": 0.95}
 """Head outputs at or above which everyday context damps nothing (lexicon key ``everyday_ceiling``):
 the phone and bike questions it is for score at most about 0.6 sexual and 0.88 sexual_minors, and
 a request to undress a child in homework context scores 0.96 sexual."""
+
+
+def _bodies(terms: list[str], macros: dict[str, str]) -> list[str]:
+    """Each term with ``{NAME}`` replaced by ``macros[NAME]``."""
+    return [_MACRO.sub(lambda m: macros[m.group(1)], t) for t in terms]
 
 
 def _body(terms: list[str], macros: dict[str, str]) -> str:
@@ -88,7 +95,8 @@ def _compile(terms: list[str], macros: dict[str, str] | None = None, word_start:
     after = rf"(?<={_CJK})" if inside_cjk else rf"(?<={_CJK})(?!{_CJK})"
     start = rf"(?:(?<!\w)|{after})" + (r"(?=[\w(\[])" if word_start else "")
     end = rf"(?:(?!\w)|(?<={_CJK})|(?={_CJK}))"
-    return re.compile(start + _body(terms, macros or {}) + end, re.IGNORECASE)
+    regex = re.compile(start + _body(terms, macros or {}) + end, re.IGNORECASE)
+    return GatedPattern.of(regex, _bodies(terms, macros or {}), cjk=True)  # type: ignore[return-value]
 
 
 def _literal_first(term: str) -> bool:
@@ -128,7 +136,8 @@ def _lower_of(terms: list[str], macros: dict[str, str] | None = None, word_start
     body = _body(terms, macros or {})
     if not terms or body != body.lower():
         return None
-    return re.compile((r"(?<!\w)(?=[\w(\[])" if word_start else r"(?<!\w)") + body + r"(?!\w)")
+    regex = re.compile((r"(?<!\w)(?=[\w(\[])" if word_start else r"(?<!\w)") + body + r"(?!\w)")
+    return GatedPattern.of(regex, _bodies(terms, macros or {}))  # type: ignore[return-value]
 
 
 def _blank(match: re.Match[str]) -> str:
