@@ -9,13 +9,13 @@ raw value. An entry that is not text gets a safe Decision, never an exception.""
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 
 import pytest
 
 from guardrails import Action, Guard, RequestContext
 from guardrails.ops.audit import audit_record
+from tests.linear import assert_linear
 
 TOY = {
     "input": [{"guard": "digits", "action": "redact"}],
@@ -183,10 +183,10 @@ def test_entries_that_are_not_plain_text_get_a_safe_decision(guard, entry, kept,
 
 def test_a_megabyte_document_is_redacted_fast(guard):
     doc = "Write to ann.lee@example.org about the order. " * 22_000  # about 1 MB
-    started = time.perf_counter()
-    d = guard.check_input("summarise", documents=[doc])
-    assert time.perf_counter() - started < 10
-    kept = d.documents[0]
+    guard.check_input("warm up")  # the first check loads the models
+    seen = []  # repeat=1: a repeat would be a decision-cache hit
+    assert_linear(lambda t: seen.append(guard.check_input("summarise", documents=[t])), doc, repeat=1)
+    kept = seen[-1].documents[0]
     assert "ann.lee@example.org" not in kept.text and "[EMAIL]" in kept.text
     assert kept.details["truncated"]["chars"] == len(doc)
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from guardrails import Action, CheckContext, Guard, Verdict, hookimpl
 from guardrails.documents import MAX_PIECES, hidden_text
+from tests.linear import assert_linear
 
 POLICY = {"context": [{"guard": "keyword", "id": "planted", "config": {"words": {"prompt_injection": ["ignore previous"]}}}]}
 
@@ -244,14 +245,10 @@ def test_names_the_model(text, named):
 
 
 def test_names_the_model_is_linear_on_a_megabyte():
-    import time
-
     from tako_classifiers._context import names_the_model
 
     for text in ("instruc" * 150_000, "a" * 1_000_000, "sys tem " * 130_000, "includ" * 160_000):
-        started = time.perf_counter()
-        names_the_model(text)
-        assert time.perf_counter() - started < 0.5
+        assert_linear(names_the_model, text, label=text[:8])
 
 
 def test_document_thresholds_are_configurable_and_checked():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from guardrails.ops.data import Example, load_examples
 from guardrails.ops.diff import diff_policies
 from guardrails.ops.eval import evaluate
 from guardrails.ops.reports import render_diff_markdown, render_markdown, write_report
+from tests.linear import assert_linear
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "docs" / "examples"
@@ -133,9 +133,9 @@ def test_ten_thousand_lines_take_seconds(toy):
     guard = toy({"input": POLICY["input"][:1]})
     data = [Example(f"query number {i} about vermin" if i % 10 == 0 else f"query number {i}",
                     ("hate",) if i % 10 == 0 else ()) for i in range(10_000)]
-    started = time.perf_counter()
-    report = evaluate(guard, data, latency_sample=0)
-    assert time.perf_counter() - started < 20
+    reports = []  # repeat=1: a repeat would answer from the decision cache
+    assert_linear(lambda lines: reports.append(evaluate(guard, lines, latency_sample=0)), data, repeat=1)
+    report = reports[-1]
     assert report["categories"]["hate"]["recall"] == 1.0 and report["overall"]["false_positive_rate"] == 0.0
 
 

@@ -6,7 +6,6 @@ HateCheck-style functional tests, Röttger et al. 2021; the guard tests use the 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from tako_classifiers._counter import CounterLexicon, CounterOptions, damp_count
 from tako_classifiers._options import ModerationOptions
 
 from guardrails import Action, Guard
+from tests.linear import Repeat, assert_linear
 from tests.plugins.classifiers._policies import moderation_policy
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -197,15 +197,14 @@ def test_a_rewrite_that_still_reads_as_hate_keeps_the_score():
 
 def test_lexicon_patterns_are_linear_on_a_megabyte():
     lex = lexicon()
-    big = "Saying that the women are " + "a" * 1_000_000 + " racist"
-    started = time.perf_counter()
-    for pattern in (lex.groups, lex.cues, lex.condemn, lex.veto, lex.negated_hate, lex.affirm):
-        pattern.search(big[30:])
-    assert time.perf_counter() - started < 5.0
+    big = Repeat("a", 1_000_000, head="Saying that the women are ", tail=" racist")
+    patterns = (lex.groups, lex.cues, lex.condemn, lex.veto, lex.negated_hate, lex.affirm)
+    assert_linear(lambda text: [pattern.search(text[30:]) for pattern in patterns], big)
 
 
 def test_a_megabyte_input_is_not_read_by_the_stage(guard):
-    started = time.perf_counter()
-    d = guard.check_input("Saying that immigrants are vermin is disgusting. " * 20_000)
-    assert time.perf_counter() - started < 60.0
-    assert d.action in (Action.BLOCK, Action.ALLOW, Action.ESCALATE, Action.REDACT)
+    guard.check_input("warm up")  # the first check loads the models
+    seen = []  # repeat=1: a repeat would be a decision-cache hit
+    assert_linear(lambda t: seen.append(guard.check_input(t)),
+                  "Saying that immigrants are vermin is disgusting. " * 20_000, repeat=1)
+    assert seen[-1].action in (Action.BLOCK, Action.ALLOW, Action.ESCALATE, Action.REDACT)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import yaml
 from tako_classifiers._disclosures import DisclosureRule, lift
 
 from guardrails import Action, Guard
+from tests.linear import Repeat, assert_linear
 
 POLICY = Path(__file__).resolve().parents[3] / "guardrails" / "default_policy.yaml"
 
@@ -71,13 +71,11 @@ def test_lift_only_raises():
 
 @pytest.mark.parametrize("text", [
     "a" * 1_000_000, "i " * 500_000, ". " * 500_000, "kms " * 250_000, "死" * 1_000_000, "Ü " * 500_000,
-    "not " * 250_000 + "kill myself", "how many pills " * 70_000,
+    Repeat("not ", 250_000, tail="kill myself"), "how many pills " * 70_000,
     ("Can you recommend a pasta recipe and tell me if it rains in Lisbon this weekend? " * 13_000)[:1_000_000],
 ])
 def test_a_megabyte_is_scanned_in_linear_time(rule, text):
-    start = time.perf_counter()
-    rule.matches(text)
-    assert time.perf_counter() - start < 8.0
+    assert_linear(rule.matches, text)
 
 
 def test_bad_lexicons_fail_clearly(tmp_path):

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from guardrails import Action, Guard
+from tests.linear import assert_linear
 from tests.plugins.classifiers._policies import moderation_policy
 
 FLAGGED = (Action.BLOCK, Action.ESCALATE)
@@ -75,6 +74,6 @@ def test_the_stage_only_lowers_the_idioms_categories(guard):
 
 
 def test_a_megabyte_input_is_not_read_by_the_stage(guard):
-    started = time.perf_counter()
-    guard.check_input("how to break into the tech industry " * 30_000)
-    assert time.perf_counter() - started < 60.0
+    guard.check_input("warm up")  # the first check loads the models
+    # repeat=1: a repeat would be a decision-cache hit
+    assert_linear(guard.check_input, "how to break into the tech industry " * 30_000, repeat=1)

@@ -8,12 +8,13 @@ import json
 import logging
 import random
 import re
-import time
 
 import pytest
 from tako_classifiers import _figurative_index as index
 from tako_classifiers._figurative import _MACRO, LEXICON_PATH, FigurativeLexicon, _spaces, lexicon
 from tako_classifiers._figurative_index import _EDGE, anchors, compile_entry, fold
+
+from tests.linear import cpu_seconds
 
 IDIOMS = [
     "how to break into the tech industry without a degree", "he made an absolute killing on Nvidia stock",
@@ -108,16 +109,21 @@ def test_every_shipped_entry_has_anchors_read_from_its_head_alone() -> None:
 
 
 def test_the_shipped_lexicon_is_read_without_compiling_and_every_entry_compiles() -> None:
-    started = time.perf_counter()
+    re.purge()  # both loads below compile from scratch
+    lazy_s = min(cpu_seconds(lambda path: FigurativeLexicon.load(path, validate=False), LEXICON_PATH) for _ in range(2))
     lex = FigurativeLexicon.load(LEXICON_PATH, validate=False)
-    assert time.perf_counter() - started < 2.0  # ~0.1 s; compiling every entry took 1-4 s
     assert all(p is None for table in lex.tables for p in table.compiled)
     lex.matches("how can I kill a python process")
     compiled = {e.id for t in lex.tables for e, p in zip(t.entries, t.compiled, strict=True) if p is not None}
     assert "en.kill.tech" in compiled and len(compiled) < 30  # of 159; "proc" wakes ja.process, hi.process
     assert not any(i.startswith(("es.", "pt.", "ru.", "ar.", "ko.")) for i in compiled), compiled
-    checked = FigurativeLexicon.load(LEXICON_PATH)  # validate: every shipped pattern compiles, no capturing group
+    re.purge()
+    loaded: list[FigurativeLexicon] = []  # validate: every shipped pattern compiles, no capturing group
+    full_s = cpu_seconds(lambda path: loaded.append(FigurativeLexicon.load(path)), LEXICON_PATH)
+    checked = loaded[0]
     assert all(p is not None for table in checked.tables for p in table.compiled)
+    # CPU times of the same run, not a wall-clock limit: ~0.07 s lazy vs ~0.2 s compiling every entry
+    assert lazy_s < 0.6 * full_s, (lazy_s, full_s)
 
 
 def test_an_entry_that_does_not_compile_is_skipped_when_read_unchecked(tmp_path, caplog) -> None:

@@ -4,12 +4,13 @@ harm verbs in a harmless sense match and are paraphrased, literal uses never mat
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from pydantic import ValidationError
 from tako_classifiers._figurative import LEXICON_PATH, FigurativeLexicon, _spaces, _starts, lexicon
 from tako_classifiers.guards import ModerationGuard
+
+from tests.linear import assert_linear
 
 
 @pytest.fixture(scope="module")
@@ -124,9 +125,7 @@ def test_every_shipped_entry_is_dispatched_by_its_first_characters() -> None:
     "kill time " * 100_000,
 ])
 def test_a_megabyte_is_read_in_linear_time(lex: FigurativeLexicon, text: str) -> None:
-    started = time.perf_counter()
-    lex.matches(text)
-    assert time.perf_counter() - started < 10.0
+    assert_linear(lex.matches, text)
 
 
 def test_a_bad_lexicon_is_refused(tmp_path) -> None:

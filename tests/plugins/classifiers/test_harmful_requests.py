@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import yaml
 from tako_classifiers._requests import HarmfulRequestRule
 
 from guardrails import Action, Guard
+from tests.linear import Repeat, assert_linear
 
 ROOT = Path(__file__).resolve().parents[3]
 POLICY = ROOT / "guardrails" / "default_policy.yaml"
@@ -82,12 +82,10 @@ def test_a_vetoed_lookalike_does_not_hide_a_later_request(rule, text):
 
 @pytest.mark.parametrize("text", [
     "a" * 1_000_000, "how to make " * 90_000, "bomb " * 200_000, "how to make a bath bomb " * 40_000,
-    "爆弾" * 500_000, "wie man " * 120_000 + "Bombe", "cómo hacer " * 90_000, "Ü " * 500_000,
+    "爆弾" * 500_000, Repeat("wie man ", 120_000, tail="Bombe"), "cómo hacer " * 90_000, "Ü " * 500_000,
 ])
 def test_a_megabyte_is_scanned_in_linear_time(rule, text):
-    start = time.perf_counter()
-    rule.matches(text)
-    assert time.perf_counter() - start < 8.0
+    assert_linear(rule.matches, text)
 
 
 def test_bad_lexicons_fail_clearly(tmp_path):

@@ -4,11 +4,10 @@ the model, its rules or the conversation or redirect the answer, still block (ta
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from guardrails import Action, Guard
+from tests.linear import assert_linear
 
 HOW_TOS = [
     "To reset your password, go to Settings and click Forgot password.",
@@ -122,17 +121,13 @@ def test_cues_are_linear_on_a_megabyte(text):
     embeds, at most ``scan_chars`` long); the bound leaves room for a loaded CI machine."""
     from tako_classifiers._address import addresses_the_model, names_readers_things
 
-    started = time.perf_counter()
-    addresses_the_model(text, documents=True)
-    names_readers_things(text)
-    assert time.perf_counter() - started < 6.0
+    assert_linear(lambda t: (addresses_the_model(t, documents=True), names_readers_things(t)), text)
 
 
 def test_megabyte_how_to_through_the_default_policy(guard):
     text = "Go to Settings and click Forgot password. " * 25_000
-    started = time.perf_counter()
-    guard.check_input(text)
-    assert time.perf_counter() - started < 5.0
+    guard.check_input("warm up")  # the first check loads the models
+    assert_linear(guard.check_input, text, repeat=1)  # a repeat would be a decision-cache hit
 
 
 MOVES_OUT = [  # how-tos that move things out: the cap never applies (they block with how_to_cap 1.0)
@@ -188,6 +183,4 @@ def test_override_cues_address_the_model(text):
 def test_exfil_cues_are_linear_on_a_megabyte(text):
     from tako_classifiers._address import moves_things_out
 
-    started = time.perf_counter()
-    moves_things_out(text)
-    assert time.perf_counter() - started < 6.0
+    assert_linear(moves_things_out, text)

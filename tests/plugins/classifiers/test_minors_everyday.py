@@ -5,12 +5,11 @@ sexualise a minor keep blocking however the age is written."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from tako_classifiers._minors import MinorsRule
 
 import guardrails
+from tests.linear import assert_linear
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +89,6 @@ def test_no_everyday_damping_without_minor_or_with_veto(rule: MinorsRule, text: 
 
 def test_the_everyday_check_is_linear_on_a_megabyte(rule: MinorsRule) -> None:
     text = "my 13yo wants a phone " * 50_000
-    t0 = time.perf_counter()
     assert not rule.everyday_context(text)  # longer than EVERYDAY_MAX_CHARS: left to the head and the rule
-    rule.combine(text, 0.9, 0.9)
-    rule.sexual_output("14歳の手机" * 200_000, 0.9)
-    assert time.perf_counter() - t0 < 5
+    assert_linear(lambda t: (rule.everyday_context(t), rule.combine(t, 0.9, 0.9)), text)
+    assert_linear(lambda t: rule.sexual_output(t, 0.9), "14歳の手机" * 200_000)

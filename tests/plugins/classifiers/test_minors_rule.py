@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from tako_classifiers._minors import MinorsRule
+
+from tests.linear import Repeat, assert_linear
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +175,7 @@ def test_the_parenting_phrases_are_narrow(rule: MinorsRule, text: str) -> None:
     "text",
     [
         "nude 14yo " * 100_000,  # a megabyte of hits on both sides: the window check stays linear
-        ("14 y.o. " + "x " * 20) * 20_000 + "nude",
+        Repeat("14 y.o. " + "x " * 20, 20_000, tail="nude"),
         " " * 1_000_000,
         "age " * 250_000,
         "(1" * 500_000,
@@ -183,9 +184,7 @@ def test_the_parenting_phrases_are_narrow(rule: MinorsRule, text: str) -> None:
     ],
 )
 def test_a_megabyte_is_scored_fast(rule: MinorsRule, text: str) -> None:
-    started = time.perf_counter()
-    rule.score(text, sexual_score=0.5)
-    assert time.perf_counter() - started < 5.0
+    assert_linear(lambda t: rule.score(t, sexual_score=0.5), text)
 
 
 def test_a_lexicon_without_the_optional_keys_still_loads(tmp_path) -> None:
@@ -329,7 +328,7 @@ def test_a_lexicon_without_adult_age_terms_never_damps(tmp_path) -> None:
     "text",
     [
         "19 year old " * 90_000,
-        ("i'm 19 " + "x " * 20) * 20_000 + "nude",
+        Repeat("i'm 19 " + "x " * 20, 20_000, tail="nude"),
         "age " * 250_000,
         "(19" * 330_000,
         "19 y" * 250_000,
@@ -339,11 +338,8 @@ def test_a_lexicon_without_adult_age_terms_never_damps(tmp_path) -> None:
     ],
 )
 def test_the_adult_age_check_is_linear_on_a_megabyte(rule: MinorsRule, text: str) -> None:
-    started = time.perf_counter()
-    rule.combine(text, 0.9, 0.9)
-    rule.adult.search(text + " 14")
-    rule.adult_veto.search(text)
-    assert time.perf_counter() - started < 5.0
+    assert_linear(lambda t: (rule.combine(t, 0.9, 0.9), rule.adult.search(t + " 14"), rule.adult_veto.search(t)),
+                  text)
 
 
 @pytest.mark.parametrize("text", ["erotic story about a twenty-two year old woman", "nude twenty one year old model",

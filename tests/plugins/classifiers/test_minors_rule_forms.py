@@ -3,10 +3,10 @@ the head, French comic strips, and Russian/Japanese/Chinese ages (no model neede
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from tako_classifiers._minors import MinorsRule
+
+from tests.linear import Repeat, assert_linear
 
 
 @pytest.fixture(scope="module")
@@ -197,15 +197,12 @@ def test_other_numbers_beside_cjk_are_not_a_minors_age(rule: MinorsRule, text: s
         "ей 22 года " * 90_000,
         "de 14 años de " * 70_000,
         "di 20 anni di " * 70_000,
-        "nude colour " * 90_000 + "14 year old",
-        "strip pour " * 90_000 + "enfants",
+        Repeat("nude colour ", 90_000, tail="14 year old"),
+        Repeat("strip pour ", 90_000, tail="enfants"),
     ],
 )
 def test_the_new_forms_stay_linear_on_a_megabyte(rule: MinorsRule, text: str) -> None:
-    started = time.perf_counter()
-    rule.combine(text, 0.9, 0.9)
-    rule.adult_veto.search(text + " 19")
-    assert time.perf_counter() - started < 5.0
+    assert_linear(lambda t: (rule.combine(t, 0.9, 0.9), rule.adult_veto.search(t + " 19")), text)
 
 
 @pytest.mark.parametrize("text", ["NUDE Colour palette for a 14 Year Old's room", "Nude Lipstick for my 13 yo",

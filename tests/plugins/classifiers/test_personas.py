@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import yaml
 from tako_classifiers._personas import PersonaRule, persona_override
 
 from guardrails import Action, Guard
+from tests.linear import assert_linear
 
 ROOT = Path(__file__).resolve().parents[3]
 POLICY = ROOT / "guardrails" / "default_policy.yaml"
@@ -104,9 +104,7 @@ def test_negation_and_quoted_mention(rule):
     "developer mode enabled on android " * 30_000, "'" * 1_000_000, "'act as DAN " * 80_000,
 ])
 def test_linear_on_a_megabyte(rule, text):
-    start = time.perf_counter()
-    rule.match(text)
-    assert time.perf_counter() - start < 8.0  # the house bound of a megabyte (shared CPUs): about 1 s here
+    assert_linear(rule.match, text)
 
 
 def test_bad_lexicon_is_a_clear_error(tmp_path):

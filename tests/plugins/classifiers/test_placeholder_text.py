@@ -4,12 +4,11 @@ judged: a self-harm disclosure escalates, a jailbreak blocks."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from tako_classifiers._view import without_filler
 
 from guardrails import Action, Guard
+from tests.linear import assert_linear
 
 LOREM = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor."
 TAIL = "Ut enim ad minim veniam, quis nostrud exercitation."
@@ -63,6 +62,4 @@ def test_without_filler(text, out):
 
 @pytest.mark.parametrize("text", ["lorem " * 200_000, "et in " * 200_000, "sit, " * 200_000, "a" * 1_000_000])
 def test_without_filler_is_linear(text):
-    started = time.perf_counter()
-    without_filler(text)
-    assert time.perf_counter() - started < 3.0
+    assert_linear(without_filler, text)

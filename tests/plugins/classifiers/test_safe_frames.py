@@ -5,7 +5,6 @@ quantity, purchase or a private person's whereabouts never are."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from tako_classifiers._frames import SafeFrames, SafeFramesRule
 
 from guardrails import Action, Guard
 from guardrails.policy import default_policy_text
+from tests.linear import assert_linear
 
 EVAL = Path(__file__).resolve().parents[2] / "data" / "safe_frames_eval.jsonl"
 
@@ -91,12 +91,14 @@ def test_damp_maps_the_bar_onto_the_threshold(rule):
 
 def test_megabyte_input_stays_fast(rule):
     big = "What is " + "why did what happened the game Skyrim real my " * 25_000
-    start = time.perf_counter()
-    for pattern in (rule.informational, rule.method_veto, rule.person_veto, rule.game, rule.game_veto,
-                    rule.public, rule.private_veto, rule.nonsense, rule.nonhuman, rule.protected):
-        pattern.search(big)
-    rule.damp({"illicit": 0.9}, big, "input", {"illicit": 0.64}, SafeFrames())
-    assert time.perf_counter() - start < 2.0
+
+    def scan(text: str) -> None:
+        for pattern in (rule.informational, rule.method_veto, rule.person_veto, rule.game, rule.game_veto,
+                        rule.public, rule.private_veto, rule.nonsense, rule.nonhuman, rule.protected):
+            pattern.search(text)
+        rule.damp({"illicit": 0.9}, text, "input", {"illicit": 0.64}, SafeFrames())
+
+    assert_linear(scan, big)
 
 
 def test_a_lexicon_missing_a_list_is_a_clear_error(tmp_path):

@@ -5,7 +5,6 @@ text (its residue) attacks someone with words the insult list lacks (tako_classi
 from __future__ import annotations
 
 import copy
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from tako_classifiers._self_directed import (
 )
 
 from guardrails import Action, Guard
+from tests.linear import Repeat, assert_linear
 
 POLICY = Path(__file__).resolve().parents[3] / "guardrails" / "default_policy.yaml"
 
@@ -164,8 +164,6 @@ def test_off_switch():
         assert g.check_input("I feel like such an idiot, I forgot my password").action is Action.BLOCK
 
 
-@pytest.mark.parametrize("text", ["i'm such " * 110_000, "the villain is a " * 60_000 + " movie", "我" * 1_000_000])
+@pytest.mark.parametrize("text", ["i'm such " * 110_000, Repeat("the villain is a ", 60_000, tail=" movie"), "我" * 1_000_000])
 def test_linear_on_a_megabyte(text):
-    start = time.perf_counter()
-    SelfDirectedRule.load().applies(text)
-    assert time.perf_counter() - start < 8.0
+    assert_linear(SelfDirectedRule.load().applies, text)

@@ -4,12 +4,11 @@ bungee jumping, the school bus, kilometres) stay allowed (data/disclosures.json)
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from tako_classifiers._disclosures import DisclosureRule
 
 from guardrails import Action, Guard
+from tests.linear import assert_linear
 
 ESCALATE = [
     # lethal-dose questions about a medication
@@ -73,6 +72,4 @@ def test_own_kys_is_not_harassment_in_the_rule():
 ])
 def test_new_terms_are_linear_on_a_megabyte(text):
     rule = DisclosureRule.load()
-    start = time.perf_counter()
-    rule.matches(text)
-    assert time.perf_counter() - start < 8.0
+    assert_linear(rule.matches, text)

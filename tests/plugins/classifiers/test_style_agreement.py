@@ -4,8 +4,6 @@ tako_classifiers._style; the guard tests use the shipped model)."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from pydantic import ValidationError
@@ -14,6 +12,7 @@ from tako_classifiers._options import ModerationOptions
 from tako_classifiers._style import StyleOptions, agree_style, sentence_case
 
 from guardrails import Action, Guard
+from tests.linear import Repeat, assert_linear
 from tests.plugins.classifiers._policies import moderation_policy
 
 FLAGGED = (Action.BLOCK, Action.ESCALATE)
@@ -130,10 +129,14 @@ def test_everyday_words_and_look_alikes_are_not_insults(text):
 
 
 def test_the_insult_list_is_linear_and_checks_its_terms():
-    started = time.perf_counter()
-    assert not holds_insult("ti voglio bene " * 70_000 + "é")
-    assert holds_insult("x " * 500_000 + "idiota")
-    assert time.perf_counter() - started < 10.0
+    def calm(text: str) -> None:
+        assert not holds_insult(text)
+
+    def insult(text: str) -> None:
+        assert holds_insult(text)
+
+    assert_linear(calm, Repeat("ti voglio bene ", 70_000, tail="é"))
+    assert_linear(insult, Repeat("x ", 500_000, tail="idiota"))
     with pytest.raises(ValueError):
         InsultLexicon.from_terms({"en": ["*"]}, {})
     lex = InsultLexicon.from_terms({"en": ["loser*", "piece of shit"]}, {"ja": ["バカ(?!ンス)"]})
@@ -213,7 +216,7 @@ def test_the_off_switch_restores_the_typed_score(guard):
 
 
 def test_a_megabyte_input_is_not_read_by_the_stage(guard):
-    started = time.perf_counter()
-    d = guard.check_input("ti voglio bene " * 70_000)
-    assert time.perf_counter() - started < 60.0
-    assert d.action in (*FLAGGED, Action.ALLOW)
+    guard.check_input("warm up")  # the first check loads the models
+    seen = []  # repeat=1: a repeat would be a decision-cache hit
+    assert_linear(lambda t: seen.append(guard.check_input(t)), "ti voglio bene " * 70_000, repeat=1)
+    assert seen[-1].action in (*FLAGGED, Action.ALLOW)

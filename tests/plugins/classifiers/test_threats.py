@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ import yaml
 from tako_classifiers._disclosures import DisclosureRule
 
 from guardrails import Action, Guard
+from tests.linear import Repeat, assert_linear
 
 ROOT = Path(__file__).resolve().parents[3]
 POLICY = ROOT / "guardrails" / "default_policy.yaml"
@@ -102,13 +102,11 @@ def test_heldout_threats_and_lookalikes(rule):
 @pytest.mark.parametrize("text", [
     "i'll " * 250_000, "te voy a " * 120_000, "ich werde dich " * 70_000, "I know where you live " * 45_000,
     "我" * 1_000_000, "너 " * 500_000, "seni " * 200_000, "\"I'm going to kill you\" " * 40_000,
-    "i'll kill you in " * 60_000, "he said " * 120_000 + "i'll kill you", "殺" * 1_000_000,
+    "i'll kill you in " * 60_000, Repeat("he said ", 120_000, tail="i'll kill you"), "殺" * 1_000_000,
     "".join(f"{i} he said i'll kill you " for i in range(35_000)),  # distinct surroundings: judged 256 times
 ])
 def test_a_megabyte_is_scanned_in_linear_time(rule, text):
-    start = time.perf_counter()
-    rule.matches(text)
-    assert time.perf_counter() - start < 8.0
+    assert_linear(rule.matches, text)
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,11 @@ any text that also aims at the model, or moves things out, is read as before."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from tako_classifiers._address import names_readers_things
 
 from guardrails import Action, Guard
+from tests.linear import assert_linear
 
 KEPT_DOCUMENTS = [  # each dropped before
     "README: run `pip install foo`, then set API_BASE in your config. Ignore files in build/.",
@@ -82,6 +81,4 @@ def test_tool_cues(text, tools):
 @pytest.mark.parametrize("text", ["a/" * 500_000, "select " * 150_000, "x.y(" * 250_000, "where a" * 150_000,
                                   "a.b" * 300_000, "=>" * 500_000])
 def test_tool_cues_are_linear_on_a_megabyte(text):
-    started = time.perf_counter()
-    names_readers_things(text)
-    assert time.perf_counter() - started < 6.0
+    assert_linear(names_readers_things, text)

@@ -3,12 +3,11 @@ their plain meaning otherwise; "kms" after a number stays kilometres (data/algos
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from tako_rules.normalize import NormalizeGuard
 
 from guardrails import Action, Guard
+from tests.linear import assert_linear
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +53,4 @@ def test_lookalikes_stay_allowed(guard, text):
 
 def test_dense_emoji_codes_cost_linear_time(norm):
     """Each code checks a fixed window for context: twice the text, about twice the time."""
-    def cost(n: int) -> float:
-        start = time.perf_counter()
-        norm.normalize("🔌 💨 " * n)
-        return time.perf_counter() - start
-    small, large = cost(20_000), cost(80_000)
-    assert large < 6 * small + 1.0, (small, large)
+    assert_linear(norm.normalize, "🔌 💨 " * 80_000)

@@ -5,13 +5,12 @@ many countries and real names keep redacting."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from tako_rules._pii_groups import not_a_name
 from tako_rules._pii_phone import phone_like
 
 import guardrails
+from tests.linear import assert_linear
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +82,5 @@ def test_phone_like_keeps_cued_and_trunk_numbers() -> None:
 
 
 def test_not_a_name_is_fast_on_a_megabyte() -> None:
-    t0 = time.perf_counter()
     assert not not_a_name("Muslims " * 150_000)
-    assert time.perf_counter() - t0 < 1
+    assert_linear(not_a_name, "Muslims " * 150_000)
