@@ -8,19 +8,24 @@ nobody is insulted. This stage caps the ``harassment`` output of a text at
 * a reviewed ``self`` phrase (first person + insult, 16 languages and nl: "I'm such an idiot",
   "what a loser I am", "me siento tan tonto", "ich bin so ein Idiot") or ``fiction`` phrase
   (villain / antagonist / bad guy + insult, English, with a film, show or book word in the text)
-  occurs in it,
+  occurs in it, and for ``fiction`` the rest of the text names no real person (``fiction_person``:
+  a classmate, neighbour or coworker, a relative, "just like", "the real-life version", a street
+  address, "go tell her": "the villain is a loser in the movie, just like my classmate Jake" keeps
+  its score),
 * every insult of the reviewed list (``_insults``, ``data/insults.json``) in it lies inside such
   a phrase ("I'm such an idiot and he's a moron" keeps its score),
 * no second-person word ("you", "u", "tu", "du bist" ...) occurs in it ("I feel like an idiot
   talking to you, moron" keeps its score), and
 * its residue (the text without those phrases), read again through the guard's encoder, scores
-  under ``self_directed_accept`` times the head's threshold for harassment, hate and violence: a
+  under ``self_directed_accept`` times the head's threshold on EVERY category it scores (sexual,
+  violence, hate, harassment, self_harm, illicit, privacy, sexual_minors, the injection ones): a
   self-insult must not shield an attack made with words off the insult list ("I'm such a loser.
-  Maria in 7B is a fat cow and everyone should tell her to kill herself" keeps its score).
+  Maria in 7B is a fat cow and everyone should tell her to kill herself", "I'm such an idiot,
+  Maria in 7B should be raped": residue sexual 0.85) -- the text then keeps its original scores.
 
 The phrases are data (``data/self_directed.json``: ``self`` / ``fiction`` terms in the
 ``_disclosures.Terms`` shape with ``{FILL}`` / ``{INSULT}`` macros, ``fiction_cues``,
-``second_person``). Every pattern is linear. A cap only lowers a score, never raises one.
+``fiction_person``, ``second_person``). Every pattern is linear. A cap only lowers a score, never raises one.
 """
 
 from __future__ import annotations
@@ -44,8 +49,9 @@ __all__ = ["RESIDUE_CATEGORIES", "SELF_DIRECTED_PATH", "SelfDirectedOptions", "S
            "damp_self_directed"]
 
 SELF_DIRECTED_PATH = Path(__file__).resolve().parent / "data" / "self_directed.json"
-RESIDUE_CATEGORIES = ("harassment", "hate", "violence")
-"""The categories the residue must score under (its share of the threshold) for the cap to apply."""
+RESIDUE_CATEGORIES = ("hate", "harassment", "sexual", "sexual_minors", "self_harm", "violence", "illicit", "privacy")
+"""Categories the residue must score under (its share of the threshold) for the cap to apply, besides
+every other category the head has a threshold for (``damp_self_directed`` reads them all)."""
 _WORD = re.compile(r"\w")
 
 
@@ -59,7 +65,7 @@ class SelfDirectedOptions(GuardConfig):
     """The cap (under the head's recommended harassment threshold, 0.54)."""
     self_directed_accept: float = Field(0.5, ge=0.0, le=1.0)
     """The residue (the text without its self / fiction phrases) must score under this fraction
-    of the head's threshold on harassment, hate and violence for the cap to apply: clearly
+    of the head's threshold on every category it scores for the cap to apply: clearly
     benign. The residues of real self-deprecation score about 0.0 ("I forgot my password"; at
     most 0.19, "for trusting him"); those of the trial-31 bypasses 0.29-0.89 (1.0 let through
     "my coworker Priya is a filthy dog who deserves to be beaten", violence 0.56 of 0.615)."""
@@ -73,6 +79,12 @@ def _words(words: Sequence[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
 
 
+def _terms(terms: Sequence[str]) -> re.Pattern[str]:
+    """``terms`` (regexes) as one case-insensitive pattern within word boundaries; never matches when empty."""
+    body = "|".join(f"(?:{t})" for t in terms) or "(?!)"
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class SelfDirectedRule:
     """Compiled phrases; ``applies(text)`` says whether the text's insults aim at nobody present."""
@@ -81,6 +93,8 @@ class SelfDirectedRule:
     fiction: Terms
     cues: re.Pattern[str]
     second_person: re.Pattern[str]
+    person: re.Pattern[str] = re.compile(r"(?!)")
+    """A real person outside the villain phrase (``fiction_person``): the fiction path does not apply."""
 
     @classmethod
     def load(cls, path: str | Path = SELF_DIRECTED_PATH) -> SelfDirectedRule:
@@ -91,20 +105,30 @@ class SelfDirectedRule:
         own, fic = data.get("self", {}), data.get("fiction", {})
         return cls(own=Terms.compile(own.get("spaced", []), own.get("unspaced", []), macros),
                    fiction=Terms.compile(fic.get("spaced", []), fic.get("unspaced", []), macros),
-                   cues=_words(data.get("fiction_cues", [])), second_person=_words(data.get("second_person", [])))
+                   cues=_words(data.get("fiction_cues", [])), second_person=_words(data.get("second_person", [])),
+                   person=_terms(data.get("fiction_person", [])))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """``(start, end)`` of each self or fiction phrase of ``text`` when every listed insult in
         it lies inside one and it addresses nobody; else ``[]``. Linear."""
         spans = [(m.start(), m.end()) for m in self.own.finditer(text)]
         if self.cues.search(text):
-            spans += [(m.start(), m.end()) for m in self.fiction.finditer(text)]
+            fiction = [(m.start(), m.end()) for m in self.fiction.finditer(text)]
+            if fiction and not self._names_a_person(text, fiction):
+                spans += fiction
         if not spans or self.second_person.search(text):
             return []
         for m in _insults().terms.finditer(text):
             if not any(s <= m.start() and m.end() <= e for s, e in spans):
                 return []
         return sorted(spans)
+
+    def _names_a_person(self, text: str, spans: list[tuple[int, int]]) -> bool:
+        """Whether ``text`` outside ``spans`` names a real person (``fiction_person``). Linear."""
+        for m in self.person.finditer(text):
+            if not any(s <= m.start() and m.end() <= e for s, e in spans):
+                return True
+        return False
 
     def applies(self, text: str) -> bool:
         """Whether ``text`` holds a self or fiction phrase, every listed insult in it lies inside
@@ -137,7 +161,7 @@ def damp_self_directed(options: SelfDirectedOptions, encoder: EncoderLike,
     """Cap, in place, the ``harassment`` output of each whole text (not a clause segment) that
     ``SelfDirectedRule.applies`` to and whose residue (``SelfDirectedRule.residue``: the text
     without its self / fiction phrases) scores under ``self_directed_accept`` times the head's
-    threshold on every category of ``RESIDUE_CATEGORIES``; a text with anything else harmful
+    threshold on every category of ``RESIDUE_CATEGORIES`` and of ``thresholds``; a text with anything else harmful
     in it keeps its score.
 
     ``groups``/``raws``: as ``_style.agree_style`` takes them; ``raw_scores`` turns window
@@ -158,10 +182,10 @@ def damp_self_directed(options: SelfDirectedOptions, encoder: EncoderLike,
                 jobs.append((g, i, rest))
     reread = [j for j in jobs if _WORD.search(j[2])]
     vectors = iter(encoder.embed_windows_batch([rest for _, _, rest in reread]) if reread else ())
-    bar = {c: options.self_directed_accept * float(thresholds.get(c, 0.5)) for c in RESIDUE_CATEGORIES}
+    bar = {c: options.self_directed_accept * float(thresholds.get(c, 0.5)) for c in {*RESIDUE_CATEGORIES, *thresholds}}
     for g, i, rest in jobs:
         if _WORD.search(rest):
             again = raw_scores(next(vectors))
-            if any(again.get(c, 0.0) >= bar[c] for c in RESIDUE_CATEGORIES):
-                continue  # "I'm such a loser. Maria is a fat cow, tell her to kill herself"
+            if any(again.get(c, 0.0) >= b for c, b in bar.items()):
+                continue  # "I'm such a loser. Maria is a fat cow, tell her to kill herself"; "..., Maria should be raped"
         raws[g][i] = {**raws[g][i], "harassment": cap}
