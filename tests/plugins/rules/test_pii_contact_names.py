@@ -77,6 +77,9 @@ def test_word_names_inside_a_multi_word_name_redact(guard, text: str, leak: str)
     "Tell Me More",
     "Contact the Help Desk",
     "Llama a Atención al Cliente",
+    "Follow Google Maps directions to the hotel",
+    "call Uber Eats support",
+    "Email Marketing Best Practices",
 ])
 def test_non_names_after_contact_verbs_stay(guard, text: str) -> None:
     d = guard.check_input(text)
