@@ -1,14 +1,20 @@
-"""Context rules for names: a person's name after "my name is" (in 18 languages) or a title.
+"""Context rules for names: a person's name after "my name is" (in 18 languages), a title or a
+contact verb.
 
 They need no model and back the token head up (and stand in for it where the encoder gives no
 token states). A name is taken after a self-introduction ("my name is", "ich heiße", "je
 m'appelle", "меня зовут", "我叫", "제 이름은", ...) or a title ("Mr.", "Frau", "Mme", "Sr.",
-"Dr.", ...): up to three words, capitalised unless the whole text is lower case.
+"Dr.", ...): up to three words, capitalised unless the whole text is lower case. A capitalised
+name of two to four words after a contact verb ("Contact Maria Garcia", "llama a Rosa Blanco";
+``_pii_person.contact_names``) is taken too (0.8).
 """
 
 from __future__ import annotations
 
 import re
+
+from tako_rules._pii_groups import not_a_name
+from tako_rules._pii_person import contact_names
 
 __all__ = ["NameRules"]
 
@@ -71,7 +77,7 @@ class NameRules:
         if len(low) != len(text):
             return []  # lower-casing moved offsets (a Turkish İ, say): the head and patterns still run
         lower_text = text == low
-        out: list[tuple[int, int, float]] = []
+        out: list[tuple[int, int, float]] = [] if lower_text else contact_names(text, low, not_a_name)
         if not any(h in low for h in _HINTS):
             return self._titles(text, low, lower_text, out)
         for m in self._intro_latin.finditer(low):

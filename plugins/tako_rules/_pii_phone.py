@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["DEFAULT_PHONE_REGIONS", "PhoneFinder", "phone_context_ok", "phone_like"]
+__all__ = ["DEFAULT_PHONE_REGIONS", "PhoneFinder", "head_phone", "phone_context_ok", "phone_like"]
 
 DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
     "US", "CA", "MX", "BR", "AR", "CO", "CL", "PE",
@@ -39,12 +39,13 @@ _CANDIDATE = re.compile(
     r"(?<![\w+\-/.,])"
     r"(?:\+[ ]?|(?:00|011)(?=[ \-.(]?\d))?"
     r"\(?\d{1,15}\)?"
-    r"(?:(?:[ \t.\-/]{1,2}\(?|(?<=\))[ ]?|\()\d{1,8}\)?){0,7}"
+    r"(?:(?:[ \t.\-/]{1,2}\(?|(?<=\))[ ]?|\()\d{1,8}\)?){0,15}"
     r"(?:[ \t]{0,2}(?:x|ext\.?|extension)[ \t]{0,2}\d{1,6})?"
     r"(?![\w]|[.\-/,:]\d)"
 )
 """A run of digits with separators; groups after the first need a separator (or a parenthesis),
-so a long run of digits is read one way only (no backtracking blow-up)."""
+so a long run of digits is read one way only (no backtracking blow-up). Up to 16 groups, so a
+number written digit by digit ("5 5 5 8 6 7 5 3 0 9") is one candidate, not 8 digits and a rest."""
 _EXTENSION = re.compile(r"(?i)\s*(?:x|ext\.?|extension)\s*\d{1,6}$")
 _DATE_LIKE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)|(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?!\d)")
 _IPV4_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
@@ -52,6 +53,14 @@ _SEPARATED = re.compile(r"[ \t.\-/()]")
 _SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")
 _GROUPS = re.compile(r"\d+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _year_list(body: str) -> bool:
+    """True for three or more groups of digits each a year 1900-2099 ("1990 1991 1992"): years
+    even after a phone word ("call 1990 1991 1992 me at ..."); two years after one ("call me on
+    1999 2000") may be a number and stay one."""
+    groups = _GROUPS.findall(body)
+    return len(groups) >= 3 and all(len(g) == 4 and _YEAR.fullmatch(g) for g in groups)
 
 
 def _years_or_small_numbers(body: str) -> bool:
@@ -145,14 +154,37 @@ def phone_context_ok(text: str, start: int, end: int) -> bool:
 def phone_like(text: str, start: int, end: int) -> bool:
     """Whether a phone the token head found at [start, end) of ``text`` may stand: 6+ digits, no
     order/reference context (``phone_context_ok``), and, unless it starts with ``+``/``0`` or
-    follows a phone word, not years or a list of small numbers ("1999 2000", "4 8 15 16 23 42")."""
+    follows a phone word, not years or a list of small numbers ("1999 2000", "4 8 15 16 23 42");
+    never three or more years ("1990 1991 1992")."""
     body = text[start:end]
     digits = [c for c in body if c.isdigit()]
-    if len(digits) < 6 or not phone_context_ok(text, start, end):
+    if len(digits) < 6 or not phone_context_ok(text, start, end) or _year_list(body):
         return False
     if body.lstrip("(").startswith(("+", "0")) or _cue_before(text[max(0, start - 40) : start]):
         return True
     return not _years_or_small_numbers(body)
+
+
+_PHONE_TAIL = re.compile(r"[ .\-]\d{1,4}(?!\w|[.\-/]\d)")
+
+
+def head_phone(text: str, span: tuple[int, int, str, float]) -> tuple[int, int, str, float] | None:
+    """A (start, end, label, score) span of the token head, its PHONE spans tidied: cut to the number
+    (from ``+``, ``(`` or the first digit to the last digit or ``)``, so "whatsapp 1 212 555 0147"
+    keeps the word "whatsapp"), carried on over digit groups that follow ("5 5 5 8 6 7 5 3 0" + " 9",
+    at most 15 digits), and None when the rest is no phone (``phone_like``). Other labels pass as given."""
+    start, end, label, score = span
+    if label != "PHONE":
+        return span
+    while start < end and not (text[start].isdigit() or text[start] in "+("):
+        start += 1
+    while end > start and not (text[end - 1].isdigit() or text[end - 1] == ")"):
+        end -= 1
+    count = sum(c.isdigit() for c in text[start:end])
+    while count < 15 and (m := _PHONE_TAIL.match(text, end)) is not None and count + len(m.group()) - 1 <= 15:
+        count += len(m.group()) - 1
+        end = m.end()
+    return (start, end, label, score) if end > start and phone_like(text, start, end) else None
 
 
 _TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number",
@@ -260,7 +292,7 @@ class PhoneFinder:
         digits = "".join(c for c in body if c.isdigit())
         if not 7 <= len(digits) <= 15:
             return 0.0
-        if _starts_with_date(body) or _IPV4_LIKE.fullmatch(body):
+        if _starts_with_date(body) or _IPV4_LIKE.fullmatch(body) or _year_list(body):
             return 0.0
         pn = self.pn
         separated = _SEPARATED.search(body.strip()) is not None

@@ -24,7 +24,8 @@ from tako_rules._pii_head import (
 )
 from tako_rules._pii_ids import NATIONAL_ID_LABELS
 from tako_rules._pii_names import NameRules
-from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS, phone_like
+from tako_rules._pii_person import widen_persons
+from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS, head_phone
 from tako_rules._pii_replace import Pseudonyms, mask, outside_escapes, replacement, restore_pattern
 from tako_rules._pii_view import TextView, align
 
@@ -207,8 +208,8 @@ class PiiGuard(BaseGuard):
             found += self._spacy(text)
         if self.config.min_score:
             found = [f for f in found if f.score >= self.config.min_score]
-        if self.ner_entities:
-            found = _tidy_names(text, found)
+        if self.ner_entities:  # "Bill" + " Kill": a name that is also a word stays inside the name
+            found = _tidy_names(text, widen_persons(text, found, lambda f, end: f._replace(end=end), not_a_name))
         if "[" in text and (marks := [m.span() for m in _REDACTED.finditer(text)]):
             found = [f for f in found if not any(f.start < e and s < f.end for s, e in marks)]
         return _select(found)
@@ -226,7 +227,7 @@ class PiiGuard(BaseGuard):
         if got is None:
             return []
         spans = self.head.spans(got[0], got[1], shared, self.ner_entities | {"ADDRESS", "PHONE"})
-        spans = [s for s in spans if s[2] in self.entities and (s[2] != "PHONE" or phone_like(shared, s[0], s[1]))]
+        spans = [t for s in spans if s[2] in self.entities and (t := head_phone(shared, s)) is not None]
         if shared == text or shared.startswith(text):
             return [Found(s, e, label, score) for s, e, label, score in spans if e <= len(text)]
         alignment = align(shared, text)
