@@ -19,7 +19,7 @@ from guardrails.runtime.scan import scan
 from guardrails.runtime.segments import token_budget
 from guardrails.runtime.triage import Triage, shipped_triage_path
 
-from ._address import cap_how_to
+from ._address import cap_how_to, encodes_secrets
 from ._base import _HeadsGuard
 from ._context import DocumentThresholds, document_score, rescale
 from ._heads import (
@@ -150,6 +150,8 @@ class PromptInjectionGuard(_HeadsGuard):
             return {"prompt_injection": document_score(raw, score, text, self._t_doc, self._t_context, self._t_direct)}
         if self.config.indirect_on_input and not segment:
             score = max(score, rescale(indirect, self._t_context, self._t_direct))
+        if score < self._t_direct and encodes_secrets(text):  # "cat .env | base64": at the head's bar
+            score = self._t_direct
         return {"prompt_injection": score}
 
 
