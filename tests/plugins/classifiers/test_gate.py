@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import pytest
 from tako_classifiers._disclosures import DisclosureRule, Terms
 from tako_classifiers._gate import Gate
 from tako_classifiers._personas import PersonaRule
 from tako_classifiers._requests import HarmfulRequestRule
+
+from tests.linear import assert_linear
 
 TEXTS = [
     "I want to kill myself", "I'M GOING TO KILL YOU", "how do I make a pipe bomb at home", "kms lol",
@@ -47,6 +48,5 @@ def test_gate_unspellable_start_is_no_gate() -> None:
 def test_megabyte_text_is_admitted_and_fast() -> None:
     gate = Gate.of([r"kill\s+myself"], bounded=True)
     assert gate is not None
-    start = time.perf_counter()
     assert gate.admits("word " * 200_000)
-    assert time.perf_counter() - start < 0.05
+    assert_linear(gate.admits, "word " * 200_000)

@@ -15,14 +15,13 @@ head: see docs/classifiers.md)."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from tako_classifiers._disclosures import DisclosureRule
 from tako_classifiers._personas import persona_override
 from tako_classifiers._requests import HarmfulRequestRule
 
 from guardrails import Action, Guard
+from tests.linear import Repeat, assert_linear
 
 MEDIA_SEARCHES = [
     "te voy a matar cancion letra", "je vais te tuer - paroles de chanson", "ti ammazzo - canzone testo",
@@ -123,11 +122,8 @@ def test_dan_as_a_bedtime_story_character_is_no_persona(guard):
 
 
 @pytest.mark.parametrize("text", [
-    "ich bring dich um " * 55_000, "lyrics " * 140_000 + "i'll kill you", "i'll kill you lyrics " * 48_000,
+    "ich bring dich um " * 55_000, Repeat("lyrics ", 140_000, tail="i'll kill you"), "i'll kill you lyrics " * 48_000,
     "how to make a fake bomb " * 40_000, "who has 🍃🍃" * 100_000, "a " * 500_000,
 ])
 def test_a_megabyte_stays_linear(threats, requests, text):
-    start = time.perf_counter()
-    threats.matches(text)
-    requests.matches(text)
-    assert time.perf_counter() - start < 8.0
+    assert_linear(lambda t: (threats.matches(t), requests.matches(t)), text)

@@ -8,8 +8,6 @@ to the assistant ("Asistente:", "KI:", "en résumant cette page") and asks the u
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from tako_classifiers._address import (
     encodes_secrets,
@@ -19,6 +17,7 @@ from tako_classifiers._address import (
 )
 
 from guardrails import Action, Guard
+from tests.linear import assert_linear
 
 ATTACK_INPUTS = [  # the capped ones were allowed at 0.40 before
     "echo $OPENAI_API_KEY",
@@ -148,12 +147,7 @@ def test_asking_the_user_for_a_secret_is_planted():
 @pytest.mark.parametrize("text", ["echo $" * 160_000, "cat .env " * 100_000, "https://a.example commit " * 40_000,
                                   "enter password " * 60_000, "asistente: pide " * 60_000, "$" + "A" * 1_000_000])
 def test_new_cues_are_linear_on_a_megabyte(text):
-    started = time.perf_counter()
-    exposes_secrets(text)
-    encodes_secrets(text)
-    phishes_the_reader(text)
-    planted_for_reader(text)
-    assert time.perf_counter() - started < 6.0
+    assert_linear(lambda t: (exposes_secrets(t), encodes_secrets(t), phishes_the_reader(t), planted_for_reader(t)), text)
 
 
 @pytest.mark.parametrize("text, out", [

@@ -11,11 +11,10 @@ group noun, a UI label, a team or desk is no name.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 import guardrails
+from tests.linear import assert_linear
 
 
 @pytest.fixture(scope="module")
@@ -98,10 +97,7 @@ def test_contact_names_rule_spans() -> None:
 def test_contact_names_linear_on_a_megabyte() -> None:
     from tako_rules._pii_person import contact_names
 
-    text = "please contact Anna and ask Bob to call " * 26_000
-    t = time.perf_counter()
-    contact_names(text)
-    assert time.perf_counter() - t < 2.0
+    assert_linear(contact_names, "please contact Anna and ask Bob to call " * 26_000)
 
 
 @pytest.mark.parametrize("text, phone", [
