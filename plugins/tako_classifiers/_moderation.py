@@ -27,7 +27,7 @@ from ._options import ModerationOptions
 from ._requests import HarmfulRequestRule
 from ._self_directed import damp_self_directed
 from ._style import agree_style
-from ._view import has_placeholder, short_full_stop, typed_clauses
+from ._view import has_placeholder, redacted_clauses, short_full_stop, typed_clauses
 
 __all__ = ["HARM_CATEGORIES", "ModerationGuard"]
 
@@ -89,7 +89,8 @@ class ModerationGuard(_HeadsGuard):
         """Whole texts through the encoder in one batch; then, on ``clause_stages``, the clauses of
         each text whose whole-text score for a ``clause_categories`` category reaches
         ``clause_floor``, or that an earlier rail redacted (PII beside a disclosure pulls the
-        whole text's score under the floor), or that is short and closes with a full stop
+        whole text's score under the floor; such a text's clauses are read also without the
+        redacted values, ``redacted_clauses``), or that is short and closes with a full stop
         (``stop_chars``, ``stop_words``), one window per clause, the maximum kept."""
         groups = [self._texts(t, c) for t, c in zip(texts, contexts, strict=True)]
         raws = [[self._raw(w) for w in windows] for windows in self._embed(groups)]
@@ -98,9 +99,12 @@ class ModerationGuard(_HeadsGuard):
             if not group or not per_clause or ctx.stage not in self.config.clause_stages:
                 continue
             stop = short_full_stop(group[0][0], self.config.stop_chars, self.config.stop_words)
-            if max(r.get(c, 0.0) for r in raw for c in per_clause) < floor and not has_placeholder(text) and not stop:
+            redacted = has_placeholder(text)
+            if max(r.get(c, 0.0) for r in raw for c in per_clause) < floor and not redacted and not stop:
                 continue
             pieces = typed_clauses(group[0][0], whole=stop)
+            if redacted:  # the clauses again without the values: an address dilutes its clause
+                pieces = list(dict.fromkeys([*pieces, *redacted_clauses(group[0][0], text)]))
             if pieces:
                 vecs = self.encoder.embed(pieces)
                 group.extend((p, True) for p in pieces)

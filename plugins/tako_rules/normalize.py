@@ -121,6 +121,9 @@ class NormalizeGuard(BaseGuard):
         cannot read, "🔌" -> "plug", instead of an unknown token)."""
         self._units: set[str] = set()
         """Terms (``unit: true``) left as they are right after a number ("5 kms")."""
+        self._unless: dict[str, str] = {}
+        """Term -> a context list whose words, within the window, keep the term's plain sense
+        (``unless``: "🍁🍁 maple syrup delivery" is not weed)."""
         for e in entries:
             ctx, term = e.get("context"), str(e["term"]).lower()
             if ctx and self.config.contextual_terms == "never":
@@ -134,6 +137,8 @@ class NormalizeGuard(BaseGuard):
                 self._otherwise[term] = str(e["otherwise"])
             if e.get("unit"):
                 self._units.add(term)
+            if e.get("unless") and self.config.contextual_terms != "always":
+                self._unless[term] = str(e["unless"])
         self._context_words = context_words
         self._ctx_word = re.compile(r"[\w'+]+|[^\w\s]")  # a word, or one symbol (an emoji code)
         self._algo_hints = frozenset(_hint(term) for term in self._algo)
@@ -237,6 +242,9 @@ class NormalizeGuard(BaseGuard):
             key = _squash(term.lower())
             replacement, ctx = self._algo.get(key, (None, None))
             if replacement is None or (key in self._units and _AFTER_NUMBER.search(text[max(0, m.start() - 12):m.start()])):
+                return term
+            unless = self._unless.get(key)
+            if unless is not None and self._near_context(text, m.start(), m.end(), unless):
                 return term
             if ctx is not None and not self._near_context(text, m.start(), m.end(), ctx):
                 replacement = self._otherwise.get(key)
