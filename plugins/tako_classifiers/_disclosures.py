@@ -38,6 +38,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import islice
 from pathlib import Path
 
@@ -68,48 +69,77 @@ def _expand(term: str, macros: dict[str, str]) -> str:
 
 @dataclass(frozen=True)
 class Terms:
-    """One category's terms: ``spaced`` (word boundaries, case-insensitive), ``lower`` (the same
-    without IGNORECASE, for text lower-cased without a change of length: about 2.5x faster; None
-    when a term holds an upper-case letter), ``unspaced`` (searched only in non-ASCII text) and
-    ``unspaced_lower`` (its IGNORECASE-free twin, same rule); ``gate`` / ``unspaced_gate``
-    (``_gate.Gate``: a text holding none of their anchors is not searched; None: always searched)."""
+    """One category's terms. ``lower`` is the spaced terms' pattern (word boundaries) without
+    IGNORECASE, for text lower-cased without a change of length: about 2.5x faster; None when a
+    term holds an upper-case letter. ``unspaced_lower`` is the same for the ``unspaced`` terms
+    (searched only in non-ASCII text). Both are compiled on load, which checks every term's syntax.
+    The case-insensitive twins ``spaced`` / ``unspaced`` (needed only when lower-casing changes a
+    text's length, or a term holds an upper-case letter) and the anchor gates ``gate`` /
+    ``unspaced_gate`` (``_gate.Gate``: a text holding none of their anchors is not searched; None:
+    always searched) are built on first use, which keeps ``Guard.default()`` cheap."""
 
-    spaced: re.Pattern[str] | None
-    lower: re.Pattern[str] | None
-    unspaced: re.Pattern[str] | None
+    pattern: str | None
+    """The spaced terms' regex source (None: no spaced terms)."""
+    flat: str | None
+    """The unspaced terms' regex source (None: no unspaced terms)."""
+    bodies: tuple[str, ...] = ()
+    flats: tuple[str, ...] = ()
+    lower: re.Pattern[str] | None = None
     unspaced_lower: re.Pattern[str] | None = None
-    gate: Gate | None = None
-    unspaced_gate: Gate | None = None
+    gated: bool = True
+    """False: no anchor gates (every text is searched; the tests compare both ways)."""
 
     @classmethod
     def compile(cls, spaced: Sequence[str], unspaced: Sequence[str], macros: dict[str, str]) -> Terms:
         """A plain space of a ``spaced`` term matches any run of white space; re.error for an
         invalid pattern, KeyError for an unknown macro."""
-        bodies = [_SPACE.sub(r"\\s+", _expand(t, macros)) for t in spaced]
+        bodies = tuple(_SPACE.sub(r"\\s+", _expand(t, macros)) for t in spaced)
         body = "|".join(f"(?:{b})" for b in bodies)
-        pattern = rf"(?<!\w)(?=\w)(?:{body})(?!\w)"
-        flats = [_expand(t, macros) for t in unspaced]
-        flat = "|".join(f"(?:{f})" for f in flats)
-        return cls(
-            spaced=re.compile(pattern, re.IGNORECASE) if spaced else None,
-            lower=re.compile(pattern) if spaced and pattern == pattern.lower() else None,
-            unspaced=re.compile(flat, re.IGNORECASE) if unspaced else None,
-            unspaced_lower=re.compile(flat) if unspaced and flat == flat.lower() else None,
-            gate=Gate.of(bodies, bounded=True) if spaced else None,
-            unspaced_gate=Gate.of(flats, bounded=False) if unspaced else None,
+        pattern = rf"(?<!\w)(?=\w)(?:{body})(?!\w)" if spaced else None
+        flats = tuple(_expand(t, macros) for t in unspaced)
+        flat = "|".join(f"(?:{f})" for f in flats) if unspaced else None
+        terms = cls(
+            pattern=pattern, flat=flat, bodies=bodies, flats=flats,
+            lower=re.compile(pattern) if pattern is not None and pattern == pattern.lower() else None,
+            unspaced_lower=re.compile(flat) if flat is not None and flat == flat.lower() else None,
         )
+        if pattern is not None and terms.lower is None:
+            _ = terms.spaced  # nothing compiled yet: check the syntax now
+        if flat is not None and terms.unspaced_lower is None:
+            _ = terms.unspaced
+        return terms
+
+    @cached_property
+    def spaced(self) -> re.Pattern[str] | None:
+        """The spaced terms, case-insensitive (built on first use)."""
+        return re.compile(self.pattern, re.IGNORECASE) if self.pattern is not None else None
+
+    @cached_property
+    def unspaced(self) -> re.Pattern[str] | None:
+        """The unspaced terms, case-insensitive (built on first use)."""
+        return re.compile(self.flat, re.IGNORECASE) if self.flat is not None else None
+
+    @cached_property
+    def gate(self) -> Gate | None:
+        """The spaced terms' anchor gate (built on first use)."""
+        return Gate.of(list(self.bodies), bounded=True) if self.gated and self.pattern is not None else None
+
+    @cached_property
+    def unspaced_gate(self) -> Gate | None:
+        """The unspaced terms' anchor gate (built on first use)."""
+        return Gate.of(list(self.flats), bounded=False) if self.gated and self.flat is not None else None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """Matches of every term in ``text`` (spaced ones first). Matches may come from
         ``text.lower()``, used only when it keeps every offset (same length)."""
         low = text.lower()
         same = len(low) == len(text)
-        if self.spaced is not None and (self.gate is None or self.gate.admits(text)):
+        if self.pattern is not None and (self.gate is None or self.gate.admits(text)):
             if self.lower is not None and same:
                 yield from self.lower.finditer(low)
             else:
                 yield from self.spaced.finditer(text)
-        if self.unspaced is not None and not text.isascii() and (
+        if self.flat is not None and not text.isascii() and (
                 self.unspaced_gate is None or self.unspaced_gate.admits(text)):
             if self.unspaced_lower is not None and same:
                 yield from self.unspaced_lower.finditer(low)

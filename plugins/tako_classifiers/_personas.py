@@ -68,12 +68,12 @@ def _search(terms: Terms, text: str, low: str | None, pos: int = 0, endpos: int 
     is ``text.lower()`` when the text is ASCII (the lower-case fast path; unspaced terms are not
     searched), None when it is not."""
     end = len(text) if endpos is None else endpos
-    if terms.spaced is not None and (terms.gate is None or terms.gate.admits(text)):
+    if terms.pattern is not None and (terms.gate is None or terms.gate.admits(text)):
         if terms.lower is not None and low is not None:
             yield from terms.lower.finditer(low, pos, end)
         else:
             yield from terms.spaced.finditer(text, pos, end)
-    if terms.unspaced is not None and low is None and (terms.unspaced_gate is None or terms.unspaced_gate.admits(text)):
+    if terms.flat is not None and low is None and (terms.unspaced_gate is None or terms.unspaced_gate.admits(text)):
         yield from terms.unspaced.finditer(text, pos, end)
 
 

@@ -29,7 +29,7 @@ def _all_terms() -> list[Terms]:
 @pytest.mark.parametrize("text", TEXTS)
 def test_gated_terms_match_like_ungated(text: str) -> None:
     for terms in _all_terms():
-        ungated = dataclasses.replace(terms, gate=None, unspaced_gate=None)
+        ungated = dataclasses.replace(terms, gated=False)
         assert [m.span() for m in terms.finditer(text)] == [m.span() for m in ungated.finditer(text)]
 
 
