@@ -129,22 +129,25 @@ class Terms:
         """The unspaced terms' anchor gate (built on first use)."""
         return Gate.of(list(self.flats), bounded=False) if self.gated and self.flat is not None else None
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        """Matches of every term in ``text`` (spaced ones first). Matches may come from
-        ``text.lower()``, used only when it keeps every offset (same length)."""
-        low = text.lower()
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None,
+                 low: str | None = None) -> Iterator[re.Match[str]]:
+        """Matches of every term in ``text[pos:endpos]`` (spaced ones first; look-behinds see the
+        text before ``pos``). Matches may come from ``text.lower()`` (pass it as ``low`` when the
+        caller already has it), used only when it keeps every offset (same length)."""
+        low = text.lower() if low is None else low
         same = len(low) == len(text)
+        end = len(text) if endpos is None else endpos
         if self.pattern is not None and (self.gate is None or self.gate.admits(text)):
             if self.lower is not None and same:
-                yield from self.lower.finditer(low)
+                yield from self.lower.finditer(low, pos, end)
             else:
-                yield from self.spaced.finditer(text)
+                yield from self.spaced.finditer(text, pos, end)
         if self.flat is not None and not text.isascii() and (
                 self.unspaced_gate is None or self.unspaced_gate.admits(text)):
             if self.unspaced_lower is not None and same:
-                yield from self.unspaced_lower.finditer(low)
+                yield from self.unspaced_lower.finditer(low, pos, end)
             else:
-                yield from self.unspaced.finditer(text)
+                yield from self.unspaced.finditer(text, pos, end)
 
 
 @dataclass(frozen=True)

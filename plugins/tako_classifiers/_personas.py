@@ -63,20 +63,6 @@ _SLACK = 80
 """Characters read past a region's end so that a cue starting inside it is matched whole."""
 
 
-def _search(terms: Terms, text: str, low: str | None, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
-    """``terms.finditer`` on ``text[pos:endpos]`` (lookbehinds see the text before ``pos``); ``low``
-    is ``text.lower()`` when the text is ASCII (the lower-case fast path; unspaced terms are not
-    searched), None when it is not."""
-    end = len(text) if endpos is None else endpos
-    if terms.pattern is not None and (terms.gate is None or terms.gate.admits(text)):
-        if terms.lower is not None and low is not None:
-            yield from terms.lower.finditer(low, pos, end)
-        else:
-            yield from terms.spaced.finditer(text, pos, end)
-    if terms.flat is not None and low is None and (terms.unspaced_gate is None or terms.unspaced_gate.admits(text)):
-        yield from terms.unspaced.finditer(text, pos, end)
-
-
 @dataclass(frozen=True)
 class PersonaMatch:
     """A persona override found in a text: ``kind`` ("persona", "mode" or "grandma"), ``phrase``
@@ -146,7 +132,7 @@ class PersonaRule:
         near = text[max(0, start - self.device_reach):end + self.device_reach]
         return next(self.sets["devices"].finditer(near), None) is not None
 
-    def _lawless(self, text: str, low: str | None, regions: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    def _lawless(self, text: str, low: str, regions: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
         """Lawless cues and names starting in ``regions`` (merged, so the text is read at most once)."""
         merged: list[list[int]] = []
         for a, b in sorted(regions):
@@ -156,11 +142,11 @@ class PersonaRule:
                 merged.append([a, b])
         for a, b in merged:
             for name in ("lawless", "names"):
-                yield from _search(self.sets[name], text, low, a, min(len(text), b + _SLACK))
+                yield from self.sets[name].finditer(text, a, min(len(text), b + _SLACK), low=low)
 
-    def _persona(self, text: str, low: str | None) -> PersonaMatch | None:
-        finals = sorted(_search(self.sets["assign_final"], text, low), key=lambda m: m.start())
-        cues = sorted([*_search(self.sets["assign"], text, low), *finals], key=lambda m: m.end())
+    def _persona(self, text: str, low: str) -> PersonaMatch | None:
+        finals = sorted(self.sets["assign_final"].finditer(text, low=low), key=lambda m: m.start())
+        cues = sorted([*self.sets["assign"].finditer(text, low=low), *finals], key=lambda m: m.end())
         if not cues:
             return None
         ends, starts = [m.end() for m in cues], [m.start() for m in finals]
@@ -179,16 +165,16 @@ class PersonaRule:
                     return PersonaMatch("persona", text[law.start():cue.end()][:120], (law.start(), cue.end()))
         return None
 
-    def _grandma(self, text: str, low: str | None) -> PersonaMatch | None:
+    def _grandma(self, text: str, low: str) -> PersonaMatch | None:
         """A grandparent, then within ``grandma_reach`` a habit, then within it a harm with a recipe
         within ``recipe_reach`` (or Windows keys). Each cue set is read once; pairs by bisection."""
-        grans = sorted(_search(self.sets["grandparents"], text, low), key=lambda m: m.end())
+        grans = sorted(self.sets["grandparents"].finditer(text, low=low), key=lambda m: m.end())
         if not grans:
             return None
-        habits = sorted(_search(self.sets["habits"], text, low), key=lambda m: m.start())
-        recipes = sorted((m.start(), m.end()) for m in _search(self.sets["recipes"], text, low))
-        targets = [*((m, True) for m in _search(self.sets["harms"], text, low)),
-                   *((m, False) for m in _search(self.sets["keys"], text, low))]
+        habits = sorted(self.sets["habits"].finditer(text, low=low), key=lambda m: m.start())
+        recipes = sorted((m.start(), m.end()) for m in self.sets["recipes"].finditer(text, low=low))
+        targets = [*((m, True) for m in self.sets["harms"].finditer(text, low=low)),
+                   *((m, False) for m in self.sets["keys"].finditer(text, low=low))]
         h_ends, g_ends = [m.end() for m in habits], [m.end() for m in grans]
         r_starts = [a for a, _ in recipes]
         for target, needs_recipe in sorted(targets, key=lambda t: t[0].start()):
@@ -211,11 +197,11 @@ class PersonaRule:
         Linear in the text's length; any str is accepted."""
         if not text:
             return None
-        low = text.lower() if text.isascii() else None
+        low = text.lower()
         found = self._persona(text, low)
         if found is not None:
             return found
-        for m in _search(self.sets["modes"], text, low):
+        for m in self.sets["modes"].finditer(text, low=low):
             if not self._near_device(text, m.start(), m.end()) and not self._negated(text, m.start()):
                 return PersonaMatch("mode", text[m.start():m.end()][:120], (m.start(), m.end()))
         return self._grandma(text, low)
