@@ -183,10 +183,11 @@ def test_person_key_values(text: str, names: list[str]) -> None:
 
 def test_a_head_phone_does_not_start_inside_a_word() -> None:
     text = "line1\n020 7946 0000"
-    text = text.replace("\\n", "\n")
     assert text[slice(*head_phone(text, (0, len(text), "PHONE", 0.9))[:2])] == "020 7946 0000"
     text = "電話番号は090-1234-5678です"
     assert text[slice(*head_phone(text, (0, 18, "PHONE", 0.9))[:2])] == "090-1234-5678"
+    text = "le4ve a lo7 0f 5h17 1n 7h3 past"  # leetspeak words, not a number starting "0f 5h17"
+    assert head_phone(text, (8, 26, "PHONE", 0.9)) is None
 
 
 def test_json_keys_are_linear_on_a_megabyte() -> None:
