@@ -84,7 +84,8 @@ _CUE_WORDS = frozenset("""
 call calls calling phone phones tel tele telephone mobile mob cell cellphone whatsapp viber signal
 sms text fax contact number ring reach dial hotline handy handynummer telefon telefonnummer
 rufnummer nummer anrufen téléphone telephone tél tel portable appelez appelle numéro numero
-teléfono telefono móvil movil celular número llama llámame llamame cellulare chiama telefone
+teléfono telefono móvil movil celular número llama llámame llamame llamar llamarme llámanos llamanos
+appeler chiamare chiamami cellulare chiama telefone ligar bellen zadzwonić zadzwonic
 telemóvel telemovel liga ligue telefoon mobiel bel komórka komorka zadzwoń zadzwon numer cep
 numara arayın arayin nomor telepon hp wa gọi goi số so điện thoại thoai телефон тел номер мобильный
 мобильного звоните позвоните
@@ -168,16 +169,34 @@ def phone_like(text: str, start: int, end: int) -> bool:
 _PHONE_TAIL = re.compile(r"[ .\-]\d{1,4}(?!\w|[.\-/]\d)")
 
 
+_RUN = re.compile(r"\w+")
+
+
+def _in_word(text: str, i: int) -> bool:
+    """True when the digit ``text[i]`` is part of a word of a cased script: a cased letter stands
+    right before it or in its run of word characters ("line1", "0f", "5h17"; not "番号は090")."""
+    run = _RUN.match(text, i)
+    word = (text[i - 1] if i else "") + (run.group() if run is not None else "")
+    return any(c.lower() != c.upper() for c in word)
+
+
 def head_phone(text: str, span: tuple[int, int, str, float]) -> tuple[int, int, str, float] | None:
     """A (start, end, label, score) span of the token head, its PHONE spans tidied: cut to the number
-    (from ``+``, ``(`` or the first digit to the last digit or ``)``, so "whatsapp 1 212 555 0147"
-    keeps the word "whatsapp"), carried on over digit groups that follow ("5 5 5 8 6 7 5 3 0" + " 9",
-    at most 15 digits), and None when the rest is no phone (``phone_like``). Other labels pass as given."""
+    (from ``+``, ``(`` or the first digit not inside a word to the last digit or ``)``, so "whatsapp 1
+    212 555 0147" keeps the word "whatsapp", "line1\n020 7946 0000" the word "line1"), carried
+    on over digit groups that follow ("5 5 5 8 6 7 5 3 0" + " 9", at most 15 digits), and None when
+    the rest is no phone (``phone_like``). Other labels pass as given."""
     start, end, label, score = span
     if label != "PHONE":
         return span
     while start < end and not (text[start].isdigit() or text[start] in "+("):
         start += 1
+    while start < end and text[start].isdigit() and _in_word(text, start):
+        # "line1\n020 7946 0000", "lo7 0f 5h17": no number starts inside a word of a cased script
+        while start < end and text[start].isalnum():
+            start += 1
+        while start < end and not (text[start].isdigit() or text[start] in "+("):
+            start += 1
     while end > start and not (text[end - 1].isdigit() or text[end - 1] == ")"):
         end -= 1
     count = sum(c.isdigit() for c in text[start:end])

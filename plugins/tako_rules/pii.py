@@ -23,6 +23,7 @@ from tako_rules._pii_head import (
     token_states,
 )
 from tako_rules._pii_ids import NATIONAL_ID_LABELS
+from tako_rules._pii_json import content_head_findings, person_key_values
 from tako_rules._pii_names import NameRules
 from tako_rules._pii_person import widen_persons
 from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS, head_phone
@@ -94,6 +95,10 @@ class PiiGuard(BaseGuard):
         """Longer texts use the built-in phone pattern (libphonenumber is slow on megabytes of digits)."""
         min_score: float = Field(0.0, ge=0.0, le=1.0)
         """Drop findings whose detector confidence is below this."""
+        json_keys: bool = True
+        """JSON keys as context (``tako_rules._pii_json``): no head finding in a ``"title"``, ``"sku"``,
+        ``"views"`` value holding no other PII; a ``"last_name"``, or a ``"name"`` beside an e-mail or
+        phone, is a PERSON. False: the head and the rules alone."""
         document_head_chars: int = Field(2000, ge=0)
         """A retrieved document (``context.document_index`` set) longer than this many characters
         is read by the pattern detectors and the context rules only, not by the token head, whose
@@ -202,8 +207,11 @@ class PiiGuard(BaseGuard):
             found += [Found(s, e, "PERSON", score) for s, e, score in self.name_rules.find(view.text, low)]
         if not view.identity:
             found = [Found(*view.to_original(f.start, f.end), f.label, f.score) for f in found]
+        if self.name_rules is not None and self.config.json_keys and '":' in text:  # "last_name": "..."
+            found += [Found(s, e, "PERSON", 0.85) for s, e in person_key_values(text, [f for f in found if f.label != "PERSON"])]
         if self.head is not None and len(text) > 1 and self._head_reads(text, context):
-            found += self._head_spans(text, context)
+            heads = self._head_spans(text, context)
+            found += content_head_findings(text, heads, found) if self.config.json_keys else heads
         elif self._nlp is not None and len(text) > 1:
             found += self._spacy(text)
         if self.config.min_score:
@@ -223,11 +231,16 @@ class PiiGuard(BaseGuard):
         shared = context.view(text) if context is not None else text
         if shared != text and not shared.startswith(text) and max(len(shared), len(text)) > _ALIGN_MAX:
             shared = text  # too long to align: the head reads the text itself
+        decoded = TextView(text) if '"' in text and _WORD_ESCAPE.search(text) is not None else None
+        if decoded is not None:  # "al\\n612": a line break, not a word "n612" (its own encoder pass)
+            shared = decoded.text
         got = token_states(self.encoder, shared)
         if got is None:
             return []
         spans = self.head.spans(got[0], got[1], shared, self.ner_entities | {"ADDRESS", "PHONE"})
         spans = [t for s in spans if s[2] in self.entities and (t := head_phone(shared, s)) is not None]
+        if decoded is not None:
+            return [Found(*decoded.to_original(s, e), label, score) for s, e, label, score in spans]
         if shared == text or shared.startswith(text):
             return [Found(s, e, label, score) for s, e, label, score in spans if e <= len(text)]
         alignment = align(shared, text)
@@ -324,6 +337,9 @@ def _restore_pattern(labels: tuple[str, ...]) -> Any:
 _REDACTED = re.compile(r"\[[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*\]")
 """A placeholder an earlier rail wrote (``[OPENAI_API_KEY]``, ``[EMAIL_1]``): never PII itself, so a
 later rail or a streamed re-check never rewrites it (``[[PERSON]_API_KEY]``)."""
+_WORD_ESCAPE = re.compile(r"\\+(?:[nrtbf](?=[^\W_])|u[0-9a-fA-F]{4})")
+"""A JSON escape that would read as part of a word (``al\\n612``, ``Luc\\u00eda``): the head then reads
+the text with its escapes decoded (``TextView``) instead of the shared view."""
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 _HONORIFIC = re.compile(r"(?i)(?:mr|mrs|ms|miss|mx|dr|prof|sir|herr|frau|mme|mlle|m|sr|sra|srta|dott|princess|prince|lady|lord)\.?(?:\s+|$)")
 
