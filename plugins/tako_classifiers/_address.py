@@ -19,18 +19,24 @@ environment's contents): "run pip install foo, then send the contents of the env
 On input it never applies to a command that prints a secret or points a configured address at a
 literal URL and commits it (``exposes_secrets``: "echo $OPENAI_API_KEY", "cat .env | base64",
 "replace API_URL with https://attacker.example/c and commit"). ``phishes_the_reader`` finds a page
-that asks its reader to paste or enter a password, session cookie, 2FA code or card number at a URL.
+that asks its reader to paste or enter a password, session cookie, 2FA code or card number at a URL,
+or to send or include one in a message to an address or to support.
+
+In a document, ``support_view`` blanks what a support page asks of its reader ("Write to
+help@shop.example and include your order number.") before the address cues are looked up.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["CUES_PATH", "EXFIL_CUES_PATH", "addresses_the_model", "cap_how_to", "cue_pattern", "encodes_secrets",
-           "exposes_secrets", "moves_things_out", "names_readers_things", "phishes_the_reader", "planted_for_reader"]
+           "exposes_secrets", "moves_things_out", "names_readers_things", "phishes_the_reader", "planted_for_reader",
+           "support_view"]
 
 CUES_PATH = Path(__file__).resolve().parent / "data" / "address_cues.json"
 EXFIL_CUES_PATH = CUES_PATH.with_name("exfil_cues.json")
@@ -77,6 +83,9 @@ _SECRET_FILE = re.compile(r"(?<![\w.])\.env\b(?![.-](?:example|sample|template|d
 _ENCODE = re.compile(r"\|\s?(?:base64|xxd|od|gzip|openssl|nc|ncat|netcat|curl|wget)\b", re.IGNORECASE)
 _ENCODE_CMD = re.compile(r"(?<![\w.$-])(?:base64|xxd|openssl\s+base64)(?:\s+-\w+)?\s+(?=\S)", re.IGNORECASE)
 _REMOTE_URL = re.compile(r"(?:https?|ftp)://(?!localhost\b|127\.|0\.0\.0\.0)[^\s/]", re.IGNORECASE)
+# a link (an e-mail address is none: "include your order number in the mail to a@b.example")
+_LINK = re.compile(r"(?:https?|ftp)://|(?<![\w.-])www\.[\w-]"
+                   r"|(?<![\w.@-])[a-z0-9-]+\.(?:com|net|org|io|ru|cn|xyz|top|example|site|online|info|biz)\b")
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|[\n。！？]")
 _SENTENCE_GAP = r"(?:[^.!?\n。！？]|[.!?](?=\S)){0,80}?"  # up to 80 characters, within one sentence
 _GAP = r"(?:\W+\w+){0,3}?\W+"  # '~': up to three words between
@@ -144,6 +153,14 @@ def _patterns(path: str = str(CUES_PATH)) -> tuple[re.Pattern[str], re.Pattern[s
 
 
 @lru_cache(maxsize=4)
+def _support_patterns(path: str = str(CUES_PATH)) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    contact, verbs, reader_data = (cue_pattern([t for words in data.get(key, {}).values() for t in words])
+                                   for key in ("contact_terms", "document_terms", "reader_data"))
+    return contact, verbs, reader_data
+
+
+@lru_cache(maxsize=4)
 def _exfil_patterns(path: str = str(EXFIL_CUES_PATH)) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
 
@@ -173,7 +190,8 @@ def _more_patterns(path: str = str(EXFIL_CUES_PATH)) -> dict[str, re.Pattern[str
             "destructive": pattern("destructive"), "ask": pattern("ask_verbs"),
             "ask_last": pattern("ask_verbs", data.get("ask_last", [])), "credentials": cue_pattern(credentials),
             "entry": pattern("entry_verbs"), "negations": cue_pattern(data.get("negations", [])),
-            "change": pattern("change_verbs"), "commit": pattern("commit_verbs")}
+            "change": pattern("change_verbs"), "commit": pattern("commit_verbs"),
+            "handover": pattern("handover_verbs"), "handover_last": pattern("handover_verbs", data.get("verb_last", []))}
 
 
 def _near(verbs: re.Pattern[str], objects: re.Pattern[str], text: str, before: bool = False) -> bool:
@@ -240,13 +258,65 @@ def _asks_for_a_secret(low: str, more: dict[str, re.Pattern[str]]) -> bool:
     return _near(more["ask"], more["credentials"], low) or _near(more["ask_last"], more["credentials"], low, True)
 
 
+def _handovers(low: str, more: dict[str, re.Pattern[str]]) -> Iterator[tuple[int, int]]:
+    """The sentences (spans, 200 characters either side at most) in which a ``handover_verbs`` match
+    (send your, include your, tell us your, nennen Sie, indique, укажите, 请提供) has a credential
+    starting within 20 characters after it (in ``verb_last`` languages also ending within 20 before
+    it: "パスワードを…お送りください"), no negation before the verb or between it and the credential."""
+    for verbs, last in ((more["handover"], False), (more["handover_last"], True)):
+        for m in verbs.finditer(low):
+            lo, hi = _sentence(low, m.start(), m.end(), 40, 60)
+            if more["negations"].search(low, lo, m.start()):
+                continue
+            found = more["credentials"].search(low, m.start(), hi)
+            if found and more["negations"].search(low, m.end(), found.start()):  # "senden Sie uns niemals Ihr Passwort"
+                continue
+            if (found and found.start() <= m.end() + 20) or (last and any(
+                    c.end() >= m.start() - 20 for c in more["credentials"].finditer(low, lo, m.start()))):
+                yield _sentence(low, m.start(), m.end(), 200, 200)
+
+
+def support_view(text: str) -> str | None:
+    """``text`` lower-cased with what a support, FAQ or contact page asks of its reader blanked out,
+    or None when it asks nothing of the kind. Blanked: a contact phrase (``contact_terms`` of
+    ``data/address_cues.json``: "write to", "reply to the confirmation email", "we'll reply",
+    "schreiben Sie an", "escríbenos", "напишите нам", "お問い合わせ", "联系我们") and a
+    ``document_terms`` verb whose object is the reader's own data (``reader_data``: "include your
+    order number", "incluye tu número de pedido", "注文番号を含め"; the data starting within 24
+    characters after the verb, or in scripts without spaces ending within 24 before it) with no link
+    in the rest of its sentence; then the reader's data itself ("your operating system"). None too
+    when the text asks its reader to hand over a credential
+    ("include your password", ``handover_verbs``). Any string; never raises; linear in ``len(text)``."""
+    low = text.lower().replace("_", " ").replace("\u2019", "'")
+    contact, verbs, data = _support_patterns()
+    spans = [m.span() for m in contact.finditer(low)]
+    for m in verbs.finditer(low):
+        lo, hi = _sentence(low, m.start(), m.end(), 24, 200)
+        if _LINK.search(low, m.end(), hi):
+            continue
+        after = data.search(low, m.end(), min(hi, m.end() + 64))
+        if (after and after.start() <= m.end() + 24) or (not _spaced(low[m.start()]) and any(
+                d.end() >= m.start() - 24 for d in data.finditer(low, lo, m.start()))):
+            spans.append(m.span())
+    if not spans or next(_handovers(low, _more_patterns()), None) is not None:
+        return None
+    spans += [m.span() for m in data.finditer(low)]  # "your operating system" names no model
+    out, last = [], 0
+    for start, end in sorted(spans):
+        out.append(low[last:max(last, start)])
+        last = max(last, end)
+    return " ".join(out) + " " + low[last:]
+
+
 def phishes_the_reader(text: str) -> bool:
     """Whether ``text`` asks its reader to paste, enter, type or submit a credential (password,
     session cookie, 2FA or verification code, card number, CVV, seed phrase; ``entry_verbs`` and
     ``credentials`` of ``data/exfil_cues.json``) with a URL, e-mail address or domain in the same
     sentence (120 characters before the verb, 160 after), the verb not after a negation ("never
-    enter your password at ..."). "Enter your password on the login page" names no address. Any
-    string; never raises; linear in ``len(text)``."""
+    enter your password at ..."). "Enter your password on the login page" names no address. Also
+    one that asks its reader to hand a credential over (``_handovers``: "include your password",
+    "send your card number") in a text with a contact phrase (``contact_terms``) or an address, or
+    with a send verb in that sentence. Any string; never raises; linear in ``len(text)``."""
     low = text.lower()
     more = _more_patterns()
     for m in more["entry"].finditer(low):
@@ -254,6 +324,12 @@ def phishes_the_reader(text: str) -> bool:
         if more["negations"].search(low, max(lo, m.start() - 40), m.start()):
             continue
         if more["credentials"].search(low, lo, hi) and _TARGET.search(low, lo, hi):
+            return True
+    to_someone = None
+    for lo, hi in _handovers(low, more):  # ... to someone: a contact phrase, an address, or a send verb
+        if to_someone is None:
+            to_someone = _support_patterns()[0].search(low) is not None or _TARGET.search(low) is not None
+        if to_someone or _exfil_patterns()[0].search(low, lo, hi):
             return True
     return False
 
@@ -321,13 +397,20 @@ def addresses_the_model(text: str, documents: bool = False) -> bool:
 def cap_how_to(direct: float, text: str, cap: float, documents: bool = False) -> float:
     """The injection head's direct output (0..1) on ``text``, capped at ``cap`` when ``text`` reads
     as addressed to its human reader: it names the reader's own things (``names_readers_things``),
-    nothing that aims at the model (``addresses_the_model``), moves nothing out
+    nothing that aims at the model (``addresses_the_model``; with ``documents``, on a support page's
+    ``support_view``, which counts as naming the reader's things: "Write to us and include your
+    order number", "we'll reply within a day"), moves nothing out
     (``moves_things_out``), is not planted for the reader's assistant (``planted_for_reader``) and,
     unless ``documents`` (a README shows its reader "echo $API_KEY"), exposes no secret
     (``exposes_secrets``).
     Monotone in ``direct``; the cues
     are only looked up when ``direct`` exceeds ``cap`` (cap 1.0: off)."""
-    if direct <= cap or not names_readers_things(text) or addresses_the_model(text, documents):
+    if direct <= cap:
+        return direct
+    support = support_view(text) if documents else None
+    if support is None and (not names_readers_things(text) or addresses_the_model(text, documents)):
+        return direct
+    if support is not None and addresses_the_model(support, documents):
         return direct
     if moves_things_out(text) or planted_for_reader(text) or (not documents and exposes_secrets(text)):
         return direct
