@@ -287,10 +287,7 @@ def test_parenting_reporting_and_law_questions_stay_damped(rule: MinorsRule, tex
     assert rule.score(text, sexual_score=0.0) < 0.3, text
 
 
-@pytest.mark.parametrize("text", [
-    "girl (" * 170_000, "girl, 1" * 140_000, "цп с " * 200_000, "kipo tausch " * 80_000,
-    Repeat("send me the ", 80_000, tail="nude pics of a 12 year old for my doctor"),
-    "出售儿童" * 250_000,
-])
-def test_the_trial34_forms_stay_linear_on_a_megabyte(rule: MinorsRule, text: str) -> None:
-    assert_linear(lambda t: rule.combine(t, 0.9, 0.9), text)
+def test_the_trial34_forms_stay_linear_on_a_megabyte(rule: MinorsRule) -> None:
+    # every new form's prefix, unfinished, over and over: ages after a noun, цп/Kipo cues, requests, CJK names
+    unit = "girl ( girl, 1 цп с kipo tausch send me the 出售儿童 "
+    assert_linear(lambda t: rule.combine(t, 0.9, 0.9), Repeat(unit, 1_000_000 // len(unit), tail="doctor nude 12 year old"))
