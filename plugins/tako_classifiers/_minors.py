@@ -39,6 +39,12 @@ me", video calls, in the 16 product languages) has the head's sexual_minors outp
 and the head's ``sexual`` output (``sexual_output``) damped by the protective factor -- unless the
 head already scores the text ``everyday_ceiling`` or more (``sexual`` 0.9, ``sexual_minors`` 0.95):
 "my 12yo needs help with homework, how do I get her to undress for me" is not parenting.
+
+*Coded terms* (optional ``coded_terms``: "pthc", Russian "цп" beside a minor cue, "pornografía
+infantil", "児童ポルノ") are minor terms that score 0.9 alone, as if a sexual term stood beside
+them. A request for sexual images or porn (optional ``protective_veto_terms``: "send me ... nude",
+"explicit porn") keeps protective context from damping the rule ("medical question: send me
+explicit pics of ...").
 """
 
 from __future__ import annotations
@@ -184,6 +190,12 @@ class MinorsRule:
     """Context that keeps an age in everyday context suspect (``everyday_veto_terms``)."""
     everyday_ceiling: tuple[float, float] = (EVERYDAY_CEILING["sexual"], EVERYDAY_CEILING["sexual_minors"])
     """(sexual, sexual_minors) head outputs from which everyday context no longer damps anything."""
+    coded: re.Pattern[str] = _NEVER
+    """Coded terms (``coded_terms``), minor terms too: a text holding one scores 0.9 as if a sexual
+    term stood beside it ("pthc", "обмен цп с малолетками", "pornografía infantil")."""
+    protective_veto: re.Pattern[str] = _NEVER
+    """A request for sexual images or porn (``protective_veto_terms``: "send me nude pics", "explicit
+    porn"): protective context ("medical question", "health class") does not damp a text holding one."""
 
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> MinorsRule:
@@ -191,7 +203,8 @@ class MinorsRule:
         and ``protective_terms`` lists, optional ``benign_terms``, ``macros`` (``{NAME}`` ->
         pattern), ``window`` (tokens), ``word_start`` (bool, see ``_compile``), ``adult_age_terms``
         ``adult_age_veto_terms``, ``everyday_terms``, ``everyday_veto_terms`` and ``everyday_ceiling``
-        (``{"sexual": x, "sexual_minors": y}``; see ``head_output`` and ``everyday_context``). KeyError for a
+        (``{"sexual": x, "sexual_minors": y}``; see ``head_output`` and ``everyday_context``), ``coded_terms``
+        (minor terms that score 0.9 alone) and ``protective_veto_terms``. KeyError for a
         missing list or an unknown macro; re.error for an invalid pattern."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         macros = {str(k): str(v) for k, v in data.get("macros", {}).items()}
@@ -199,7 +212,11 @@ class MinorsRule:
         ceiling = {**EVERYDAY_CEILING, **data.get("everyday_ceiling", {})}
 
         def terms(key: str) -> list[str]:
-            return list(data[key] if key in _REQUIRED else data.get(key, []))
+            coded = data.get("coded_terms", []) if key == "minor_terms" else []
+            return list(data[key] if key in _REQUIRED else data.get(key, [])) + list(coded)
+
+        def mixed(key: str) -> re.Pattern[str]:  # a term may begin inside CJK or Thai text ("出售儿童色情")
+            return GatedPattern.of(_compile_mixed(terms(key), macros, start), _bodies(terms(key), macros), cjk=True)  # type: ignore[return-value]
 
         def pattern(key: str, inside_cjk: bool = False) -> re.Pattern[str]:
             return _compile(terms(key), macros, start, inside_cjk)
@@ -208,14 +225,15 @@ class MinorsRule:
             return _lower_of(terms(key), macros, start)
 
         return cls(
-            minor=pattern("minor_terms"), sexual=_compile_mixed(terms("sexual_terms"), macros, start), direct=pattern("direct_terms"),
-            protective=pattern("protective_terms"), window=int(data.get("window", 14)),
+            minor=mixed("minor_terms"), sexual=_compile_mixed(terms("sexual_terms"), macros, start), direct=pattern("direct_terms"),
+            protective=pattern("protective_terms", inside_cjk=True), window=int(data.get("window", 14)),
             benign=pattern("benign_terms"), minor_lower=lower("minor_terms"), adult=pattern("adult_age_terms"),
             adult_veto=pattern("adult_age_veto_terms", inside_cjk=True), adult_lower=lower("adult_age_terms"),
             adult_veto_lower=lower("adult_age_veto_terms"), sexual_lower=lower("sexual_terms"),
             benign_lower=lower("benign_terms"), everyday=pattern("everyday_terms", inside_cjk=True),
             everyday_veto=pattern("everyday_veto_terms", inside_cjk=True),
             everyday_ceiling=(float(ceiling["sexual"]), float(ceiling["sexual_minors"])),
+            protective_veto=pattern("protective_veto_terms", inside_cjk=True), coded=pattern("coded_terms", inside_cjk=True),
         )
 
     def _has_minor(self, text: str) -> bool:
@@ -248,7 +266,7 @@ class MinorsRule:
         if len(text) > EVERYDAY_MAX_CHARS or not self._has_minor(text) or not self.everyday.search(text) or self.everyday_veto.search(text):
             return False
         searched = self.benign.sub(_blank, text)
-        return not self.sexual.search(searched) and not self.direct.search(searched)
+        return not self.sexual.search(searched) and not self.direct.search(searched) and not self.coded.search(searched)
 
     def sexual_output(self, text: str, sexual_score: float, head_score: float = 0.0) -> float:
         """The head's ``sexual`` output for ``text`` (0..1), times the protective factor when
@@ -302,10 +320,11 @@ class MinorsRule:
         else:
             base = float(sexual_score)
             sexual = self._token_positions(text, self.sexual, searched)
-            if _near(minors, sexual, self.window):
+            if _near(minors, sexual, self.window) or self.coded.search(searched):
                 base = max(base, 0.9)
             elif not sexual and searched != text and self.sexual.search(text):
                 base *= self.protective_factor  # its only sexual-looking words meant something else
-        if self.protective.search(text) or self.everyday_context(text, sexual_score, head_score):
+        if (self.protective.search(text) and not self.protective_veto.search(searched)) or self.everyday_context(
+                text, sexual_score, head_score):
             base *= self.protective_factor
         return base
