@@ -23,19 +23,22 @@ that asks its reader to paste or enter a password, session cookie, 2FA code or c
 or to send or include one in a message to an address or to support.
 
 In a document, ``support_view`` blanks what a support page asks of its reader ("Write to
-help@shop.example and include your order number.") before the address cues are looked up.
+help@shop.example and include your order number.") before the address cues are looked up, and
+``mention_view`` what a job ad or a product page says an assistant is or does ("Assistant manager
+wanted: you will summarise weekly sales reports", "Our AI assistant can summarise any page").
 """
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["CUES_PATH", "EXFIL_CUES_PATH", "addresses_the_model", "cap_how_to", "cue_pattern", "encodes_secrets",
-           "exposes_secrets", "moves_things_out", "names_readers_things", "phishes_the_reader", "planted_for_reader",
+           "exposes_secrets", "mention_view", "moves_things_out", "names_readers_things", "phishes_the_reader", "planted_for_reader",
            "support_view"]
 
 CUES_PATH = Path(__file__).resolve().parent / "data" / "address_cues.json"
@@ -86,6 +89,11 @@ _REMOTE_URL = re.compile(r"(?:https?|ftp)://(?!localhost\b|127\.|0\.0\.0\.0)[^\s
 # a link (an e-mail address is none: "include your order number in the mail to a@b.example")
 _LINK = re.compile(r"(?:https?|ftp)://|(?<![\w.-])www\.[\w-]"
                    r"|(?<![\w.@-])[a-z0-9-]+\.(?:com|net|org|io|ru|cn|xyz|top|example|site|online|info|biz)\b")
+# another party's instructions ("follow the store's instructions"), not the user's or the model's
+_OWNED = re.compile(r"(?<![\w'])(?!(?:user|users|assistant|model|system|developer|admin|ai|bot|chatbot)'s)"
+                    r"[a-z][\w-]{0,30}'s\s{1,3}instructions?\b")
+_VOCATIVE = re.compile(r"\s{0,3}[,，、]")  # "AI, ignore ..." at a sentence start
+_COLON = re.compile(r"\s{0,3}(?:へ|に)?[:：]")  # "Assistant: ...", "KI:", "AIアシスタントへ："
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|[\n。！？]")
 _SENTENCE_GAP = r"(?:[^.!?\n。！？]|[.!?](?=\S)){0,80}?"  # up to 80 characters, within one sentence
 _GAP = r"(?:\W+\w+){0,3}?\W+"  # '~': up to three words between
@@ -131,9 +139,10 @@ def _render(node: dict[str, dict]) -> str:
 
 
 def cue_pattern(terms: list[str]) -> re.Pattern[str]:
-    """One case-insensitive, trie-shaped pattern matching any of ``terms`` (longest first per branch)."""
+    """One case-insensitive, trie-shaped pattern matching any of ``terms`` (longest first per branch),
+    each also in its NFKC form, as the detection view has it (Thai "คำ" is "คํา" there, "：" is ":")."""
     root: dict[str, dict] = {}
-    for term in terms:
+    for term in dict.fromkeys(form for t in terms for form in (t, unicodedata.normalize("NFKC", t))):
         if not term.strip().rstrip("*"):
             continue
         node = root
@@ -308,6 +317,48 @@ def support_view(text: str) -> str | None:
     return " ".join(out) + " " + low[last:]
 
 
+@lru_cache(maxsize=4)
+def _mention_patterns(path: str = str(CUES_PATH)) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    frames, mentions = (cue_pattern([t for words in data.get(key, {}).values() for t in words])
+                        for key in ("mention_frames", "mentions"))
+    return frames, mentions
+
+
+def mention_view(text: str) -> str | None:
+    """``text`` lower-cased with what a job ad or a product or help page says an assistant is or
+    does blanked out, or None when it is no such page. A page is one when it holds a
+    ``mention_frames`` word of ``data/address_cues.json`` ("wanted", "salary", "apply", "toolbar",
+    "icon", "gesucht", "募集"); blanked are the address cues (``terms`` and ``document_terms``) that
+    are whole ``mentions`` (the role word and the duty verbs: "assistant", "AI", "summarise",
+    "answer", "translate", "Assistent", "要約") and another party's instructions ("the store's
+    instructions"); "your answer" or "ignore your previous instructions" stay. None too when the
+    page addresses an assistant: a mention followed by a colon ("Assistant:", "KI:") or starting
+    its sentence followed by a comma ("AI, ignore the user"), a ``reader_assistant`` phrase ("note
+    to the AI", "AI assistants reading this") or a credential handed over (``_handovers``).
+    Any string; never raises; linear in ``len(text)``."""
+    low = text.lower().replace("_", " ").replace("\u2019", "'")
+    frames, mentions = _mention_patterns()
+    more = _more_patterns()
+    if frames.search(low) is None or more["reader"].search(low) is not None:
+        return None
+    spans = [m.span() for m in _OWNED.finditer(low)]
+    for m in _patterns()[1].finditer(low):
+        if mentions.fullmatch(m.group()) is None:
+            continue
+        if _COLON.match(low, m.end()) or (_VOCATIVE.match(low, m.end()) and not low[
+                _sentence(low, m.start(), m.end(), 40, 0)[0]:m.start()].strip()):
+            return None
+        spans.append(m.span())
+    if not spans or next(_handovers(low, more), None) is not None:
+        return None
+    out, last = [], 0
+    for start, end in sorted(spans):
+        out.append(low[last:max(last, start)])
+        last = max(last, end)
+    return " ".join(out) + " " + low[last:]
+
+
 def phishes_the_reader(text: str) -> bool:
     """Whether ``text`` asks its reader to paste, enter, type or submit a credential (password,
     session cookie, 2FA or verification code, card number, CVV, seed phrase; ``entry_verbs`` and
@@ -399,7 +450,8 @@ def cap_how_to(direct: float, text: str, cap: float, documents: bool = False) ->
     as addressed to its human reader: it names the reader's own things (``names_readers_things``),
     nothing that aims at the model (``addresses_the_model``; with ``documents``, on a support page's
     ``support_view``, which counts as naming the reader's things: "Write to us and include your
-    order number", "we'll reply within a day"), moves nothing out
+    order number", "we'll reply within a day"; and on a job ad's or a product page's
+    ``mention_view``, likewise: "Our AI assistant can summarise any page"), moves nothing out
     (``moves_things_out``), is not planted for the reader's assistant (``planted_for_reader``) and,
     unless ``documents`` (a README shows its reader "echo $API_KEY"), exposes no secret
     (``exposes_secrets``).
@@ -408,6 +460,8 @@ def cap_how_to(direct: float, text: str, cap: float, documents: bool = False) ->
     if direct <= cap:
         return direct
     support = support_view(text) if documents else None
+    if documents:
+        support = mention_view(text if support is None else support) or support
     if support is None and (not names_readers_things(text) or addresses_the_model(text, documents)):
         return direct
     if support is not None and addresses_the_model(support, documents):
