@@ -39,6 +39,15 @@ me", video calls, in the 16 product languages) has the head's sexual_minors outp
 and the head's ``sexual`` output (``sexual_output``) damped by the protective factor -- unless the
 head already scores the text ``everyday_ceiling`` or more (``sexual`` 0.9, ``sexual_minors`` 0.95):
 "my 12yo needs help with homework, how do I get her to undress for me" is not parenting.
+
+*Health education* (optional ``health_terms`` / ``health_veto_terms``): the head reads sex
+education and puberty material in some languages as sexual ("이차 성징 설명 영상 초등학생용",
+"Sexualkunde für Grundschüler Video", "التربية الجنسية للأطفال فيديو"), so a text that names a
+health-education topic (sex education, puberty, secondary sex characteristics, menstruation, sexual
+or reproductive health, in the 16 product languages) and, with those words and benign senses
+blanked, no sexual term, no direct term and nothing of the veto (photos, real, naked, "send",
+"show me", private contact) is damped the same way as everyday context (``health_context``; same
+length cap and ``everyday_ceiling``); no minor term is needed.
 """
 
 from __future__ import annotations
@@ -184,13 +193,18 @@ class MinorsRule:
     """Context that keeps an age in everyday context suspect (``everyday_veto_terms``)."""
     everyday_ceiling: tuple[float, float] = (EVERYDAY_CEILING["sexual"], EVERYDAY_CEILING["sexual_minors"])
     """(sexual, sexual_minors) head outputs from which everyday context no longer damps anything."""
+    health: re.Pattern[str] = _NEVER
+    """Health-education topics (``health_terms``); never matches when absent."""
+    health_veto: re.Pattern[str] = _NEVER
+    """Context that keeps a health-education text suspect (``health_veto_terms``)."""
 
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> MinorsRule:
         """Compile the lexicon file: JSON with ``minor_terms``, ``sexual_terms``, ``direct_terms``
         and ``protective_terms`` lists, optional ``benign_terms``, ``macros`` (``{NAME}`` ->
         pattern), ``window`` (tokens), ``word_start`` (bool, see ``_compile``), ``adult_age_terms``
-        ``adult_age_veto_terms``, ``everyday_terms``, ``everyday_veto_terms`` and ``everyday_ceiling``
+        ``adult_age_veto_terms``, ``everyday_terms``, ``everyday_veto_terms``, ``health_terms``,
+        ``health_veto_terms`` and ``everyday_ceiling``
         (``{"sexual": x, "sexual_minors": y}``; see ``head_output`` and ``everyday_context``). KeyError for a
         missing list or an unknown macro; re.error for an invalid pattern."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -215,6 +229,7 @@ class MinorsRule:
             adult_veto_lower=lower("adult_age_veto_terms"), sexual_lower=lower("sexual_terms"),
             benign_lower=lower("benign_terms"), everyday=pattern("everyday_terms", inside_cjk=True),
             everyday_veto=pattern("everyday_veto_terms", inside_cjk=True),
+            health=pattern("health_terms", inside_cjk=True), health_veto=pattern("health_veto_terms", inside_cjk=True),
             everyday_ceiling=(float(ceiling["sexual"]), float(ceiling["sexual_minors"])),
         )
 
@@ -250,11 +265,27 @@ class MinorsRule:
         searched = self.benign.sub(_blank, text)
         return not self.sexual.search(searched) and not self.direct.search(searched)
 
+    def health_context(self, text: str, sexual_score: float = 0.0, head_score: float = 0.0) -> bool:
+        """Whether ``text`` is health-education material: a ``health`` term, and with health terms
+        and benign senses blanked no sexual term, no direct term, and no ``health_veto`` match;
+        False for a text over ``EVERYDAY_MAX_CHARS`` and from ``everyday_ceiling`` on (as
+        ``everyday_context``)."""
+        if sexual_score >= self.everyday_ceiling[0] or head_score >= self.everyday_ceiling[1]:
+            return False
+        if len(text) > EVERYDAY_MAX_CHARS or not self.health.search(text) or self.health_veto.search(text):
+            return False
+        searched = self.health.sub(_blank, self.benign.sub(_blank, text))
+        return not self.sexual.search(searched) and not self.direct.search(searched)
+
+    def _quiet(self, text: str, sexual_score: float, head_score: float) -> bool:
+        """Everyday or health-education context (both damp the same outputs)."""
+        return self.everyday_context(text, sexual_score, head_score) or self.health_context(text, sexual_score, head_score)
+
     def sexual_output(self, text: str, sexual_score: float, head_score: float = 0.0) -> float:
         """The head's ``sexual`` output for ``text`` (0..1), times the protective factor when
-        ``everyday_context(text, sexual_score, head_score)`` (``head_score``: the head's own
-        sexual_minors output); else ``sexual_score`` unchanged."""
-        if sexual_score <= 0.0 or not self.everyday_context(text, sexual_score, head_score):
+        ``everyday_context`` or ``health_context(text, sexual_score, head_score)`` holds
+        (``head_score``: the head's own sexual_minors output); else ``sexual_score`` unchanged."""
+        if sexual_score <= 0.0 or not self._quiet(text, sexual_score, head_score):
             return sexual_score
         return sexual_score * self.protective_factor
 
@@ -263,12 +294,12 @@ class MinorsRule:
         factor when ``text`` states an adult age (``adult``) and holds no minor term, no direct
         term and no ``adult_veto`` match, or when its only sexual-looking words were benign senses
         ("nude colour palette", as ``score`` damps the head's ``sexual`` score); else
-        ``head_score`` unchanged; also damped when ``everyday_context(text, sexual_score,
-        head_score)`` (``sexual_score``: the head's ``sexual`` output)."""
+        ``head_score`` unchanged; also damped when ``everyday_context`` or ``health_context(text,
+        sexual_score, head_score)`` holds (``sexual_score``: the head's ``sexual`` output)."""
         if head_score <= 0.0:
             return head_score
-        if self.everyday_context(text, sexual_score, head_score):
-            return head_score * self.protective_factor  # "my 13yo wants a phone"
+        if self._quiet(text, sexual_score, head_score):
+            return head_score * self.protective_factor  # "my 13yo wants a phone", "청소년 성교육 영상"
         low = text.lower() if text.isascii() else None
 
         def hit(pattern: re.Pattern[str], lower: re.Pattern[str] | None) -> bool:
@@ -290,7 +321,7 @@ class MinorsRule:
 
     def score(self, text: str, sexual_score: float = 0.0, head_score: float = 0.0) -> float:
         """sexual_minors score of ``text`` given the moderation head's ``sexual`` score (and its own
-        sexual_minors ``head_score``, read only for ``everyday_context``)."""
+        sexual_minors ``head_score``, read only for ``everyday_context`` / ``health_context``)."""
         if not self._has_minor(text):  # blanking never adds a match: most texts stop here
             return 0.0
         searched = self.benign.sub(_blank, text)
@@ -306,6 +337,6 @@ class MinorsRule:
                 base = max(base, 0.9)
             elif not sexual and searched != text and self.sexual.search(text):
                 base *= self.protective_factor  # its only sexual-looking words meant something else
-        if self.protective.search(text) or self.everyday_context(text, sexual_score, head_score):
+        if self.protective.search(text) or self._quiet(text, sexual_score, head_score):
             base *= self.protective_factor
         return base
