@@ -44,7 +44,7 @@ head already scores the text ``everyday_ceiling`` or more (``sexual`` 0.9, ``sex
 education and puberty material in some languages as sexual ("이차 성징 설명 영상 초등학생용",
 "Sexualkunde für Grundschüler Video", "التربية الجنسية للأطفال فيديو"), so a text that names a
 health-education topic (sex education, puberty, secondary sex characteristics, menstruation, sexual
-or reproductive health, in the 16 product languages) and, with those words and benign senses
+health, in the 16 product languages) and, with those words and benign senses
 blanked, no sexual term, no direct term and nothing of the veto (photos, real, naked, "send",
 "show me", private contact) is damped the same way as everyday context (``health_context``; same
 length cap and ``everyday_ceiling``); no minor term is needed.
