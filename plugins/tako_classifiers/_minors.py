@@ -45,6 +45,15 @@ infantil", "児童ポルノ") are minor terms that score 0.9 alone, as if a sexu
 them. A request for sexual images or porn (optional ``protective_veto_terms``: "send me ... nude",
 "explicit porn") keeps protective context from damping the rule ("medical question: send me
 explicit pics of ...").
+
+*Health education* (optional ``health_terms`` / ``health_veto_terms``): the head reads sex
+education and puberty material in some languages as sexual ("이차 성징 설명 영상 초등학생용",
+"Sexualkunde für Grundschüler Video", "التربية الجنسية للأطفال فيديو"), so a text that names a
+health-education topic (sex education, puberty, secondary sex characteristics, menstruation, sexual
+health, in the 16 product languages) and, with those words and benign senses
+blanked, no sexual term, no direct term and nothing of the veto (photos, real, naked, "send",
+"show me", private contact) is damped the same way as everyday context (``health_context``; same
+length cap and ``everyday_ceiling``); no minor term is needed.
 """
 
 from __future__ import annotations
@@ -196,13 +205,18 @@ class MinorsRule:
     protective_veto: re.Pattern[str] = _NEVER
     """A request for sexual images or porn (``protective_veto_terms``: "send me nude pics", "explicit
     porn"): protective context ("medical question", "health class") does not damp a text holding one."""
+    health: re.Pattern[str] = _NEVER
+    """Health-education topics (``health_terms``); never matches when absent."""
+    health_veto: re.Pattern[str] = _NEVER
+    """Context that keeps a health-education text suspect (``health_veto_terms``)."""
 
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> MinorsRule:
         """Compile the lexicon file: JSON with ``minor_terms``, ``sexual_terms``, ``direct_terms``
         and ``protective_terms`` lists, optional ``benign_terms``, ``macros`` (``{NAME}`` ->
         pattern), ``window`` (tokens), ``word_start`` (bool, see ``_compile``), ``adult_age_terms``
-        ``adult_age_veto_terms``, ``everyday_terms``, ``everyday_veto_terms`` and ``everyday_ceiling``
+        ``adult_age_veto_terms``, ``everyday_terms``, ``everyday_veto_terms``, ``health_terms``,
+        ``health_veto_terms`` and ``everyday_ceiling``
         (``{"sexual": x, "sexual_minors": y}``; see ``head_output`` and ``everyday_context``), ``coded_terms``
         (minor terms that score 0.9 alone) and ``protective_veto_terms``. KeyError for a
         missing list or an unknown macro; re.error for an invalid pattern."""
@@ -232,6 +246,7 @@ class MinorsRule:
             adult_veto_lower=lower("adult_age_veto_terms"), sexual_lower=lower("sexual_terms"),
             benign_lower=lower("benign_terms"), everyday=pattern("everyday_terms", inside_cjk=True),
             everyday_veto=pattern("everyday_veto_terms", inside_cjk=True),
+            health=pattern("health_terms", inside_cjk=True), health_veto=pattern("health_veto_terms", inside_cjk=True),
             everyday_ceiling=(float(ceiling["sexual"]), float(ceiling["sexual_minors"])),
             protective_veto=pattern("protective_veto_terms", inside_cjk=True), coded=pattern("coded_terms", inside_cjk=True),
         )
@@ -268,11 +283,27 @@ class MinorsRule:
         searched = self.benign.sub(_blank, text)
         return not self.sexual.search(searched) and not self.direct.search(searched) and not self.coded.search(searched)
 
+    def health_context(self, text: str, sexual_score: float = 0.0, head_score: float = 0.0) -> bool:
+        """Whether ``text`` is health-education material: a ``health`` term, and with health terms
+        and benign senses blanked no sexual term, no direct term, and no ``health_veto`` match;
+        False for a text over ``EVERYDAY_MAX_CHARS`` and from ``everyday_ceiling`` on (as
+        ``everyday_context``)."""
+        if sexual_score >= self.everyday_ceiling[0] or head_score >= self.everyday_ceiling[1]:
+            return False
+        if len(text) > EVERYDAY_MAX_CHARS or not self.health.search(text) or self.health_veto.search(text):
+            return False
+        searched = self.health.sub(_blank, self.benign.sub(_blank, text))
+        return not self.sexual.search(searched) and not self.direct.search(searched) and not self.coded.search(searched)
+
+    def _quiet(self, text: str, sexual_score: float, head_score: float) -> bool:
+        """Everyday or health-education context (both damp the same outputs)."""
+        return self.everyday_context(text, sexual_score, head_score) or self.health_context(text, sexual_score, head_score)
+
     def sexual_output(self, text: str, sexual_score: float, head_score: float = 0.0) -> float:
         """The head's ``sexual`` output for ``text`` (0..1), times the protective factor when
-        ``everyday_context(text, sexual_score, head_score)`` (``head_score``: the head's own
-        sexual_minors output); else ``sexual_score`` unchanged."""
-        if sexual_score <= 0.0 or not self.everyday_context(text, sexual_score, head_score):
+        ``everyday_context`` or ``health_context(text, sexual_score, head_score)`` holds
+        (``head_score``: the head's own sexual_minors output); else ``sexual_score`` unchanged."""
+        if sexual_score <= 0.0 or not self._quiet(text, sexual_score, head_score):
             return sexual_score
         return sexual_score * self.protective_factor
 
@@ -281,12 +312,12 @@ class MinorsRule:
         factor when ``text`` states an adult age (``adult``) and holds no minor term, no direct
         term and no ``adult_veto`` match, or when its only sexual-looking words were benign senses
         ("nude colour palette", as ``score`` damps the head's ``sexual`` score); else
-        ``head_score`` unchanged; also damped when ``everyday_context(text, sexual_score,
-        head_score)`` (``sexual_score``: the head's ``sexual`` output)."""
+        ``head_score`` unchanged; also damped when ``everyday_context`` or ``health_context(text,
+        sexual_score, head_score)`` holds (``sexual_score``: the head's ``sexual`` output)."""
         if head_score <= 0.0:
             return head_score
-        if self.everyday_context(text, sexual_score, head_score):
-            return head_score * self.protective_factor  # "my 13yo wants a phone"
+        if self._quiet(text, sexual_score, head_score):
+            return head_score * self.protective_factor  # "my 13yo wants a phone", "청소년 성교육 영상"
         low = text.lower() if text.isascii() else None
 
         def hit(pattern: re.Pattern[str], lower: re.Pattern[str] | None) -> bool:
@@ -308,7 +339,7 @@ class MinorsRule:
 
     def score(self, text: str, sexual_score: float = 0.0, head_score: float = 0.0) -> float:
         """sexual_minors score of ``text`` given the moderation head's ``sexual`` score (and its own
-        sexual_minors ``head_score``, read only for ``everyday_context``)."""
+        sexual_minors ``head_score``, read only for ``everyday_context`` / ``health_context``)."""
         if not self._has_minor(text):  # blanking never adds a match: most texts stop here
             return 0.0
         searched = self.benign.sub(_blank, text)
@@ -324,7 +355,7 @@ class MinorsRule:
                 base = max(base, 0.9)
             elif not sexual and searched != text and self.sexual.search(text):
                 base *= self.protective_factor  # its only sexual-looking words meant something else
-        if (self.protective.search(text) and not self.protective_veto.search(searched)) or self.everyday_context(
+        if (self.protective.search(text) and not self.protective_veto.search(searched)) or self._quiet(
                 text, sexual_score, head_score):
             base *= self.protective_factor
         return base
