@@ -9,7 +9,9 @@ the frame's ``categories`` judged at a higher bar: each score is mapped (``_cont
 monotone) so that ``bar`` lands on the category's calibrated threshold.
 
 * ``informational``: opens with a definition, meaning, history or why-did question
-  (``informational_openers``, or a CJK ``informational_markers`` form) and asks for no method,
+  (``informational_openers``, or a CJK ``informational_markers`` form, or, within the first 80
+  characters of a text holding Devanagari, Thai, kana, CJK or Hangul, an ``informational_inner``
+  form: there the why-word stands after the subject) and asks for no method,
   quantity, purchase or step (``method_veto``), names no first person, imperative or search
   (``person_veto``: "my", "give me", "find", "track"); a question about a private person's
   whereabouts is therefore never framed.
@@ -62,6 +64,12 @@ _INNER_END = re.compile(r"[?!\uff1f\uff01\u3002]|\.\s")
 """A sentence end inside the text (after its closing punctuation is stripped): a framed text is one question."""
 _CLOSE = " \t\r\n?!.\uff1f\uff01\u3002"
 _LEAD = "^[\\s\"'\u00ab\u201c\u201e\u00bf\u00a1(\\[]{0,4}"
+_REACH = 80
+"""How far into a text the ``informational_inner`` forms are looked for (characters)."""
+_SCRIPTS = "\\u0900-\\u097f\\u0e00-\\u0e7f\\u3040-\\u30ff\\u3400-\\u9fff\\uac00-\\ud7af"
+_OTHER_SCRIPT = f"(?=[^{_SCRIPTS}]{{0,{_REACH}}}[{_SCRIPTS}])"
+"""A Devanagari, Thai, kana, CJK or Hangul character within reach: the one scan that gates the
+inner forms (most texts hold none, and skip them at the cost of that scan)."""
 
 
 class SafeFrames(GuardConfig):
@@ -114,9 +122,9 @@ class SafeFramesRule:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> SafeFramesRule:
-        """Compile the lexicon at ``path`` (default: the shipped one); the ``nonsense_openers``,
-        ``nonhuman_groups``, ``protected_groups``, ``self_protection_asks``, ``own_info`` and
-        ``self_protection_veto`` lists are optional. KeyError naming a missing
+        """Compile the lexicon at ``path`` (default: the shipped one); the ``informational_inner``,
+        ``nonsense_openers``, ``nonhuman_groups``, ``protected_groups``, ``self_protection_asks``,
+        ``own_info`` and ``self_protection_veto`` lists are optional. KeyError naming a missing
         list; re.error for an invalid piece; OSError / ValueError for an unreadable file."""
         data = json.loads(Path(path or FRAMES_PATH).read_text(encoding="utf-8"))
         missing = [k for k in _LISTS if k not in data]
@@ -132,8 +140,10 @@ class SafeFramesRule:
 
         openers = "|".join(f"(?:{t})" for t in data["informational_openers"])
         markers = "|".join(f"(?:{t})" for t in data["informational_markers"]) or "(?!)"
+        inner = "|".join(f"(?:{t})" for t in data.get("informational_inner", []))
+        inner = f"|^{_OTHER_SCRIPT}.{{0,{_REACH}}}?(?:{inner})" if inner else ""
         return cls(
-            informational=re.compile(f"{_LEAD}(?:{openers})(?:(?<=\\W)|(?!\\w))|{markers}", re.IGNORECASE),
+            informational=re.compile(f"{_LEAD}(?:{openers})(?:(?<=\\W)|(?!\\w))|{markers}{inner}", re.IGNORECASE),
             method_veto=words("method_veto"), person_veto=words("person_veto"), game=words("game_titles"),
             game_veto=words("game_veto"), public=words("public_entities"), private_veto=words("private_veto"),
             nonsense=opener("nonsense_openers"), nonhuman=words("nonhuman_groups"), protected=words("protected_groups"),
@@ -146,7 +156,7 @@ class SafeFramesRule:
         check; see ``damp``). A text that names a protected group together with a dehumanising or
         eliminationist claim (``hate_claim_veto``) is never framed: "What does it mean that Jews are
         vermin?" is a claim, not a question about a word."""
-        if self.hate_claim.search(text) and self.protected.search(text):
+        if self.protected.search(text) and self.hate_claim.search(text):
             return None
         if (self.informational.search(text) and not self.method_veto.search(text)
                 and not self.person_veto.search(text)):
