@@ -107,6 +107,7 @@ class _Tables(NamedTuple):
     chit_chat: frozenset[str]
     elongated: re.Pattern[str]
     emoticon: re.Pattern[str]
+    emoticon_hint: re.Pattern[str]
     math_symbol: re.Pattern[str]
     math_token: re.Pattern[str]
     numberish: re.Pattern[str]
@@ -121,6 +122,7 @@ def _tables() -> _Tables:
         chit_chat=frozenset(_CHIT_CHAT.split()),
         elongated=re.compile(_ELONGATED, re.IGNORECASE),
         emoticon=re.compile(_EMOTICON),
+        emoticon_hint=re.compile(f"[{re.escape(_EMOTICON_HINT)}]"),
         math_symbol=re.compile(_MATH_SYMBOL),
         math_token=re.compile(r"[a-zα-ω]|d[a-zα-ω]|e[a-zα-ω]", re.IGNORECASE),
         numberish=re.compile(r"[\d\u4e00-\u9fff]"),
@@ -170,7 +172,7 @@ def _letterless(view: str) -> bool:
     if len(view) > SHORT_CHARS:
         return False
     tables = _tables()
-    if any(ch in view for ch in _EMOTICON_HINT):
+    if tables.emoticon_hint.search(view):
         view = tables.emoticon.sub(" ", view)
         drawn = sum(not c.isalnum() and not c.isspace() for c in view)
         if ("(" in view or "ʕ" in view or "\u0304" in view) and drawn >= 2:

@@ -244,3 +244,21 @@ def test_an_earlier_rails_placeholder_is_never_redacted_again(head_file: Path, m
     k = text.index("[")  # a head that tags "OPENAI" (a shipped head did, after the secrets rail)
     monkeypatch.setattr(guard, "_head_spans", lambda t, c: [Found(4, 9, "PERSON", 0.9), Found(k + 1, k + 7, "PERSON", 0.9)])
     assert [text[f.start:f.end] for f in guard.find(text)] == ["Maria"]
+
+
+def test_probabilities_follow_the_documented_formula() -> None:
+    head = TokenHead.load(default_head_path())
+    w = head.weights
+    rng = np.random.default_rng(3)
+    for n in (1, 7, 24, 25, 60):
+        states = rng.standard_normal((n, head.dim)).astype(np.float32)
+        z1 = np.maximum(states @ w["W1"] + states.mean(0) @ w["Wc"] + w["b1"], 0.0)
+        pad = np.zeros((n + 2, z1.shape[1]), np.float32)
+        pad[1:-1] = z1
+        z2 = np.maximum(np.concatenate((pad[:-2], z1, pad[2:]), axis=1) @ w["W2"] + w["b2"], 0.0)
+        logits = z2 @ w["W3"] + w["b3"]
+        expected = np.exp(logits - logits.max(1, keepdims=True))
+        expected /= expected.sum(1, keepdims=True)
+        got = head.probabilities(states)
+        assert got.dtype == np.float32 and got.shape == (n, len(head.tags))
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
