@@ -389,5 +389,6 @@ def load_policy(
     if source is None:
         import yaml
 
-        return load_policy_source(yaml.safe_load(default_policy_text()), sections=sections)[0]
+        shipped = yaml.load(default_policy_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 5x faster
+        return load_policy_source(shipped, sections=sections)[0]
     return load_policy_source(source, sections=sections)[0]

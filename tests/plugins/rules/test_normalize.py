@@ -189,6 +189,17 @@ def test_spaced_letters_need_a_letter_between_separators(guard: NormalizeGuard) 
     assert run(guard, "please r u n this")[0] == "please run this"
 
 
+@pytest.mark.parametrize("name", ["algospeak.yaml", "confusables.yaml"])
+def test_shipped_lexicons_read_the_same_with_either_yaml_parser(name: str) -> None:
+    from importlib import resources
+
+    import yaml
+    from tako_rules._common import load_data_file
+
+    text = resources.files("tako_rules").joinpath("data").joinpath(name).read_text("utf-8")
+    assert load_data_file(name) == yaml.safe_load(text)
+
+
 def test_contract() -> None:
     from guardrails.testing import check_guard_contract
 
