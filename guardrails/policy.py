@@ -169,7 +169,7 @@ class PolicySettings(_Strict):
         support message (``messages``) whatever else triggered, never a bare refusal; otherwise a
         block or escalation shows its first category's message, and a block the refusal.
         """
-        escalating = any(c in self.escalate for c in triggered)
+        escalating = bool(triggered) and any(c in self.escalate for c in triggered)
         if escalating and action.severity < Action.ESCALATE.severity:
             action = Action.ESCALATE
         message = None

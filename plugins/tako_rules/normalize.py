@@ -12,7 +12,7 @@ from pydantic import Field
 
 from guardrails.content import is_content_free
 from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
-from guardrails.results import Verdict
+from guardrails.results import Verdict, verdict
 from tako_rules._common import load_data_file, load_yaml_path
 from tako_rules._decode import Decoder
 from tako_rules._trie import trie_pattern
@@ -332,7 +332,7 @@ class NormalizeGuard(BaseGuard):
         context.hidden.update({k: v for k, v in facts.items() if k in ("removed", "tag_text", "decoded", "hidden_instructions")})
         context.decoded = tuple(context.decoded) + tuple(extra)
         facts["changed"] = view != text
-        return Verdict(categories={"prompt_injection": score} if score else {}, details=facts)
+        return verdict({"prompt_injection": score} if score else {}, details=facts)
 
     def _hidden_instruction_score(
         self, raw: str, view: str, facts: dict[str, Any], tag_text: str, decoded: list[str]

@@ -7,7 +7,7 @@ import re
 from pydantic import Field
 
 from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
-from guardrails.results import Span, Verdict
+from guardrails.results import Span, Verdict, verdict
 from tako_rules._common import IntervalSet, apply_spans, resolve_overlaps, shannon_entropy
 from tako_rules._trie import trie_pattern
 
@@ -161,13 +161,13 @@ class SecretsGuard(BaseGuard):
         """Redact every secret found as ``[LABEL]``."""
         spans = self.find(text)
         if not spans:
-            return Verdict()
+            return verdict()
         labels: dict[str, int] = {}
         for s in spans:
             labels[s.label] = labels.get(s.label, 0) + 1
         score = 0.8 if set(labels) <= {"HIGH_ENTROPY_TOKEN", "PASSWORD_ASSIGNMENT"} else 1.0
-        return Verdict(
-            categories={"secrets": score},
+        return verdict(
+            {"secrets": score},
             spans=tuple(spans),
             text=apply_spans(text, spans),
             details={"secrets": labels},
