@@ -193,7 +193,9 @@ class TokenHead:
             raise ModelError(f"PII head expects {self.dim}-dim token states, got {states.shape[1]}")
         n = len(states)
         z1 = _matmul(states, w["W1"])
-        z1 += states.mean(0) @ w["Wc"] + w["b1"]
+        mean = np.add.reduce(states, 0)  # states.mean(0), as numpy computes it, without its Python layers
+        np.true_divide(mean, np.intp(n), out=mean, casting="unsafe")
+        z1 += mean @ w["Wc"] + w["b1"]
         np.maximum(z1, 0.0, out=z1)
         h = z1.shape[1]
         pad = np.zeros((n + 2, h), dtype=np.float32)

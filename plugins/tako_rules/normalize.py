@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Collection
 from typing import Any, Literal
 
 from pydantic import Field
 
 from guardrails.content import is_content_free
 from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
-from guardrails.results import Verdict
+from guardrails.results import Verdict, verdict
 from tako_rules._common import load_data_file, load_yaml_path
 from tako_rules._decode import Decoder
 from tako_rules._trie import trie_pattern
@@ -97,6 +98,8 @@ class NormalizeGuard(BaseGuard):
         self._leet_hint = re.compile(r"[A-Za-z][0-9@$!|]+[A-Za-z]|\$[A-Za-z]")
         self._leet_table = str.maketrans(_LEET)
         self._spaced = re.compile(_SPACED)
+        self._spaced_hint = re.compile(r"[ .\-*][A-Za-z][ .\-*]")
+        """A letter between two separators: every spaced-out word has one (a cheap scan first)."""
         self._instruction = re.compile(_INSTRUCTION, re.IGNORECASE)
         self._decoder = Decoder()
         self._lock = threading.Lock()
@@ -141,15 +144,17 @@ class NormalizeGuard(BaseGuard):
                 self._unless[term] = str(e["unless"])
         self._context_words = context_words
         self._ctx_word = re.compile(r"[\w'+]+|[^\w\s]")  # a word, or one symbol (an emoji code)
-        self._algo_hints = frozenset(_hint(term) for term in self._algo)
+        hints = frozenset(_hint(term) for term in self._algo)
+        self._algo_hint = re.compile(trie_pattern(hints, space=" ")) if hints else None
+        """Finds one of the substrings every spelling of some term holds (one scan, not one per hint)."""
         terms = (str(e["term"]) for e in entries)
         self._codes = frozenset(t for t in terms if t.strip() and not any(c.isalnum() for c in t))
         """Letterless lexicon terms (emoji codes): a text holding one is never content-free."""
-        self._algo_re = (
-            re.compile(r"(?<!\w)(?:" + trie_pattern(self._algo) + r")(?!\w)", re.IGNORECASE)
-            if self._algo
-            else None
-        )
+        pattern = r"(?<!\w)(?:" + trie_pattern(self._algo) + r")(?!\w)"
+        self._algo_re = re.compile(pattern, re.IGNORECASE) if self._algo else None
+        self._algo_ascii = re.compile(pattern) if self._algo and _ascii_exact(self._algo, hints) else None
+        """The same pattern, case-sensitive, for the lower case of an ASCII text: it matches where
+        the other matches in the text (several times faster, and no hint scan needed first)."""
 
     # -- steps -------------------------------------------------------------------------
     def _strip_invisible(self, text: str, facts: dict[str, Any]) -> str:
@@ -213,6 +218,8 @@ class NormalizeGuard(BaseGuard):
         return out
 
     def _join_spaced(self, text: str, facts: dict[str, Any]) -> str:
+        if self._spaced_hint.search(text) is None:
+            return text
         changed: list[str] = []
 
         def join(m: re.Match[str]) -> str:
@@ -232,28 +239,37 @@ class NormalizeGuard(BaseGuard):
     def _map_algospeak(self, text: str, facts: dict[str, Any]) -> str:
         if self._algo_re is None:
             return text
-        low = text.lower()
-        if not any(h in low for h in self._algo_hints):
+        if self._algo_ascii is not None and text.isascii():
+            spans = [m.span() for m in self._algo_ascii.finditer(text.lower())]
+        elif self._algo_hint is None or self._algo_hint.search(text.lower()) is None:
+            return text
+        else:
+            spans = [m.span() for m in self._algo_re.finditer(text)]
+        if not spans:
             return text
         mapped: list[list[str]] = []
 
-        def repl(m: re.Match[str]) -> str:
-            term = m.group()
+        def repl(start: int, end: int) -> str:
+            term = text[start:end]
             key = _squash(term.lower())
             replacement, ctx = self._algo.get(key, (None, None))
-            if replacement is None or (key in self._units and _AFTER_NUMBER.search(text[max(0, m.start() - 12):m.start()])):
+            if replacement is None or (key in self._units and _AFTER_NUMBER.search(text[max(0, start - 12):start])):
                 return term
             unless = self._unless.get(key)
-            if unless is not None and self._near_context(text, m.start(), m.end(), unless):
+            if unless is not None and self._near_context(text, start, end, unless):
                 return term
-            if ctx is not None and not self._near_context(text, m.start(), m.end(), ctx):
+            if ctx is not None and not self._near_context(text, start, end, ctx):
                 replacement = self._otherwise.get(key)
                 if replacement is None:
                     return term
             mapped.append([term, replacement])
             return replacement
 
-        out = self._algo_re.sub(repl, text)
+        pieces, last = [], 0  # re.sub over the spans found
+        for start, end in spans:
+            pieces += (text[last:start], repl(start, end))
+            last = end
+        out = "".join(pieces) + text[last:]
         if mapped:
             facts.setdefault("folded", {})["algospeak"] = mapped[:20]
         return out
@@ -316,7 +332,7 @@ class NormalizeGuard(BaseGuard):
         context.hidden.update({k: v for k, v in facts.items() if k in ("removed", "tag_text", "decoded", "hidden_instructions")})
         context.decoded = tuple(context.decoded) + tuple(extra)
         facts["changed"] = view != text
-        return Verdict(categories={"prompt_injection": score} if score else {}, details=facts)
+        return verdict({"prompt_injection": score} if score else {}, details=facts)
 
     def _hidden_instruction_score(
         self, raw: str, view: str, facts: dict[str, Any], tag_text: str, decoded: list[str]
@@ -357,6 +373,18 @@ def _hint(term: str) -> str:
     if first or not pieces:
         return first or term
     return next((c for c in term if not c.isalnum() and not c.isspace()), pieces[0])
+
+
+_FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
+"""The characters outside ASCII that match an ASCII letter case-insensitively (İ ı ſ and the Kelvin sign)."""
+
+
+def _ascii_exact(terms: Collection[str], hints: Collection[str]) -> bool:
+    """True when, on ASCII text, the lexicon's pattern matching the lower case equals matching the
+    text case-insensitively, and a match implies a hint: every term is ASCII or holds a character
+    no ASCII one matches, and no hint has a space (a term's ``\\s+`` may stand for other spaces)."""
+    unsafe = [t for t in terms if not t.isascii() and all(c.isascii() or c in _FOLDS_TO_ASCII for c in t)]
+    return not unsafe and all(terms) and all(h and not any(c.isspace() for c in h) for h in hints)
 
 
 def _squash(term: str) -> str:

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 
 from guardrails.errors import GuardrailsError, PolicyError
 from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
-from guardrails.results import Span, Verdict
+from guardrails.results import Span, Verdict, verdict
 from tako_rules._common import IntervalSet, apply_spans, resolve_overlaps
 from tako_rules._pii_detect import Found, PatternDetectors, folded
 from tako_rules._pii_groups import not_a_name
@@ -127,7 +127,7 @@ class PiiGuard(BaseGuard):
         def _regions(cls, v: list[str]) -> list[str]:
             import phonenumbers
 
-            bad = [r for r in v if phonenumbers.PhoneMetadata.metadata_for_region(r.upper()) is None]
+            bad = [r for r in v if r.upper() not in phonenumbers.SUPPORTED_REGIONS]  # no metadata loaded
             if bad:
                 raise ValueError(f"unknown phone regions {bad}; use ISO 3166 codes such as GB, DE, IN")
             return [r.upper() for r in v]
@@ -266,7 +266,7 @@ class PiiGuard(BaseGuard):
         """Find PII and return the text with every finding replaced according to ``mode``."""
         found = self.find(text, context)
         if not found:
-            return Verdict()
+            return verdict()
         mode = self.config.mode
         jsonish = "{" in text or "[" in text
         if '"' in text:
@@ -281,8 +281,8 @@ class PiiGuard(BaseGuard):
         counts: dict[str, int] = {}
         for f in found:
             counts[f.label] = counts.get(f.label, 0) + 1
-        return Verdict(
-            categories={"pii": max(f.score for f in found)},
+        return verdict(
+            {"pii": float(max(f.score for f in found))},
             spans=tuple(spans),
             text=apply_spans(text, spans),
             details={"entities": counts, "mode": mode, "phone_engine": self.detectors.phone_engine,
@@ -310,12 +310,12 @@ class PiiRestoreGuard(BaseGuard):
         """Replace placeholders found in the vault with their originals."""
         vault = context.request.vault
         if not vault:
-            return Verdict()
+            return verdict()
         with context.request.lock:
             entries = dict(vault)
         labels = tuple(sorted({k[1:].rsplit("_", 1)[0] for k in entries if k.startswith("[") and "_" in k}))
         if not labels:
-            return Verdict()
+            return verdict()
         spans = []
         for m in _restore_pattern(labels).finditer(text):
             key = f"[{m.group(1).upper()}_{int(m.group(2))}]"
@@ -323,7 +323,7 @@ class PiiRestoreGuard(BaseGuard):
                 spans.append(Span(start=m.start(), end=m.end(), category="pii", label=m.group(1).upper(),
                                   replacement=entries[key]))
         if not spans:
-            return Verdict()
+            return verdict()
         return Verdict(spans=tuple(spans),
                        text=apply_spans(text, resolve_overlaps(spans)),
                        details={"restored": len(spans)})

@@ -264,3 +264,21 @@ def test_head_skips_content_values_of_json(head_file: Path) -> None:
     assert [(f.label, text[f.start:f.end]) for f in found] == [
         ("PERSON", "Jane Miller"), ("PERSON", "Jane Miller"), ("PHONE", "020 7946 0000")]
     assert found[0].start == text.index("Jane")
+
+
+def test_probabilities_follow_the_documented_formula() -> None:
+    head = TokenHead.load(default_head_path())
+    w = head.weights
+    rng = np.random.default_rng(3)
+    for n in (1, 7, 24, 25, 60):
+        states = rng.standard_normal((n, head.dim)).astype(np.float32)
+        z1 = np.maximum(states @ w["W1"] + states.mean(0) @ w["Wc"] + w["b1"], 0.0)
+        pad = np.zeros((n + 2, z1.shape[1]), np.float32)
+        pad[1:-1] = z1
+        z2 = np.maximum(np.concatenate((pad[:-2], z1, pad[2:]), axis=1) @ w["W2"] + w["b2"], 0.0)
+        logits = z2 @ w["W3"] + w["b3"]
+        expected = np.exp(logits - logits.max(1, keepdims=True))
+        expected /= expected.sum(1, keepdims=True)
+        got = head.probabilities(states)
+        assert got.dtype == np.float32 and got.shape == (n, len(head.tags))
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
