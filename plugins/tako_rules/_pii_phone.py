@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["DEFAULT_PHONE_REGIONS", "PhoneFinder", "head_phone", "phone_context_ok", "phone_like"]
+__all__ = ["DEFAULT_PHONE_REGIONS", "PhoneFinder", "phone_context_ok", "phone_like"]
 
 DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
     "US", "CA", "MX", "BR", "AR", "CO", "CL", "PE",
@@ -164,46 +164,6 @@ def phone_like(text: str, start: int, end: int) -> bool:
     if body.lstrip("(").startswith(("+", "0")) or _cue_before(text[max(0, start - 40) : start]):
         return True
     return not _years_or_small_numbers(body)
-
-
-_PHONE_TAIL = re.compile(r"[ .\-]\d{1,4}(?!\w|[.\-/]\d)")
-
-
-_RUN = re.compile(r"\w+")
-
-
-def _in_word(text: str, i: int) -> bool:
-    """True when the digit ``text[i]`` is part of a word of a cased script: a cased letter stands
-    right before it or in its run of word characters ("line1", "0f", "5h17"; not "番号は090")."""
-    run = _RUN.match(text, i)
-    word = (text[i - 1] if i else "") + (run.group() if run is not None else "")
-    return any(c.lower() != c.upper() for c in word)
-
-
-def head_phone(text: str, span: tuple[int, int, str, float]) -> tuple[int, int, str, float] | None:
-    """A (start, end, label, score) span of the token head, its PHONE spans tidied: cut to the number
-    (from ``+``, ``(`` or the first digit not inside a word to the last digit or ``)``, so "whatsapp 1
-    212 555 0147" keeps the word "whatsapp", "line1\n020 7946 0000" the word "line1"), carried
-    on over digit groups that follow ("5 5 5 8 6 7 5 3 0" + " 9", at most 15 digits), and None when
-    the rest is no phone (``phone_like``). Other labels pass as given."""
-    start, end, label, score = span
-    if label != "PHONE":
-        return span
-    while start < end and not (text[start].isdigit() or text[start] in "+("):
-        start += 1
-    while start < end and text[start].isdigit() and _in_word(text, start):
-        # "line1\n020 7946 0000", "lo7 0f 5h17": no number starts inside a word of a cased script
-        while start < end and text[start].isalnum():
-            start += 1
-        while start < end and not (text[start].isdigit() or text[start] in "+("):
-            start += 1
-    while end > start and not (text[end - 1].isdigit() or text[end - 1] == ")"):
-        end -= 1
-    count = sum(c.isdigit() for c in text[start:end])
-    while count < 15 and (m := _PHONE_TAIL.match(text, end)) is not None and count + len(m.group()) - 1 <= 15:
-        count += len(m.group()) - 1
-        end = m.end()
-    return (start, end, label, score) if end > start and phone_like(text, start, end) else None
 
 
 _TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from typing import Any, Literal
@@ -12,7 +11,7 @@ from pydantic import Field, field_validator
 from guardrails.errors import GuardrailsError, PolicyError
 from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Span, Verdict, verdict
-from tako_rules._common import IntervalSet, apply_spans, resolve_overlaps
+from tako_rules._common import IntervalSet, apply_spans
 from tako_rules._pii_detect import Found, PatternDetectors, folded
 from tako_rules._pii_groups import not_a_name
 from tako_rules._pii_head import (
@@ -20,14 +19,16 @@ from tako_rules._pii_head import (
     default_head_path,
     encoder_fingerprint,
     gives_token_states,
+    head_phone,
     token_states,
 )
 from tako_rules._pii_ids import NATIONAL_ID_LABELS
 from tako_rules._pii_json import content_head_findings, person_key_values
 from tako_rules._pii_names import NameRules
 from tako_rules._pii_person import widen_persons
-from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS, head_phone
-from tako_rules._pii_replace import Pseudonyms, mask, outside_escapes, replacement, restore_pattern
+from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS
+from tako_rules._pii_replace import Pseudonyms, mask, outside_escapes, replacement
+from tako_rules._pii_restore import PiiRestoreGuard
 from tako_rules._pii_view import TextView, align
 
 __all__ = ["NATIONAL_ID_LABELS", "NER_ENTITIES", "PATTERN_ENTITIES", "PiiGuard", "PiiRestoreGuard", "mask"]
@@ -288,50 +289,6 @@ class PiiGuard(BaseGuard):
             details={"entities": counts, "mode": mode, "phone_engine": self.detectors.phone_engine,
                      "ner": self.ner_engine},
         )
-
-
-class PiiRestoreGuard(BaseGuard):
-    """Output guard: puts the originals back where the model's answer repeats placeholders that
-    the ``pii`` guard (mode ``pseudonymize``) stored in the request's vault. Accepts the usual
-    rewrites (``EMAIL_1``, ``[email_1]``, ``[EMAIL 1]``); restores only what the vault holds."""
-
-    name = "pii_restore"
-    stages = frozenset({"output"})
-    changes_text = True
-    categories = ()
-    """None: a pure transformation, so its text applies on any enforcing rail (details count restores)."""
-    stateful = True
-    """Reads the request's vault: a decision cache must not reuse its result."""
-
-    class Config(GuardConfig):
-        """No options."""
-
-    def check(self, text: str, context: CheckContext) -> Verdict:
-        """Replace placeholders found in the vault with their originals."""
-        vault = context.request.vault
-        if not vault:
-            return verdict()
-        with context.request.lock:
-            entries = dict(vault)
-        labels = tuple(sorted({k[1:].rsplit("_", 1)[0] for k in entries if k.startswith("[") and "_" in k}))
-        if not labels:
-            return verdict()
-        spans = []
-        for m in _restore_pattern(labels).finditer(text):
-            key = f"[{m.group(1).upper()}_{int(m.group(2))}]"
-            if key in entries:
-                spans.append(Span(start=m.start(), end=m.end(), category="pii", label=m.group(1).upper(),
-                                  replacement=entries[key]))
-        if not spans:
-            return verdict()
-        return Verdict(spans=tuple(spans),
-                       text=apply_spans(text, resolve_overlaps(spans)),
-                       details={"restored": len(spans)})
-
-
-@functools.lru_cache(maxsize=256)
-def _restore_pattern(labels: tuple[str, ...]) -> Any:
-    return restore_pattern(labels)
 
 
 _REDACTED = re.compile(r"\[[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*\]")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from tako_rules._pii_detect import Found
+from tako_rules._pii_head import head_phone
 from tako_rules._pii_json import content_head_findings, content_key, person_key_values
-from tako_rules._pii_phone import head_phone
 from tako_rules._pii_replace import outside_escapes
 from tako_rules.pii import PiiGuard
 
