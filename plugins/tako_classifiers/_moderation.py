@@ -51,6 +51,9 @@ class ModerationGuard(_HeadsGuard):
     input (``clause_categories``), the maximum kept, so that it is never diluted by PII, an
     injection or an unrelated question. A short text typed as chat and flagged for harassment is
     read again in sentence case, and keeps that score only if the re-read agrees (``_style``).
+    A multi-sentence input near a ``harassment``, ``hate`` or ``violence`` threshold (or holding a
+    listed insult) is read sentence by sentence, each sentence through the lowering stages below,
+    and keeps the highest (``_sentences``), so unrelated filler cannot dilute an insult.
     Stages that only lower one category: idioms (``_figurative``), safe-question frames
     (``_frames``), insults aimed at the writer or a film villain (``_self_directed``: harassment)
     and counter-speech or positive, neutral and negated statements about a group (``_counter``:

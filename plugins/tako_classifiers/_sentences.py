@@ -19,7 +19,8 @@ movie.").
 Cost: one ``embed`` call per batch for the sentences of the texts that qualify, at most
 ``token_budget().segments`` sentences a text (those holding a listed insult first, then the
 first, the last and an even sample of the rest), plus whatever the lowering stages re-read for
-them; views over ``sentence_chars`` are not read. A lift only raises a score, never lowers one.
+them; a view of over ``sentence_chars`` (600) characters without its lorem ipsum is not read. A
+lift only raises a score, never lowers one.
 """
 
 from __future__ import annotations
@@ -63,8 +64,12 @@ class SentenceOptions(GuardConfig):
     sentence_floor: float = Field(0.3, ge=0.0, le=1.0)
     """A text is read sentence by sentence when, for some category it is not flagged for, it
     scores at least this fraction of the head's threshold, or when it holds a listed insult."""
-    sentence_chars: int = Field(2000, ge=0)
-    """Views longer than this (characters) are not read by the stage (0: off)."""
+    sentence_chars: int = Field(600, ge=0)
+    """Views longer than this (characters, lorem-ipsum placeholder runs left out) are not read by
+    the stage (0: off); nor is any view over ``token_budget().max_chars``. With a 2000 cap the
+    stage read documents typed as input, and a sentence of an encyclopedic paragraph (Luther's
+    doctrine, in Turkish) read alone crossed the hate threshold; 600 leaves them out (train-side
+    validation split: harm_en caught +150 rows instead of +159, benign social +87 instead of +93)."""
     sentence_min_chars: int = Field(16, ge=1)
     """A sentence shorter than this joins the one before it (``sentence_groups``)."""
 
@@ -122,12 +127,12 @@ def lift_sentences(options: SentenceOptions, encoder: EncoderLike, raw_scores: C
         if not group or group[0][1] or stages[g] not in options.sentence_stages or before[g] is None:
             continue
         view, raw, orig = group[0][0], raws[g][0], before[g]
-        if len(view) > options.sentence_chars:
-            continue
         bar = {c: float(thresholds.get(c, 0.5)) for c in cats}
         open_ = [c for c in cats if raw.get(c, 0.0) < bar[c] and raw.get(c, 0.0) >= orig.get(c, 0.0)]
-        if not open_ or not (any(raw.get(c, 0.0) >= options.sentence_floor * bar[c] for c in open_)
-                             or holds_insult(view)):
+        if not open_ or len(view) > token_budget().max_chars or not (
+                any(raw.get(c, 0.0) >= options.sentence_floor * bar[c] for c in open_) or holds_insult(view)):
+            continue
+        if len(without_filler(view)) > options.sentence_chars:
             continue
         pieces = sentences(view, options.sentence_min_chars)
         if pieces:

@@ -5,7 +5,6 @@ cannot dilute it; reported insults, self-directed ones and idioms stay allowed; 
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -86,13 +85,29 @@ def test_reported_self_directed_and_idiomatic_sentences_stay_allowed(guard, text
     assert not HARM & set(guard.check_input(text).triggered), guard.check_input(text).categories
 
 
-def test_off_switch_leaves_the_whole_text_score():
+LONG = " ".join([  # 613 characters without lorem ipsum: over sentence_chars (600)
+    "We moved into a new flat near the river last month.", "The kitchen is small but it gets a lot of light in the morning.",
+    "I have been learning to bake sourdough bread on the weekends.", "My sister visited from Porto and we walked along the old harbour.",
+    INSULT.strip(), "The neighbours invited us to a barbecue on Saturday afternoon.",
+    "Next month we want to paint the hallway a pale green colour.", "The cat still hides under the sofa whenever the doorbell rings.",
+    "On Sunday we plan to cycle to the lake and have a picnic there.", "My brother is finally coming home from Lisbon in the spring.",
+])
+
+
+def _policy(**config):
     policy = yaml.safe_load(POLICY.read_text(encoding="utf-8"))
-    off = copy.deepcopy(policy)
-    for rail in off["input"]:
+    for rail in policy["input"]:
         if rail["guard"] == "moderation":
-            rail.setdefault("config", {})["sentences"] = False
-    with Guard.from_policy(off) as g:
+            rail.setdefault("config", {}).update(config)
+    return policy
+
+
+def test_off_switch_and_the_length_cap():
+    with Guard.from_policy(_policy(sentences=False)) as g:
         assert g.check_input(TRIAL[0]).action is Action.ALLOW
-    with Guard.from_policy(policy) as g:
+    with Guard.from_policy(_policy()) as g:
         assert g.check_input(TRIAL[0]).action is Action.BLOCK
+        assert g.check_input(LOREM * 3 + INSULT + LOREM * 3).action is Action.BLOCK  # lorem ipsum does not count
+        assert g.check_input(LONG).action is Action.ALLOW  # not read: a longer text is a document
+    with Guard.from_policy(_policy(sentence_chars=2000)) as g:
+        assert g.check_input(LONG).action is Action.BLOCK
