@@ -29,6 +29,9 @@ _LEET_RUN = (
     r"(?<![A-Za-z0-9@$!|])[A-Za-z0-9@$!|]*[A-Za-z][0-9@$!|]+[A-Za-z][A-Za-z0-9@$!|]*"
     r"|(?<![\w$])\$[A-Za-z]{2,}"
 )
+_LEET_TAIL = r"(?<![A-Za-z0-9@$!|])[A-Za-z]{1,6}[013457-9]{1,3}(?![A-Za-z0-9@$!|])"
+"""A word ending in leet digits ("t0", "d13"; not 2 or 6, which fold to nothing), folded only in
+a text that already has a leet run ("b12", "mp3" elsewhere stay as they are)."""
 _SPACED = r"(?<![A-Za-z])(?:[A-Za-z][ .\-*]){2,}[A-Za-z](?![A-Za-z])"
 _INSTRUCTION = (
     r"\b(?:ignore|disregard|forget|override|bypass|skip)\b.{0,40}?"
@@ -96,6 +99,7 @@ class NormalizeGuard(BaseGuard):
         self._invisible_re = re.compile(f"[{_ZERO_WIDTH}{_BIDI}\U000e0000-\U000e007f]")
         self._leet = re.compile(_LEET_RUN)
         self._leet_hint = re.compile(r"[A-Za-z][0-9@$!|]+[A-Za-z]|\$[A-Za-z]")
+        self._leet_tail = re.compile(_LEET_TAIL)
         self._leet_table = str.maketrans(_LEET)
         self._spaced = re.compile(_SPACED)
         self._spaced_hint = re.compile(r"[ .\-*][A-Za-z][ .\-*]")
@@ -212,8 +216,16 @@ class NormalizeGuard(BaseGuard):
                 changed.append(run)
             return folded
 
+        def fold_tail(m: re.Match[str]) -> str:
+            word = m.group()
+            if word.lower() in _LEET_EXEMPT:
+                return word
+            changed.append(word)
+            return word.translate(self._leet_table)
+
         out = self._leet.sub(fold, text)
-        if changed:
+        if changed:  # a leet text: words ending in leet digits too ("i w4nt t0 d13")
+            out = self._leet_tail.sub(fold_tail, out)
             facts.setdefault("folded", {})["leetspeak"] = changed[:20]
         return out
 

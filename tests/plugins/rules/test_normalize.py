@@ -36,6 +36,7 @@ def run(guard: NormalizeGuard, text: str) -> tuple[str, CheckContext, dict]:
         "mail me at j0hn@example.com",
         "Привет, как дела?",
         "x86 and mp3 and i18n and 4k and 3rd",
+        "grid square d13 and vitamin B12",
         "the year 1999 and 10am meeting",
     ],
 )
@@ -49,6 +50,8 @@ def test_hard_negatives_unchanged(guard: NormalizeGuard, text: str) -> None:
     ("text", "expected"),
     [
         ("how to k1ll a man", "how to kill a man"),
+        ("i w4nt t0 d13 t0n1ght", "i want to die tonight"),  # a leet text: words ending in digits fold too
+        ("b3st b12 v1tam1ns", "best b12 vitamins"),  # 2 folds to nothing: left as it is
         ("p0rn s3x sh1t $hit b!tch", "porn sex shit shit bitch"),
         ("k i l l them", "kill them"),
         ("k.i.l.l them", "kill them"),
