@@ -133,7 +133,7 @@ def _camel_handle(word: str) -> bool:
 
 def _after_determiner(text: str, start: int, dets: frozenset[str], particles: frozenset[str]) -> bool:
     """True when ``text[start:]`` follows a determiner (``dets``), directly or after up to two
-    lower-case adjectives ("die ganze Nacht"), one space or tab between words, and no name
+    lower-case adjectives ("die ganze Nacht"), only spaces between the words, and no name
     particle (``particles``: "von der") or comma (a relative pronoun: ", der Thomas kennt") stands
     before the determiner."""
     before = [m.group() for m in _TOKEN.finditer(text, max(0, start - 80), start)]
