@@ -13,7 +13,7 @@ from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Span, Verdict, verdict
 from tako_rules._common import IntervalSet, apply_spans
 from tako_rules._pii_detect import Found, PatternDetectors, folded
-from tako_rules._pii_groups import not_a_name
+from tako_rules._pii_groups import doubtful_heads, not_a_name
 from tako_rules._pii_head import (
     TokenHead,
     default_head_path,
@@ -100,6 +100,11 @@ class PiiGuard(BaseGuard):
         """JSON keys as context (``tako_rules._pii_json``): no head finding in a ``"title"``, ``"sku"``,
         ``"views"`` value holding no other PII; a ``"last_name"``, or a ``"name"`` beside an e-mail or
         phone, is a PERSON. False: the head and the rules alone."""
+        common_nouns: bool = True
+        """Capitals as no evidence of a name (``tako_rules._pii_groups.doubtful_heads``): no head PERSON or
+        LOCATION made only of family words, everyday German nouns or dehumanising nouns (``mein Opa``,
+        ``Juden sind Ungeziefer``), no one-word head PERSON after a German article (``Die Katze``), no
+        CamelCase handle (``TrailTube``) or PERSON acronym (``VIP``). False: every head finding counts."""
         document_head_chars: int = Field(2000, ge=0)
         """A retrieved document (``context.document_index`` set) longer than this many characters
         is read by the pattern detectors and the context rules only, not by the token head, whose
@@ -212,6 +217,8 @@ class PiiGuard(BaseGuard):
             found += [Found(s, e, "PERSON", 0.85) for s, e in person_key_values(text, [f for f in found if f.label != "PERSON"])]
         if self.head is not None and len(text) > 1 and self._head_reads(text, context):
             heads = self._head_spans(text, context)
+            if self.config.common_nouns:  # "Die Katze", "mein Opa", "TrailTube": capitals, not names
+                heads = doubtful_heads(text, heads)
             found += content_head_findings(text, heads, found) if self.config.json_keys else heads
         elif self._nlp is not None and len(text) > 1:
             found += self._spacy(text)
