@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Collection
 from typing import Any, Literal
 
 from pydantic import Field
@@ -13,6 +12,7 @@ from pydantic import Field
 from guardrails.content import is_content_free
 from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Verdict, verdict
+from tako_rules._algospeak_terms import _ascii_exact, _hint
 from tako_rules._common import load_data_file, load_yaml_path
 from tako_rules._decode import Decoder
 from tako_rules._trie import trie_pattern
@@ -376,27 +376,6 @@ _INSTRUCTION_HINTS = ("instruction", "rule", "prompt", "guideline", "direction",
 def _may_instruct(text: str) -> bool:
     low = text.lower()
     return any(h in low for h in _INSTRUCTION_HINTS)
-
-
-def _hint(term: str) -> str:
-    """A substring every spelling of ``term`` contains (its first 3+ letter piece, or a symbol)."""
-    pieces = re.findall(r"\w+", term)
-    first = next((p for p in pieces if len(p) >= 3), "")
-    if first or not pieces:
-        return first or term
-    return next((c for c in term if not c.isalnum() and not c.isspace()), pieces[0])
-
-
-_FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
-"""The characters outside ASCII that match an ASCII letter case-insensitively (İ ı ſ and the Kelvin sign)."""
-
-
-def _ascii_exact(terms: Collection[str], hints: Collection[str]) -> bool:
-    """True when, on ASCII text, the lexicon's pattern matching the lower case equals matching the
-    text case-insensitively, and a match implies a hint: every term is ASCII or holds a character
-    no ASCII one matches, and no hint has a space (a term's ``\\s+`` may stand for other spaces)."""
-    unsafe = [t for t in terms if not t.isascii() and all(c.isascii() or c in _FOLDS_TO_ASCII for c in t)]
-    return not unsafe and all(terms) and all(h and not any(c.isspace() for c in h) for h in hints)
 
 
 def _squash(term: str) -> str:

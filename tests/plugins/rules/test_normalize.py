@@ -176,7 +176,7 @@ def test_algospeak_on_ascii_text_maps_as_the_case_insensitive_scan(guard: Normal
     ],
 )
 def test_algospeak_lower_case_shortcut_only_where_exact(terms, hints, exact) -> None:
-    from tako_rules.normalize import _ascii_exact
+    from tako_rules._algospeak_terms import _ascii_exact
 
     assert _ascii_exact(terms, hints) is exact
 
