@@ -63,6 +63,7 @@ def assert_linear(
     bound: float | None = None,
     floor: float = 0.05,
     repeat: int = 3,
+    retries: int = 2,
     label: str = "",
 ) -> float:
     """Assert that ``fn`` costs about linear CPU time in the length of ``text``.
@@ -82,6 +83,9 @@ def assert_linear(
             cheap to matter, and too short for a stable ratio.
         repeat: runs of the small input, the least CPU time kept (default 3). Use 1 when ``fn``
             caches its results (a Guard's decision cache): a repeat would time a cache hit.
+        retries: further rounds (default 2), each timing both inputs afresh, when a round is over
+            ``bound``; the round with the least ratio is kept. Quadratic code is over ``bound`` in
+            every round; a scheduling or cache spike is not. Not used with ``repeat=1``.
         label: put in front of the failure message (e.g. the input's name).
 
     Returns:
@@ -90,19 +94,24 @@ def assert_linear(
 
     Raises:
         AssertionError: the big call took at least ``floor`` CPU seconds and over ``bound`` times
-            the small one's, also when timed a second time; the message gives both times, the
+            the small one's in every round; the message gives both times, the
             ratio, the bound and the input lengths.
     """
     bound = 3.0 * k if bound is None else bound
     if small is None:
         small = text.text(k) if isinstance(text, Repeat) else text[: len(text) // k]
     big = text.text() if isinstance(text, Repeat) else text
-    small_s = min(cpu_seconds(fn, small) for _ in range(max(1, repeat)))
-    big_s = cpu_seconds(fn, big)
-    ratio = big_s / small_s if small_s > 0 else float("inf")
-    if big_s >= floor and ratio > bound:  # once more before failing: a spike inflates one run
-        big_s = min(big_s, cpu_seconds(fn, big))
-        ratio = big_s / small_s if small_s > 0 else float("inf")
+    # A caching ``fn`` (repeat=1) is measured once: a second call would time a cache hit.
+    rounds = 1 + (retries if repeat > 1 else 0)
+    small_s, big_s, ratio = 0.0, 0.0, float("inf")
+    for round_ in range(rounds):  # a spike in either call inflates one round: keep the best round
+        small_now = min(cpu_seconds(fn, small) for _ in range(max(1, repeat)))
+        big_now = cpu_seconds(fn, big)
+        ratio_now = big_now / small_now if small_now > 0 else float("inf")
+        if round_ == 0 or ratio_now < ratio:
+            small_s, big_s, ratio = small_now, big_now, ratio_now
+        if big_s < floor or ratio <= bound:
+            break
     assert big_s < floor or ratio <= bound, (
         f"{label + ': ' if label else ''}not linear: {big_s:.3f} s CPU on {_size(big)} vs "
         f"{small_s:.4f} s on {_size(small)} ({k}x shorter): ratio {ratio:.1f} > bound {bound:g} "
