@@ -43,6 +43,7 @@ head already scores the text ``everyday_ceiling`` or more (``sexual`` 0.9, ``sex
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from bisect import bisect_left
@@ -59,6 +60,8 @@ _TOKEN = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0900-\u0e7f]+")
 _NEVER = re.compile(r"(?!)")
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 _REQUIRED = ("minor_terms", "sexual_terms", "direct_terms", "protective_terms")
+_MEMO = 32
+"""Texts whose minor-term and everyday-context answers a rule keeps."""
 EVERYDAY_MAX_CHARS = 1000
 """Longest text (characters) read for everyday context: the parenting and shopping questions it is
 for are short, and a longer text is left to the head and the rule (a megabyte costs nothing)."""
@@ -185,6 +188,12 @@ class MinorsRule:
     everyday_ceiling: tuple[float, float] = (EVERYDAY_CEILING["sexual"], EVERYDAY_CEILING["sexual_minors"])
     """(sexual, sexual_minors) head outputs from which everyday context no longer damps anything."""
 
+    def __post_init__(self) -> None:
+        # the guard asks the same text-only questions up to three times per text (head_output,
+        # score, sexual_output): their answers are kept for the last _MEMO texts
+        object.__setattr__(self, "_has_minor", functools.lru_cache(maxsize=_MEMO)(self._find_minor))
+        object.__setattr__(self, "_everyday", functools.lru_cache(maxsize=_MEMO)(self._find_everyday))
+
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> MinorsRule:
         """Compile the lexicon file: JSON with ``minor_terms``, ``sexual_terms``, ``direct_terms``
@@ -218,7 +227,7 @@ class MinorsRule:
             everyday_ceiling=(float(ceiling["sexual"]), float(ceiling["sexual_minors"])),
         )
 
-    def _has_minor(self, text: str) -> bool:
+    def _find_minor(self, text: str) -> bool:
         if self.minor_lower is not None and text.isascii():
             return self.minor_lower.search(text.lower()) is not None
         return self.minor.search(text) is not None
@@ -245,7 +254,11 @@ class MinorsRule:
         ``sexual_score`` or its sexual_minors ``head_score`` (0..1) reaches ``everyday_ceiling``."""
         if sexual_score >= self.everyday_ceiling[0] or head_score >= self.everyday_ceiling[1]:
             return False
-        if len(text) > EVERYDAY_MAX_CHARS or not self._has_minor(text) or not self.everyday.search(text) or self.everyday_veto.search(text):
+        return len(text) <= EVERYDAY_MAX_CHARS and self._everyday(text)
+
+    def _find_everyday(self, text: str) -> bool:
+        """``everyday_context`` without the head's scores (kept per text: ``_everyday``)."""
+        if not self._has_minor(text) or not self.everyday.search(text) or self.everyday_veto.search(text):
             return False
         searched = self.benign.sub(_blank, text)
         return not self.sexual.search(searched) and not self.direct.search(searched)
