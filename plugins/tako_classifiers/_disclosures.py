@@ -170,18 +170,35 @@ class Exemptions:
 
     negated: bool = False
     skip_quoted: bool = False
-    not_before: re.Pattern[str] | None = None
-    not_after: re.Pattern[str] | None = None
+    before: str | None = None
+    """The ``not_before`` patterns' source (None: none)."""
+    after: str | None = None
+    """The ``not_after`` patterns' source (None: none)."""
 
     @classmethod
-    def compile(cls, spec: dict, macros: dict[str, str], negated: bool) -> Exemptions:
-        """From a category's JSON object; re.error for an invalid pattern, KeyError for an unknown macro."""
-        def join(key: str, suffix: str = "") -> re.Pattern[str] | None:
+    def compile(cls, spec: dict, macros: dict[str, str], negated: bool, validate: bool = True) -> Exemptions:
+        """From a category's JSON object. KeyError for an unknown macro; with ``validate`` (a
+        lexicon that is not the shipped one), re.error for an invalid pattern (else the patterns
+        are compiled when a match is first judged)."""
+        def join(key: str, suffix: str = "") -> str | None:
             terms = [_expand(str(t), macros) for t in spec.get(key, [])]
-            return re.compile("(?:" + "|".join(f"(?:{t})" for t in terms) + ")" + suffix, re.IGNORECASE) if terms else None
+            return "(?:" + "|".join(f"(?:{t})" for t in terms) + ")" + suffix if terms else None
 
-        return cls(negated=bool(spec.get("negated", negated)), skip_quoted=bool(spec.get("skip_quoted", False)),
-                   not_before=join("not_before"), not_after=join("not_after", "$"))
+        out = cls(negated=bool(spec.get("negated", negated)), skip_quoted=bool(spec.get("skip_quoted", False)),
+                  before=join("not_before"), after=join("not_after", "$"))
+        if validate:
+            _ = out.not_before, out.not_after
+        return out
+
+    @cached_property
+    def not_before(self) -> re.Pattern[str] | None:
+        """Matched at a match's end: the match does not count."""
+        return re.compile(self.before, re.IGNORECASE) if self.before is not None else None
+
+    @cached_property
+    def not_after(self) -> re.Pattern[str] | None:
+        """Matched at the end of the text before a match: the match does not count."""
+        return re.compile(self.after, re.IGNORECASE) if self.after is not None else None
 
     def quoted(self, text: str, start: int, end: int) -> bool:
         """Whether ``text[start:end]`` is quoted: an opening quote just before it or a closing
@@ -236,7 +253,7 @@ class DisclosureRule:
         negation = re.compile(rf"(?:{'|'.join(heads)})\s+(?:(?:{fill})\s+){{0,3}}$", re.IGNORECASE)
         num = macros.get("NUM", r"\d+")
         quantity = re.compile(rf"(?:(?<!\w)(?:{num})|\d)\s*$", re.IGNORECASE)
-        exemptions = {cat: Exemptions.compile(data.get(cat, {}), macros, cat == "self_harm") for cat in CATEGORIES}
+        exemptions = {cat: Exemptions.compile(data.get(cat, {}), macros, cat == "self_harm", check) for cat in CATEGORIES}
         return cls(terms=terms, negation=negation, quantity=quantity,
                    units=frozenset(u.lower() for u in data.get("units", [])), score=score, exemptions=exemptions)
 

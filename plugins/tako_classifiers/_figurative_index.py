@@ -168,11 +168,60 @@ def _walk(items: Iterable[tuple[Any, Any]], opens: set[str], closed: set[str]) -
     return opens
 
 
+def _top_level_bar(body: str) -> bool:
+    """Whether ``body`` holds a ``|`` outside every group and character class."""
+    depth, i, n = 0, 0, len(body)
+    while i < n:
+        c = body[i]
+        if c == "\\":
+            i += 1
+        elif c == "[":
+            i += 2 if body[i + 1:i + 2] == "^" else 1
+            i += 1 if body[i:i + 1] == "]" else 0
+            while i < n and body[i] != "]":
+                i += 2 if body[i] == "\\" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
+def _plain_anchors(body: str, bounded: bool) -> set[str] | None:
+    """``anchors`` of a term that opens with letters or digits only, read without parsing it:
+    its first ``ANCHOR_CHARS`` of them (a whole term shorter than that: the term, a word end
+    after it when ``bounded``); None when the term does not open that way."""
+    if not body:
+        return None
+    n = 0
+    while n < len(body) and n <= ANCHOR_CHARS and body[n].isalnum():
+        n += 1
+    whole = n == len(body)
+    if (n < ANCHOR_CHARS and not whole) or (n == ANCHOR_CHARS and body[n:n + 1] in ("?", "*", "+", "{")):
+        return None
+    if _top_level_bar(body):
+        return None
+    base = "".join(_fold1(c) for c in body[:min(n, ANCHOR_CHARS)])
+    if any(not _WORD.match(c) for c in base):  # folding took a letter out of \w (Greek iota)
+        return None
+    return {base + _EDGE if bounded and whole and n < ANCHOR_CHARS else base}
+
+
 def anchors(body: str, bounded: bool) -> set[str] | None:
     """Lower-cased strings every match of ``body`` starts with (None: it may start with
     anything). Bounded (word-edge) entries: an anchor ending in ``_EDGE`` is a whole word, one
     shorter than ``ANCHOR_CHARS`` without it begins a word, one starting with a non-word
-    character is a literal start. Raises ``re.error`` for a pattern whose head does not parse."""
+    character is a literal start. Raises ``re.error`` for a pattern whose head does not parse
+    (a term that opens with letters is read without parsing: ``_plain_anchors``)."""
+    plain = _plain_anchors(body, bounded)
+    return plain if plain is not None else _parsed_anchors(body, bounded)
+
+
+def _parsed_anchors(body: str, bounded: bool) -> set[str] | None:
+    """``anchors`` read from the parsed head of ``body``."""
     closed: set[str] = set()
     ends = _walk(re_parser.parse(head(body), re.IGNORECASE).data, {""}, closed)
     out: set[str] = set()

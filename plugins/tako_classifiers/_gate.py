@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from ._figurative_index import ANCHOR_CHARS, _fold1, anchors, fold
+from ._figurative_index import ANCHOR_CHARS, anchors, fold
 
 __all__ = ["MAX_GATED_CHARS", "Gate", "Profile", "TermIndex", "anchors_of", "profile"]
 
@@ -119,53 +119,8 @@ def anchors_of(body: str, bounded: bool, word_start: bool = True) -> frozenset[s
     return _anchors(_LEADING_SPACE.sub(r"\1", body) if bounded and word_start else body, bounded)
 
 
-def _top_level_bar(body: str) -> bool:
-    """Whether ``body`` holds a ``|`` outside every group and character class."""
-    depth, i, n = 0, 0, len(body)
-    while i < n:
-        c = body[i]
-        if c == "\\":
-            i += 1
-        elif c == "[":
-            i += 2 if body[i + 1:i + 2] == "^" else 1
-            i += 1 if body[i:i + 1] == "]" else 0
-            while i < n and body[i] != "]":
-                i += 2 if body[i] == "\\" else 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            return True
-        i += 1
-    return False
-
-
-def _plain_anchors(body: str, bounded: bool) -> frozenset[str] | None:
-    """``anchors`` of a term that opens with letters or digits only, read without parsing it:
-    its first ``ANCHOR_CHARS`` of them (a whole term shorter than that: the term, a word end
-    after it when ``bounded``); None when the term does not open that way."""
-    if not body:
-        return None
-    n = 0
-    while n < len(body) and n <= ANCHOR_CHARS and body[n].isalnum():
-        n += 1
-    whole = n == len(body)
-    if (n < ANCHOR_CHARS and not whole) or (n == ANCHOR_CHARS and body[n:n + 1] in ("?", "*", "+", "{")):
-        return None
-    if _top_level_bar(body):
-        return None
-    base = "".join(_fold1(c) for c in body[:min(n, ANCHOR_CHARS)])
-    if any(not re.match(r"\w", c) for c in base):  # folding took a letter out of \w (Greek iota)
-        return None
-    return frozenset({base + _EDGE if bounded and whole and n < ANCHOR_CHARS else base})
-
-
 @functools.lru_cache(maxsize=8192)
 def _anchors(body: str, bounded: bool) -> frozenset[str] | None:
-    plain = _plain_anchors(body, bounded)
-    if plain is not None:
-        return plain
     try:
         found = anchors(body, bounded)
     except (re.error, RecursionError, ValueError, KeyError, IndexError):
@@ -201,8 +156,12 @@ class Gate:
     prefixes: frozenset[str]
     anywhere: tuple[str, ...]
     firsts: frozenset[str] = frozenset()
-    finder: re.Pattern[str] | None = None
     cjk: bool = False
+
+    @functools.cached_property
+    def finder(self) -> re.Pattern[str] | None:
+        """Finds an ``anywhere`` anchor in a folded text (compiled on first use)."""
+        return _finder(self.anywhere)
 
     @classmethod
     def of(cls, bodies: Iterable[str], bounded: bool, cjk: bool = False) -> Gate | None:
@@ -222,7 +181,7 @@ class Gate:
                 keys[kind].add(base)
         anywhere = keys["anywhere"]
         return cls(frozenset(keys["head"]), frozenset(keys["prefix"]), tuple(sorted(anywhere)),
-                   frozenset(a[0] for a in anywhere), _finder(anywhere), cjk)
+                   frozenset(a[0] for a in anywhere), cjk)
 
     def admits(self, text: str) -> bool:
         """Whether a term of the list may match in ``text`` (False only when none can)."""
@@ -231,8 +190,8 @@ class Gate:
         prof = profile(text)
         return (not self.heads.isdisjoint(prof.head_set)
                 or (bool(self.prefixes) and not self.prefixes.isdisjoint(prof.prefixes))
-                or (self.finder is not None and not self.firsts.isdisjoint(prof.chars)
-                    and self.finder.search(prof.low) is not None))
+                or (bool(self.anywhere) and not self.firsts.isdisjoint(prof.chars)
+                    and self.finder.search(prof.low) is not None))  # type: ignore[union-attr]
 
 
 class TermIndex:
@@ -259,8 +218,12 @@ class TermIndex:
         self.anywhere = {k: frozenset(v) for k, v in maps["anywhere"].items()}
         self.anywhere_lengths = tuple(sorted({len(k) for k in self.anywhere}, reverse=True))
         self.firsts = frozenset(k[0] for k in self.anywhere)
-        self._anywhere_finder = _finder(self.anywhere, lookahead=True)
         self._by_head: dict[str, tuple[int, ...]] = {}
+
+    @functools.cached_property
+    def _anywhere_finder(self) -> re.Pattern[str] | None:
+        """Every offset where an ``anywhere`` anchor starts (compiled on first use)."""
+        return _finder(self.anywhere, lookahead=True)
 
     def _head_terms(self, head: str) -> tuple[int, ...]:
         found = self._by_head.get(head)
@@ -281,7 +244,7 @@ class TermIndex:
         prof = profile(text)
         heads = self.head_keys & prof.head_set
         prefixes = self.prefix_keys & prof.prefixes if self.prefix_keys else None
-        anywhere = self._anywhere_finder is not None and not self.firsts.isdisjoint(prof.chars)
+        anywhere = bool(self.anywhere) and not self.firsts.isdisjoint(prof.chars)
         if not heads and not prefixes and not anywhere and always is None:
             return []
         found: dict[int, tuple[int, ...]] = {}

@@ -75,10 +75,6 @@ class Lexicon:
     holding kana or a CJK ideograph is always searched). ``validate``: compile the whole pattern
     now (re.error for a bad term). ``indexed=False``: every call runs the whole pattern."""
 
-    index: TermIndex
-    gate: Gate | None
-    _gated: bool
-
     def __init__(self, parts: Sequence[Part], flags: int = 0, *, wrap: bool = False, bounded: bool = True,
                  gate: bool = True, gate_cjk: bool = False, validate: bool = True, indexed: bool = True,
                  _shared: Lexicon | None = None) -> None:
@@ -86,26 +82,49 @@ class Lexicon:
         if not self.parts or (len(self.parts) > 1 and not wrap):
             raise ValueError("a lexicon needs terms, and one part unless wrap")
         self.flags, self.wrap, self.indexed = flags, wrap, indexed
+        self._options = (bounded, gate, gate_cjk)
+        self._shared = _shared
         self._firsts = [sum(len(p.terms) for p in self.parts[:k]) for k in range(len(self.parts))]
-        if _shared is not None:
-            self.index, self.gate, self._gated = _shared.index, _shared.gate, _shared._gated
-        else:
-            found = [anchors_of(t, bounded, p.word_start) for p in self.parts for t in p.terms]
-            self.index = TermIndex(found, bounded)
-            gated = [anchors_of(t, bounded) for p in self.parts for t in p.terms]
-            self.gate = Gate.of_anchors(gated, bounded, gate_cjk) if gate else None
-            # a text the gate refuses holds no anchor of the index either (the same anchors, no
-            # ``always`` term): the index alone answers, the gate is not asked
-            self._gated = self.gate is not None and (bool(self.index.always) or gated != found)
         scripts = sorted({p.script for p in self.parts if p.script})
         self._script = _script("|".join(scripts)) if scripts else None
         self._subs: dict[tuple[int, ...], re.Pattern[str]] = {}
-        self._always: re.Pattern[str] | None = None
-        if self.index.always:
-            self._always = re.compile(f"(?=(?:{self._source(self.index.always, plain=True)}))", flags)
         self._last: tuple[str, str, list[tuple[int, tuple[int, ...]]]] | None = None
         if validate or not indexed:
             _ = self.full
+
+    @functools.cached_property
+    def _built(self) -> tuple[TermIndex, Gate | None, bool, re.Pattern[str] | None]:
+        """(index, gate, whether the gate must be asked, the ``always`` terms' look-ahead), built
+        on first use (the terms' anchors: a few ms for a long list)."""
+        if self._shared is not None:
+            index, gate, gated = self._shared._built[:3]
+        else:
+            bounded, gated_on, cjk = self._options
+            found = [anchors_of(t, bounded, p.word_start) for p in self.parts for t in p.terms]
+            index = TermIndex(found, bounded)
+            plain = [anchors_of(t, bounded) for p in self.parts for t in p.terms]
+            gate = Gate.of_anchors(plain, bounded, cjk) if gated_on else None
+            # a text the gate refuses holds no anchor of the index either (the same anchors, no
+            # ``always`` term): the index alone answers, the gate is not asked
+            gated = gate is not None and (bool(index.always) or plain != found)
+        always = (re.compile(f"(?=(?:{self._source(index.always, plain=True)}))", self.flags)
+                  if index.always else None)
+        return index, gate, gated, always
+
+    @property
+    def index(self) -> TermIndex:
+        """Where the terms can start (``_gate.TermIndex``)."""
+        return self._built[0]
+
+    @property
+    def gate(self) -> Gate | None:
+        """The anchors' gate (None: every text is searched)."""
+        return self._built[1]
+
+    def prepare(self) -> Lexicon:
+        """Build the index now (for a list every check reads); returns the lexicon."""
+        _ = self._built
+        return self
 
     def with_flags(self, flags: int, *, validate: bool = True) -> Lexicon:
         """The same terms with other ``flags`` (sharing the index and the gate)."""
@@ -137,13 +156,14 @@ class Lexicon:
     def _candidates(self, string: str, index_text: str, pos: int, end: int) -> list[tuple[int, tuple[int, ...]]]:
         """The index's offsets and terms for ``string[pos:end]`` (a window: read from ``pos - 1``,
         so the cost is the window's; the whole text's are kept for the next call)."""
+        index, always = self._built[0], self._built[3]
         if end < len(string):
             lo = max(0, pos - 1)
-            return self.index.candidates(index_text[lo:end], self._always, string, lo, end)
+            return index.candidates(index_text[lo:end], always, string, lo, end)
         last = self._last
         if last is not None and last[0] is string and last[1] is index_text:
             return last[2]
-        found = self.index.candidates(index_text, self._always, string)
+        found = index.candidates(index_text, always, string)
         self._last = (string, index_text, found)
         return found
 
@@ -154,7 +174,8 @@ class Lexicon:
     def _refused(self, text: str, whole: bool) -> bool:
         """Whether the gate refuses ``text`` where the index might not (``whole``: the whole
         pattern reads it, or the index reads only part of it)."""
-        return (self._gated or whole) and self.gate is not None and not self.gate.admits(text)
+        _, gate, gated, _ = self._built
+        return (gated or whole) and gate is not None and not gate.admits(text)
 
     def finditer(self, string: str, pos: int = 0, endpos: int | None = None, *,
                  index_text: str | None = None) -> Iterator[re.Match[str]]:

@@ -233,7 +233,7 @@ class MinorsRule:
         def lower(key: str) -> re.Pattern[str] | None:
             return _lower_of(terms(key), macros, start, check)
 
-        return cls(
+        rule = cls(
             minor=pattern("minor_terms"), sexual=_compile_mixed(terms("sexual_terms"), macros, start, check), direct=pattern("direct_terms"),
             protective=pattern("protective_terms"), window=int(data.get("window", 14)),
             benign=pattern("benign_terms"), minor_lower=lower("minor_terms"), adult=pattern("adult_age_terms"),
@@ -243,6 +243,10 @@ class MinorsRule:
             everyday_veto=pattern("everyday_veto_terms", inside_cjk=True),
             everyday_ceiling=(float(ceiling["sexual"]), float(ceiling["sexual_minors"])),
         )
+        for read in (rule.minor_lower, rule.sexual_lower, rule.adult_lower):  # every check reads these
+            if isinstance(read, Lexicon):
+                read.prepare()
+        return rule
 
     def _find_minor(self, text: str) -> bool:
         if self.minor_lower is not None and text.isascii():
