@@ -331,3 +331,40 @@ def starts(body: str) -> set[str] | None:
     """First characters of the anchors of ``body`` (None: it may start with anything)."""
     found = anchors(body, bounded=False)
     return None if found is None else {a[0] for a in found}
+
+
+def required(body: str) -> frozenset[str] | None:
+    """Folded strings one of which every match of ``body`` holds (the most selective such set
+    the pattern's mandatory literal runs, groups and alternatives give), or None when none is
+    found (or the pattern does not parse). Sound: a text whose ``fold`` holds none of them holds
+    no match."""
+    try:
+        return _required(re_parser.parse(body, re.IGNORECASE).data)
+    except (re.error, RecursionError, ValueError, KeyError, IndexError):
+        return None
+
+
+def _required(items: Iterable[tuple[Any, Any]]) -> frozenset[str] | None:
+    found: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in [*items, (None, None)]:
+        if op is not None and op.name == "LITERAL":
+            run.append(_fold1(chr(av)))
+            continue
+        if len(run) > 1:
+            found.append(frozenset({"".join(run)}))
+        run = []
+        name = op.name if op is not None else ""
+        inner: frozenset[str] | None = None
+        if name == "SUBPATTERN":
+            inner = _required(av[-1])
+        elif name == "ATOMIC_GROUP":
+            inner = _required(av)
+        elif name == "BRANCH":
+            alts = [_required(alt) for alt in av[1]]
+            inner = frozenset().union(*alts) if all(alts) else None  # type: ignore[arg-type]
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
+            inner = _required(av[2])
+        if inner:
+            found.append(inner)
+    return max(found, key=lambda strings: min(map(len, strings)), default=None)

@@ -29,9 +29,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from ._figurative_index import ANCHOR_CHARS, anchors, fold
+from ._figurative_index import ANCHOR_CHARS, anchors, fold, required
 
-__all__ = ["MAX_GATED_CHARS", "Gate", "Profile", "TermIndex", "anchors_of", "profile"]
+__all__ = ["MAX_GATED_CHARS", "Gate", "Profile", "TermIndex", "anchors_of", "profile", "required_of"]
 
 MAX_GATED_CHARS = 4096
 """Texts longer than this are not gated (every ``Gate`` admits them; ``TermIndex`` still finds
@@ -119,6 +119,12 @@ def anchors_of(body: str, bounded: bool, word_start: bool = True) -> frozenset[s
     return _anchors(_LEADING_SPACE.sub(r"\1", body) if bounded and word_start else body, bounded)
 
 
+@functools.lru_cache(maxsize=1024)
+def required_of(body: str) -> frozenset[str] | None:
+    """``_figurative_index.required`` of one term pattern (kept)."""
+    return required(body)
+
+
 @functools.lru_cache(maxsize=8192)
 def _anchors(body: str, bounded: bool) -> frozenset[str] | None:
     try:
@@ -202,9 +208,13 @@ class TermIndex:
     from ``always`` (their own pattern as a look-ahead, given by the caller, who knows the list's
     pattern). The list's terms must start at word edges (``bounded``), or anywhere when not."""
 
-    def __init__(self, found: Sequence[frozenset[str] | None], bounded: bool) -> None:
+    def __init__(self, found: Sequence[frozenset[str] | None], bounded: bool,
+                 needs: Sequence[frozenset[str] | None] = ()) -> None:
         self.bounded = bounded
         self.always = frozenset(i for i, a in enumerate(found) if a is None)
+        self.needs = None if not needs or any(n is None for n in needs) else frozenset().union(*needs)  # type: ignore[arg-type]
+        """Strings one of which a text (folded) holds wherever an ``always`` term matches in it
+        (``required_of`` each; None: no such test, their pattern always runs)."""
         maps: dict[str, dict[str, set[int]]] = {"head": {}, "prefix": {}, "anywhere": {}}
         for i, one in enumerate(found):
             for a in one or ():
@@ -245,6 +255,8 @@ class TermIndex:
         heads = self.head_keys & prof.head_set
         prefixes = self.prefix_keys & prof.prefixes if self.prefix_keys else None
         anywhere = bool(self.anywhere) and not self.firsts.isdisjoint(prof.chars)
+        if always is not None and self.needs is not None and not any(n in prof.low for n in self.needs):
+            always = None  # no string an ``always`` term needs: its pattern finds nothing here
         if not heads and not prefixes and not anywhere and always is None:
             return []
         found: dict[int, tuple[int, ...]] = {}

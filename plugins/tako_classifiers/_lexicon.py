@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._gate import Gate, TermIndex, anchors_of
+from ._gate import Gate, TermIndex, anchors_of, required_of
 
 __all__ = ["Lexicon", "Part", "shipped"]
 
@@ -101,7 +101,8 @@ class Lexicon:
         else:
             bounded, gated_on, cjk = self._options
             found = [anchors_of(t, bounded, p.word_start) for p in self.parts for t in p.terms]
-            index = TermIndex(found, bounded)
+            terms = [t for p in self.parts for t in p.terms]
+            index = TermIndex(found, bounded, [required_of(terms[i]) for i, a in enumerate(found) if a is None])
             plain = [anchors_of(t, bounded) for p in self.parts for t in p.terms]
             gate = Gate.of_anchors(plain, bounded, cjk) if gated_on else None
             # a text the gate refuses holds no anchor of the index either (the same anchors, no

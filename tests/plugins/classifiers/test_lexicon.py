@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from tako_classifiers._counter import CounterLexicon
 from tako_classifiers._disclosures import DisclosureRule, Terms
-from tako_classifiers._figurative_index import _parsed_anchors, _plain_anchors, fold
+from tako_classifiers._figurative_index import _parsed_anchors, _plain_anchors, fold, required
 from tako_classifiers._frames import SafeFramesRule
 from tako_classifiers._gate import Profile
 from tako_classifiers._insults import InsultLexicon
@@ -149,3 +149,17 @@ def test_plain_anchors_are_the_parsed_anchors() -> None:
                 fast += 1
                 assert plain == _parsed_anchors(term, bounded), term
     assert fast > 1000
+
+
+@pytest.mark.parametrize(("body", "needs"), [
+    (r"\w*(?:mış|miş|muş|müş)\s+gibi\s+davran\w*", {"davran"}), (r"\w{0,2}خلع ملابس\w*", {"خلع ملابس"}),
+    (r"(?:foo|barbaz)x", {"foo", "barbaz"}), (r"ab?c", None), (r"(?:foo|\w+)q", None), ("Kelvin", {"kelvin"}),
+])
+def test_required_strings_of_a_term(body: str, needs: set[str] | None) -> None:
+    """What a term whose start cannot be spelled must hold: a text (folded) without any of it is
+    not searched for the term."""
+    assert required(body) == (frozenset(needs) if needs is not None else None)
+    if needs:
+        for text in ("xx " + next(iter(needs)).upper() + " yy", "nothing here"):
+            if re.search(body, text, re.IGNORECASE):
+                assert any(n in fold(text) for n in needs), text
