@@ -29,7 +29,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["CUES_PATH", "EXFIL_CUES_PATH", "addresses_the_model", "cap_how_to", "cue_pattern", "encodes_secrets",
+__all__ = ["CUES_PATH", "EXFIL_CUES_PATH", "addresses_the_model", "cap_how_to", "cue_pattern", "cue_source", "encodes_secrets",
            "exposes_secrets", "moves_things_out", "names_readers_things", "phishes_the_reader", "planted_for_reader"]
 
 CUES_PATH = Path(__file__).resolve().parent / "data" / "address_cues.json"
@@ -123,8 +123,8 @@ def _render(node: dict[str, dict]) -> str:
     return f"(?:{body})?" if _END in node else body
 
 
-def cue_pattern(terms: list[str]) -> re.Pattern[str]:
-    """One case-insensitive, trie-shaped pattern matching any of ``terms`` (longest first per branch)."""
+def cue_source(terms: list[str]) -> str:
+    """``cue_pattern``'s source, not compiled (for a pattern that embeds it)."""
     root: dict[str, dict] = {}
     for term in terms:
         if not term.strip().rstrip("*"):
@@ -133,7 +133,12 @@ def cue_pattern(terms: list[str]) -> re.Pattern[str]:
         for atom in _atoms(term):
             node = node.setdefault(atom, {})
         node[_END] = {}
-    return re.compile(_render(root) or r"(?!)")
+    return _render(root) or r"(?!)"
+
+
+def cue_pattern(terms: list[str]) -> re.Pattern[str]:
+    """One case-insensitive, trie-shaped pattern matching any of ``terms`` (longest first per branch)."""
+    return re.compile(cue_source(terms))
 
 
 @lru_cache(maxsize=4)
@@ -142,7 +147,7 @@ def _patterns(path: str = str(CUES_PATH)) -> tuple[re.Pattern[str], re.Pattern[s
     terms = [t for words in data["terms"].values() for t in words]
     extra = [t for words in data.get("document_terms", {}).values() for t in words]
     reader = [t for words in data.get("reader_terms", {}).values() for t in words]
-    return cue_pattern(terms), cue_pattern(terms + extra), cue_pattern(reader)
+    return cue_pattern(terms), cue_pattern(extra), cue_pattern(reader)  # documents: terms or extra
 
 
 @lru_cache(maxsize=4)
@@ -153,10 +158,10 @@ def _exfil_patterns(path: str = str(EXFIL_CUES_PATH)) -> tuple[re.Pattern[str], 
         return [t for lang, words in data[key].items() if langs is None or lang in langs for t in words]
 
     send, targets = cue_pattern(flat("send_verbs")), cue_pattern(flat("targets"))
-    verbs, secrets = cue_pattern(flat("secret_verbs")).pattern, cue_pattern(flat("secrets")).pattern
+    verbs, secrets = cue_source(flat("secret_verbs")), cue_source(flat("secrets"))
     last = data.get("verb_last", [])
-    backward = f"|(?:{cue_pattern(flat('secrets', last)).pattern}){_SENTENCE_GAP}" \
-               f"(?:{cue_pattern(flat('secret_verbs', last)).pattern})"
+    backward = f"|(?:{cue_source(flat('secrets', last))}){_SENTENCE_GAP}" \
+               f"(?:{cue_source(flat('secret_verbs', last))})"
     return send, targets, re.compile(f"(?:{verbs}){_SENTENCE_GAP}(?:{secrets}){backward}")
 
 
@@ -317,8 +322,9 @@ def addresses_the_model(text: str, documents: bool = False) -> bool:
     redirects the answer (``terms`` of the cue file); with ``documents``, also what an instruction
     planted in a document aims at in the reader's answer (``document_terms``: include, translate,
     mention, summarise). Any string; never raises."""
-    pattern = _patterns()[1 if documents else 0]
-    return pattern.search(text.lower().replace("_", " ")) is not None
+    terms, extra, _ = _patterns()
+    low = text.lower().replace("_", " ")
+    return terms.search(low) is not None or (documents and extra.search(low) is not None)
 
 
 def cap_how_to(direct: float, text: str, cap: float, documents: bool = False) -> float:
