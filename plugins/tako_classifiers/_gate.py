@@ -16,8 +16,10 @@ it starts with) say where it can start:
 answers "where, and which terms?": the positions a match can start at, each with the terms whose
 anchors occur there (``_lexicon.Lexicon`` tries only those, there). A term whose start cannot be
 spelled out (``\\w+ ...``) gives its list no ``Gate`` and is tried by the index wherever its
-own regex finds it (``always``). The folded text, its word heads and their positions are
-computed once per text (``profile``: the last texts are kept) and shared by every gate.
+own regex finds it (``always``), in a text that holds a string every match of it holds
+(``_figurative_index.required``). The folded text, its word heads and their offsets are computed
+once per text (``profile``: the last texts are kept, shared by texts that fold the same) and read
+by every gate.
 """
 
 from __future__ import annotations

@@ -11,9 +11,13 @@ first use and kept. At an offset the big alternation would try its terms in orde
 first that matches; the terms left out cannot match there, so the small pattern takes the same
 match, and an offset left out holds no match at all: ``search``, ``finditer`` and ``sub`` give
 exactly what the big pattern gives. A list ``gate``d as before (``_gate.Gate``) is not searched
-in a text the gate refuses, as before.
+in a text the gate refuses, as before. The index (the terms' anchors) is built when the list is
+first read (``prepare``: at once, for a list every check reads).
 
-The big pattern itself (``full``) is compiled only to check a lexicon that is not the shipped one
+A list whose terms may also begin or end beside a Thai, kana or CJK character (``Part.script``:
+``_minors``) is matched with plain word edges in a text without one, where those alternatives
+can never hold; a text holding one is read by the big pattern itself (``full``), compiled when
+first needed. It is compiled otherwise only to check a lexicon that is not the shipped one
 (``validate``: a bad custom file fails when it is loaded), for a list read without its index
 (``indexed=False``) and, in a pathological list, after an empty match.
 """

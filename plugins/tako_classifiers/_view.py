@@ -7,6 +7,8 @@ import re
 from guardrails.protocol import CheckContext
 from guardrails.runtime.segments import clause_groups, sentence_groups, token_budget
 
+from ._gate import profile
+
 __all__ = ["closes_with_full_stop", "detection_view", "has_placeholder", "redacted_view", "redacted_clauses",
            "segments", "short_full_stop", "typed", "typed_clauses", "without_emails", "without_filler", "without_placeholders",
            "word_count"]
@@ -31,8 +33,9 @@ _FILLER_MARKS = frozenset(
     "dolore aliqua veniam nostrud exercitation ullamco laboris aliquip commodo consequat reprehenderit voluptate "
     "cillum fugiat pariatur excepteur occaecat cupidatat proident officia deserunt mollit laborum".split()
 )
-_FILLER_MARK = re.compile("|".join(sorted(_FILLER_MARKS)))
-"""Any placeholder-only word inside lower-cased text: a text without one holds no run to drop."""
+_MARK_HEADS = frozenset(w[:4] for w in _FILLER_MARKS)
+"""The word heads (``_gate.Profile``: first 4 characters, folded) of the placeholder-only words:
+a text with none of them among its word heads holds no run to drop."""
 _WIDE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 """A CJK, kana or hangul character (``word_count`` counts two of them as a word)."""
 _FILLER_WORD = r"(?:" + "|".join(_FILLER_WORDS) + r")(?!\w)"
@@ -57,7 +60,7 @@ def without_filler(text: str) -> str:
     vocabulary, one of them only the placeholder uses: "lorem", "ipsum", "eiusmod", "veniam" ...),
     so they are not read as an obfuscated or adversarial text. Text without such a run is returned
     as it is (the same object); linear in ``len(text)``."""
-    if _FILLER_MARK.search(text.lower()) is None:  # every run dropped holds one of these words
+    if _MARK_HEADS.isdisjoint(profile(text).head_set):  # every run dropped holds one of these words
         return text
     pieces: list[str] = []
     last = 0
