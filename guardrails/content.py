@@ -107,6 +107,7 @@ class _Tables(NamedTuple):
     chit_chat: frozenset[str]
     elongated: re.Pattern[str]
     emoticon: re.Pattern[str]
+    emoticon_hint: re.Pattern[str]
     math_symbol: re.Pattern[str]
     math_token: re.Pattern[str]
     numberish: re.Pattern[str]
@@ -121,6 +122,7 @@ def _tables() -> _Tables:
         chit_chat=frozenset(_CHIT_CHAT.split()),
         elongated=re.compile(_ELONGATED, re.IGNORECASE),
         emoticon=re.compile(_EMOTICON),
+        emoticon_hint=re.compile(f"[{re.escape(_EMOTICON_HINT)}]"),
         math_symbol=re.compile(_MATH_SYMBOL),
         math_token=re.compile(r"[a-zα-ω]|d[a-zα-ω]|e[a-zα-ω]", re.IGNORECASE),
         numberish=re.compile(r"[\d\u4e00-\u9fff]"),
@@ -170,23 +172,36 @@ def _letterless(view: str) -> bool:
     if len(view) > SHORT_CHARS:
         return False
     tables = _tables()
-    if any(ch in view for ch in _EMOTICON_HINT):
+    if tables.emoticon_hint.search(view):
         view = tables.emoticon.sub(" ", view)
-        drawn = sum(not c.isalnum() and not c.isspace() for c in view)
-        if ("(" in view or "ʕ" in view or "\u0304" in view) and drawn >= 2:
+        if ("(" in view or "ʕ" in view or "\u0304" in view) and sum(not c.isalnum() and not c.isspace() for c in view) >= 2:
             view = view.translate(_KAOMOJI_TABLE)  # the letters a kaomoji is drawn with
     maths: bool | None = None  # looked up only once a word is not chit-chat
     for word in _words(view):
-        low = word.lower()
-        if low in tables.chit_chat or tables.elongated.fullmatch(low):
+        kind = _word_kind(word.lower())
+        if kind == _CHIT_CHAT_WORD:
             continue
-        if not _math_word(low, tables):
+        if kind == _REAL_WORD:
             return False  # a real word: no need to look for a formula
         if maths is None:
             maths = _is_formula(view, tables)
         if not maths:
             return False
     return True
+
+
+_CHIT_CHAT_WORD, _MATH_WORD, _REAL_WORD = 0, 1, 2
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_kind(low: str) -> int:
+    """What a lower-cased word is to ``_letterless``: chit-chat or laughter (skipped), a word a
+    formula may hold, or a real word. Remembered: most texts are decided by their first word, and
+    first words repeat ("what", "how", "can")."""
+    tables = _tables()
+    if low in tables.chit_chat or tables.elongated.fullmatch(low):
+        return _CHIT_CHAT_WORD
+    return _MATH_WORD if _math_word(low, tables) else _REAL_WORD
 
 
 def _is_formula(view: str, tables: _Tables) -> bool:

@@ -41,7 +41,6 @@ from guardrails.rails import build_rails, health_report, thresholds_report
 from guardrails.results import Decision, Stage, decision_spans, trusted
 from guardrails.shadow import ShadowRunner, resolve_candidate
 from guardrails.sinks import Operations, SinkT
-from guardrails.wrap import wrap_callable
 
 if TYPE_CHECKING:
     from guardrails.rails import Rail
@@ -387,11 +386,11 @@ class Guard:
         The prompt is the parameter named prompt, messages, input, text or query (or
         ``prompt_arg``; self/cls skipped; TypeError when decorating if none binds). Answers that
         are not text go through ``extract`` (default: OpenAI- and Anthropic-style responses).
-        See docs/wrapping.md.
+        See docs/wrapping.md (streaming loads with the first wrap, not with the SDK).
         """
-        if fn is None:
-            return lambda f: wrap_callable(self, f, **options)
-        return wrap_callable(self, fn, **options)
+        from guardrails.wrap import wrap_callable
+
+        return (lambda f: wrap_callable(self, f, **options)) if fn is None else wrap_callable(self, fn, **options)
 
 
 async def _to_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -199,15 +199,17 @@ class StageRunner:
         if kind is not None and kind in ("budget", "unavailable"):
             result.details.setdefault("budget_exceeded" if kind == "budget" else "unavailable", []).append(
                 rail.spec.rail_id)
-        acting = [c for c in verdict.triggered if rail.spec.action_for(c) is not _ALLOW]
+        triggered = verdict.triggered
+        acting = [c for c in triggered if rail.spec.action_for(c) is not _ALLOW] if triggered else ()
         if verdict.mode == "shadow":
             current = result.shadow_action or _ALLOW
             result.shadow_action = Action.most_severe([current, verdict.action])
             result.shadow_triggered.extend(c for c in acting if c not in result.shadow_triggered)
             return
-        if verdict.action.severity > result.action.severity:
+        if verdict.action is not _ALLOW and verdict.action.severity > result.action.severity:
             result.action = verdict.action
-        result.triggered.extend(c for c in acting if c not in result.triggered)
+        if acting:
+            result.triggered.extend(c for c in acting if c not in result.triggered)
         if (
             verdict.text is not None
             and rail.changes_text

@@ -128,16 +128,26 @@ def validate_guard_class(cls: Any, plugin: str) -> None:
         raise PluginError(f"{where}: 'changes_text' must be a bool")
 
 
-def _plugin_distribution(pm: pluggy.PluginManager, plugin: Any) -> str | None:
-    for p, dist in pm.list_plugin_distinfo():
-        if p is plugin:
-            return f"{dist.project_name} {dist.version}"
-    return None
+def _plugin_distributions(pm: pluggy.PluginManager) -> dict[int, str]:
+    """``"name version"`` of the distribution each entry-point plugin came from, by ``id(plugin)``
+    (each distribution's metadata file is read and parsed once, not once per guard)."""
+    listing = getattr(pm, "list_plugin_distributions", None)  # pluggy >= 1.6: the raw distributions
+    pairs = listing() if listing is not None else pm.list_plugin_distinfo()
+    labels: dict[int, str] = {}
+    out: dict[int, str] = {}
+    for plugin, dist in pairs:
+        label = labels.get(id(dist))
+        if label is None:
+            meta = dist.metadata
+            label = labels[id(dist)] = f"{meta['name']} {meta['version']}"
+        out.setdefault(id(plugin), label)
+    return out
 
 
 def collect_guards(pm: pluggy.PluginManager) -> dict[str, GuardInfo]:
     """Every guard class the registered plugins offer, by guard name."""
     found: dict[str, GuardInfo] = {}
+    distributions = _plugin_distributions(pm)
     for impl in reversed(pm.hook.register_guards.get_hookimpls()):
         plugin_name = impl.plugin_name
 
@@ -148,7 +158,7 @@ def collect_guards(pm: pluggy.PluginManager) -> dict[str, GuardInfo]:
                     f"guard name {cls.name!r} is registered twice: by plugin {found[cls.name].plugin!r} "
                     f"and by plugin {_plugin!r}; disable one with {DISABLE_ENV}"
                 )
-            found[cls.name] = GuardInfo(cls.name, cls, _plugin, _plugin_distribution(pm, _obj))
+            found[cls.name] = GuardInfo(cls.name, cls, _plugin, distributions.get(id(_obj)))
 
         impl.function(register=register)
     return found

@@ -332,6 +332,8 @@ class OnnxEncoder:
 
     def _stitch(self, entry: Encoded) -> TokenStates:
         wins = entry.plan.windows
+        if len(wins) == 1:  # one window (a short text): its arrays as they are, no copy
+            return TokenStates(_frozen(entry.states[0][:]), _frozen(entry.offsets[0][:]))  # type: ignore[index]
         lo = [w.start for w in wins]
         hi = [w.end for w in wins]
         for k in range(len(wins) - 1):

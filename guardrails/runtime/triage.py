@@ -14,6 +14,7 @@ pool for a stated recall of planted injections; scores are logits (not probabili
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -33,7 +34,14 @@ __all__ = ["FORMAT_VERSION", "Triage", "Words", "shipped_triage_path", "word_buc
 
 FORMAT_VERSION = 1
 _WORD = re.compile(r"\w+")
-_BIGRAM_SCRIPTS = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_BIGRAM_SCRIPTS = r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"
+
+
+@functools.cache
+def _bigram_scripts() -> re.Pattern[str]:
+    """Thai, kana, Han and Hangul: compiled on first use (a class this wide takes milliseconds)."""
+    return re.compile(_BIGRAM_SCRIPTS)
+
 _MUL = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -59,10 +67,11 @@ def _words(text: str) -> tuple[list[str], list[int], list[int]]:
         low = text.lower()
         return [low[a:b] for a, b in spans], [a for a, _ in spans], [b for _, b in spans]
     words, starts, ends = [], [], []
+    bigram = _bigram_scripts()
     for m in _WORD.finditer(text):
         w = m.group(0)
         w = w.lower() if w.isascii() else unicodedata.normalize("NFKC", w).lower()
-        if len(w) > 2 and _BIGRAM_SCRIPTS.search(w):
+        if len(w) > 2 and bigram.search(w):
             words += [w[i : i + 2] for i in range(len(w) - 1)]
             starts += [m.start() + i for i in range(len(w) - 1)]
             ends += [min(m.start() + i + 2, m.end()) for i in range(len(w) - 1)]

@@ -28,9 +28,20 @@ the threshold. Only ``hate`` moves; a rewrite can only lower it.
   "live") or a negated term. "X are great at stealing", "the only good X is a dead X", "I love it
   when X die" keep their score (veto terms).
 
+* ``endorsed`` (the opposite direction): a hateful quotation or report ("As my grandpa used to say,
+  'Jews are vermin.'") that the writer then endorses ("He was right.", "Recht hatte er.", "and I
+  agree", "so true", ``endorsements``, not negated, not asked): the quotation frame lowers the
+  encoder's reading (0.81 -> 0.47 for the German example), so the reported statement itself
+  (the quotation, or the words after a ``speech_cues`` cue to the sentence end) is read, and the
+  higher hate kept; such a view is never lowered as a report.
+
+A "why don't we ..." / "why not ..." suggestion (``suggestions``) is no negation: "why don't we
+exterminate the Jews" is not read as "we don't".
+
 One ``embed_windows_batch`` call per batch, only for views that qualify (flagged hate, a group
-named), so the median cost is unchanged. Every lexicon piece is a bounded regex joined into one
-alternation; the stage reads no view over ``counter_chars``, so a megabyte costs one length check.
+named; or an endorsed hateful report), so the median cost is unchanged. Every lexicon piece is a
+bounded regex joined into one alternation; the stage reads no view over ``counter_chars``, so a
+megabyte costs one length check.
 """
 
 from __future__ import annotations
@@ -47,6 +58,7 @@ from pydantic import Field
 
 from guardrails.protocol import EncoderLike, GuardConfig
 
+from ._figurative import QUIET
 from ._frames import FRAMES_PATH
 from ._insults import InsultLexicon
 from ._lexicon import shipped
@@ -57,12 +69,16 @@ __all__ = ["COUNTER_PATH", "CounterLexicon", "CounterOptions", "damp_counter_spe
 COUNTER_PATH = Path(__file__).resolve().parent / "data" / "counter_speech.json"
 _LISTS = ("extra_groups", "report_cues", "condemnations", "negators", "sentence_negators", "derogations",
           "harm_terms", "negated_hate", "affirmations")
-_QUOTE = re.compile(r"[\"\u201c\u201e\u00ab]([^\"\u201c\u201d\u201e\u00ab\u00bb\n]{3,160})[\"\u201d\u00bb]"
+_QUOTE = re.compile(r"[\"\u201c\u201e\u00ab]([^\"\u201c\u201d\u201e\u00ab\u00bb\n]{3,160})[\"\u201d\u00bb\u201c]"
                     r"|(?<!\w)'([^'\n]{3,160})'(?!\w)")
 _COPULA = re.compile(r"\s(?:is|are|was|were|'s|es|son|era|eran|est|sont|était|ist|sind|war|waren|é|são|era|è|sono)\s",
                      re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[.!?;,:\u3002]")
 _WORD = re.compile(r"\w+(?:'\w+)?")
+_STOP = re.compile(r"[.!?;\n]")
+_TRIM = " \t\n,:;\"'\u201c\u201d\u201e\u00ab\u00bb\u2014\u2013-"
+"""Punctuation and space stripped around a reported statement."""
+_AND = frozenset({"and", "und", "et", "e", "y", "и"})
 _SENTENCE = re.compile(r"(?:^|[.!?;]\s*)[\s\"'\u201c\u00ab(]*$")
 _NEAR = 4
 """A negator governs a term at most this many words after it (in the same clause)."""
@@ -81,6 +97,11 @@ class CounterOptions(GuardConfig):
     counter_accept: float = Field(0.6, ge=0.0, le=1.0)
     """A rewrite's hate output replaces the original only when at most this fraction of the head's
     hate threshold (0.48: rewrites under 0.288)."""
+    counter_endorsed: bool = True
+    """Read the hateful quotation or report of a short view that endorses it ("... He was right.")
+    on its own and keep the higher hate (``CounterLexicon.endorsed``; only a view whose hate output
+    reaches ``_figurative.QUIET``, 0.1: the quotation frame lowered the endorsed examples to
+    0.25-0.47, and most texts score near 0, so the check costs them nothing). False: off."""
 
 
 @dataclass(frozen=True)
@@ -95,14 +116,21 @@ class CounterLexicon:
     veto: re.Pattern[str]
     negated_hate: re.Pattern[str]
     affirm: re.Pattern[str]
+    endorse: re.Pattern[str] = re.compile("(?!)")
+    """An endorsement of what is quoted or reported ("he was right", "recht hatte er", "so true")."""
+    speech: re.Pattern[str] = re.compile("(?!)")
+    """A speech verb that introduces a report without quotation marks ("used to say,", "disait que")."""
+    suggestion: re.Pattern[str] = re.compile("(?!)")
+    """A suggestion phrased as a negated question ("why don't we", "por qué no"): no negation."""
     words: tuple[str, str, str, str] = ("that", "wrong", "teachers", "teacher")
     """The re-read's words: for a report, a condemnation, a plural and a singular group noun."""
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> CounterLexicon:
         """Compile the lexicon at ``path`` (default: the shipped one) with the frames lexicon's
-        ``protected_groups`` and ``hate_claim_veto``. KeyError naming a missing list; re.error for
-        an invalid piece; OSError / ValueError for an unreadable file."""
+        ``protected_groups`` and ``hate_claim_veto``; ``endorsements``, ``speech_cues`` and
+        ``suggestions`` are optional. KeyError naming a missing list; re.error for an invalid
+        piece; OSError / ValueError for an unreadable file."""
         data = json.loads(Path(path or COUNTER_PATH).read_text(encoding="utf-8"))
         missing = [k for k in _LISTS if k not in data]
         if missing:
@@ -122,6 +150,8 @@ class CounterLexicon:
                        f"(?:{t})" for t in data["sentence_negators"]) + r")(?!\w)", re.IGNORECASE),
                    veto=words(data["derogations"], data["harm_terms"], claims),
                    negated_hate=words(data["negated_hate"]), affirm=words(data["affirmations"]),
+                   endorse=words(data.get("endorsements", [])), speech=words(data.get("speech_cues", [])),
+                   suggestion=words(data.get("suggestions", [])),
                    words=tuple(str(data.get("rewrite", {}).get(k, v)) for k, v in zip(  # type: ignore[arg-type]
                        ("report", "condemnation", "group", "group_singular"), cls.words, strict=True)))
 
@@ -129,7 +159,7 @@ class CounterLexicon:
         """Whether a negator governs the word at ``start``: one of the ``near`` words before it in
         its clause, or the clause's sentence opens with a sentence negator ("No X deserves ...")."""
         clause_start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
-        before = text[clause_start:start]
+        before = self.suggestion.sub(" ", text[clause_start:start])  # "why don't we X" suggests X
         tail = " ".join(_WORD.findall(before)[-near:])
         if self.negator.search(tail) or "n't" in tail.lower():
             return True
@@ -214,6 +244,30 @@ class CounterLexicon:
         noun = self.words[2] if mention.lower().endswith(("s", "men", "people", "ren", "ten", "tes")) else self.words[3]
         return noun[:1].upper() + noun[1:] if mention[:1].isupper() else noun
 
+    def endorsed(self, text: str) -> str | None:
+        """The hateful statement ``text`` quotes or reports and then endorses (None: none): an
+        endorsement outside it, not negated and not in a question, and a quotation (or the words
+        after a speech cue, to the sentence end or the endorsement) that names a protected group
+        and a derogatory, dehumanising or violent term ("My grandpa said, 'Jews are vermin.' He
+        was right." -> "Jews are vermin.")."""
+        for e in self.endorse.finditer(text):
+            stop = _STOP.search(text, e.end())
+            if self._negated(text, e.start()) or (stop is not None and stop.group() == "?"):
+                continue
+            for q in _QUOTE.finditer(text):
+                inner = q.group(1) or q.group(2)
+                if not q.start() <= e.start() < q.end() and self._hateful(inner):
+                    return inner
+            for cue in self.speech.finditer(text):
+                end = _STOP.search(text, cue.end())
+                end_at = end.start() if end else len(text)
+                if cue.end() <= e.start() < end_at:
+                    end_at = e.start()
+                reported = _trim(text[cue.end():end_at])
+                if not cue.start() <= e.start() < cue.end() and self._hateful(reported):
+                    return reported
+        return None
+
     def rewrite(self, text: str) -> tuple[str, str] | None:
         """(kind, re-read) for a view that names a protected group: ``report`` (reported hate
         replaced) first, else ``identity`` (group nouns replaced); None when neither holds."""
@@ -224,6 +278,14 @@ class CounterLexicon:
             return "report", report
         swapped = self._identity(text)
         return ("identity", swapped) if swapped is not None and swapped != text else None
+
+
+def _trim(span: str) -> str:
+    """``span`` without the punctuation around it and a last "and" ("X are vermin, and" -> "X are vermin")."""
+    words = span.strip(_TRIM).rsplit(None, 1)
+    if len(words) == 2 and words[1].lower() in _AND:
+        return words[0].strip(_TRIM)
+    return span.strip(_TRIM)
 
 
 @lru_cache(maxsize=1)
@@ -246,15 +308,27 @@ def damp_counter_speech(options: CounterOptions, encoder: EncoderLike,
     ``groups``: per checked text, ``(text, is_segment)`` pairs as the guard embeds them (the first
     is the view); ``raws[g][0]`` its head outputs; ``raw_scores`` turns window vectors, shape
     (n, dim), into head outputs; ``thresholds``: the head's calibrated thresholds (hate, and
-    violence / harassment, whose flag vetoes the ``identity`` re-read). One
-    ``embed_windows_batch`` call at most; the dicts in ``raws`` are replaced, never mutated."""
+    violence / harassment, whose flag vetoes the ``identity`` re-read). A view that endorses a
+    hateful quotation or report (``CounterLexicon.endorsed``, ``counter_endorsed``; hate at
+    least ``QUIET``), flagged or not, is never lowered: its hate becomes the larger of its own
+    and the statement's. One ``embed_windows_batch`` call at most; the dicts in ``raws`` are
+    replaced, never mutated."""
     if not options.counter_speech or not options.counter_chars or "hate" not in thresholds:
         return
     lex = lexicon(options.counter_lexicon)
     bar = float(thresholds["hate"])
     jobs: list[tuple[int, str]] = []
+    lifts: set[int] = set()
     for g, group in enumerate(groups):
-        if not group or group[0][1] or raws[g][0].get("hate", 0.0) < bar or len(group[0][0]) > options.counter_chars:
+        if not group or group[0][1] or len(group[0][0]) > options.counter_chars:
+            continue
+        hate = raws[g][0].get("hate", 0.0)
+        said = lex.endorsed(group[0][0]) if options.counter_endorsed and hate >= QUIET else None
+        if said is not None:  # "As my grandpa said, 'X are vermin.' He was right."
+            jobs.append((g, said))
+            lifts.add(g)
+            continue
+        if hate < bar:
             continue
         hit = lex.rewrite(group[0][0])
         if hit is None:
@@ -268,5 +342,7 @@ def damp_counter_speech(options: CounterOptions, encoder: EncoderLike,
         return
     for (g, _), windows in zip(jobs, encoder.embed_windows_batch([t for _, t in jobs]), strict=True):
         again = raw_scores(windows).get("hate", 1.0)
-        if again <= options.counter_accept * bar:
+        if g in lifts:
+            raws[g][0] = {**raws[g][0], "hate": max(raws[g][0].get("hate", 0.0), again)}
+        elif again <= options.counter_accept * bar:
             raws[g][0] = {**raws[g][0], "hate": min(raws[g][0]["hate"], again)}

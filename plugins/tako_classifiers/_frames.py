@@ -9,7 +9,9 @@ the frame's ``categories`` judged at a higher bar: each score is mapped (``_cont
 monotone) so that ``bar`` lands on the category's calibrated threshold.
 
 * ``informational``: opens with a definition, meaning, history or why-did question
-  (``informational_openers``, or a CJK ``informational_markers`` form) and asks for no method,
+  (``informational_openers``, or a CJK ``informational_markers`` form, or, within the first 80
+  characters of a text holding Devanagari, Thai, kana, CJK or Hangul, an ``informational_inner``
+  form: there the why-word stands after the subject) and asks for no method,
   quantity, purchase or step (``method_veto``), names no first person, imperative or search
   (``person_veto``: "my", "give me", "find", "track"); a question about a private person's
   whereabouts is therefore never framed.
@@ -23,6 +25,12 @@ monotone) so that ``bar`` lands on the category's calibrated threshold.
 * ``privacy`` alone is damped when the text names a public place, office holder or fictional
   character (``public_entities``: "the White House", "Batman") and nothing private
   (``private_veto``: "my", "ex", "neighbour", "real name", "track").
+* ``privacy`` alone is also damped for a question about protecting one's own privacy: an ask to
+  protect, hide, remove or keep private (``self_protection_asks``) with the writer's own address,
+  location, identity or details, or being doxxed oneself (``own_info``), and no request to find,
+  track or expose someone else, nor another person's details (``self_protection_veto``): "how to
+  protect my home address from being doxxed as a streamer", "como proteger meu endereço", "내 집
+  주소를 지키는 방법"; "how to find a streamer's home address" is not one.
 
 The lexicon (``data/safe_frames.json``) is regex pieces, each joined into one case-insensitive
 alternation; no piece nests unbounded quantifiers and the frames are only tried on a text of at
@@ -57,6 +65,12 @@ _INNER_END = re.compile(r"[?!\uff1f\uff01\u3002]|\.\s")
 """A sentence end inside the text (after its closing punctuation is stripped): a framed text is one question."""
 _CLOSE = " \t\r\n?!.\uff1f\uff01\u3002"
 _LEAD = "^[\\s\"'\u00ab\u201c\u201e\u00bf\u00a1(\\[]{0,4}"
+_REACH = 80
+"""How far into a text the ``informational_inner`` forms are looked for (characters)."""
+_SCRIPTS = "\\u0900-\\u097f\\u0e00-\\u0e7f\\u3040-\\u30ff\\u3400-\\u9fff\\uac00-\\ud7af"
+_OTHER_SCRIPT = f"(?=[^{_SCRIPTS}]{{0,{_REACH}}}[{_SCRIPTS}])"
+"""A Devanagari, Thai, kana, CJK or Hangul character within reach: the one scan that gates the
+inner forms (most texts hold none, and skip them at the cost of that scan)."""
 
 
 class SafeFrames(GuardConfig):
@@ -75,6 +89,8 @@ class SafeFrames(GuardConfig):
     sexual_minors is never damped; privacy only by the public-entity frame)."""
     public_privacy: bool = True
     """Damp ``privacy`` for a question about a public place or a fictional character."""
+    self_protection: bool = True
+    """Damp ``privacy`` for a question about protecting one's own address, location or identity."""
     stages: list[str] = Field(default_factory=lambda: ["input"])
     """Stages where frames apply."""
     max_words: int = Field(20, ge=1)
@@ -100,11 +116,16 @@ class SafeFramesRule:
     hate_claim: re.Pattern[str] = _NEVER
     """A dehumanising or eliminationist claim ("are vermin", "should be gassed", "was he right"):
     with a protected group named, no frame holds the text."""
+    protect_ask: re.Pattern[str] = _NEVER
+    own_info: re.Pattern[str] = _NEVER
+    protect_veto: re.Pattern[str] = _NEVER
+    """``self_protection_asks``, ``own_info`` and ``self_protection_veto`` (optional lists; see ``self_protective``)."""
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> SafeFramesRule:
-        """Compile the lexicon at ``path`` (default: the shipped one); the ``nonsense_openers``,
-        ``nonhuman_groups`` and ``protected_groups`` lists are optional. KeyError naming a missing
+        """Compile the lexicon at ``path`` (default: the shipped one); the ``informational_inner``,
+        ``nonsense_openers``, ``nonhuman_groups``, ``protected_groups``, ``self_protection_asks``,
+        ``own_info`` and ``self_protection_veto`` lists are optional. KeyError naming a missing
         list; re.error for an invalid piece; OSError / ValueError for an unreadable file."""
         data = json.loads(Path(path or FRAMES_PATH).read_text(encoding="utf-8"))
         missing = [k for k in _LISTS if k not in data]
@@ -122,12 +143,15 @@ class SafeFramesRule:
 
         openers = "|".join(f"(?:{t})" for t in data["informational_openers"])
         markers = "|".join(f"(?:{t})" for t in data["informational_markers"]) or "(?!)"
+        inner = "|".join(f"(?:{t})" for t in data.get("informational_inner", []))
+        inner = f"|^{_OTHER_SCRIPT}.{{0,{_REACH}}}?(?:{inner})" if inner else ""
         return cls(
-            informational=re.compile(f"{_LEAD}(?:{openers})(?:(?<=\\W)|(?!\\w))|{markers}", re.IGNORECASE),
+            informational=re.compile(f"{_LEAD}(?:{openers})(?:(?<=\\W)|(?!\\w))|{markers}{inner}", re.IGNORECASE),
             method_veto=words("method_veto"), person_veto=words("person_veto"), game=words("game_titles"),
             game_veto=words("game_veto"), public=words("public_entities"), private_veto=words("private_veto"),
             nonsense=opener("nonsense_openers"), nonhuman=words("nonhuman_groups"), protected=words("protected_groups"),
-            hate_claim=words("hate_claim_veto"),
+            hate_claim=words("hate_claim_veto"), protect_ask=words("self_protection_asks"), own_info=words("own_info"),
+            protect_veto=words("self_protection_veto"),
         )
 
     def frame(self, text: str) -> str | None:
@@ -135,7 +159,7 @@ class SafeFramesRule:
         check; see ``damp``). A text that names a protected group together with a dehumanising or
         eliminationist claim (``hate_claim_veto``) is never framed: "What does it mean that Jews are
         vermin?" is a claim, not a question about a word."""
-        if self.hate_claim.search(text) and self.protected.search(text):
+        if self.protected.search(text) and self.hate_claim.search(text):
             return None
         if (self.informational.search(text) and not self.method_veto.search(text)
                 and not self.person_veto.search(text)):
@@ -156,6 +180,13 @@ class SafeFramesRule:
         """Whether ``text`` names a public place, office or fictional character and nothing private."""
         return self.public.search(text) is not None and self.private_veto.search(text) is None
 
+    def self_protective(self, text: str) -> bool:
+        """Whether ``text`` asks how to protect, hide or remove the writer's own details (an ask, an
+        own-info term and no ``self_protection_veto`` match: finding, tracking or exposing another
+        person, another person's details, "while I")."""
+        return (self.protect_ask.search(text) is not None and self.own_info.search(text) is not None
+                and self.protect_veto.search(text) is None)
+
     def damp(self, scores: Mapping[str, float], text: str, stage: str, thresholds: Mapping[str, float],
              config: SafeFrames) -> dict[str, float]:
         """``scores`` (category -> 0..1) with each framed category mapped so that ``config.bar``
@@ -173,6 +204,8 @@ class SafeFramesRule:
         framed = set(config.categories) & (_NONSENSE if kind == "nonsense_group" else set(config.categories)) if kind else set()
         if config.public_privacy and "privacy" in out and self.public_entity(text):
             framed.add("privacy")
+        if config.self_protection and "privacy" in out and out["privacy"] >= QUIET and self.self_protective(text):
+            framed.add("privacy")  # "how to protect my home address from being doxxed"
         for cat in framed & out.keys() - {"sexual_minors"}:
             out[cat] = rescale(out[cat], config.bar, float(thresholds.get(cat, 0.5)))
         return out

@@ -44,8 +44,8 @@ _FIRST = {k: operator.itemgetter(slice(0, k)) for k in range(1, ANCHOR_CHARS + 1
 _EDGE = "\ue001"
 _LEADING_SPACE = re.compile(r"^(\^?)\\s\*(?![?+])")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
-"""Kana and CJK ideographs: a ``GatedPattern``-style list that may start after one always admits
-a text holding one (``Gate`` with ``cjk``)."""
+"""Kana and CJK ideographs: a list whose terms may start after one admits every text holding one
+(``Gate`` with ``cjk``)."""
 
 
 class Profile:

@@ -39,6 +39,21 @@ me", video calls, in the 16 product languages) has the head's sexual_minors outp
 and the head's ``sexual`` output (``sexual_output``) damped by the protective factor -- unless the
 head already scores the text ``everyday_ceiling`` or more (``sexual`` 0.9, ``sexual_minors`` 0.95):
 "my 12yo needs help with homework, how do I get her to undress for me" is not parenting.
+
+*Coded terms* (optional ``coded_terms``: "pthc", Russian "цп" beside a minor cue, "pornografía
+infantil", "児童ポルノ") are minor terms that score 0.9 alone, as if a sexual term stood beside
+them. A request for sexual images or porn (optional ``protective_veto_terms``: "send me ... nude",
+"explicit porn") keeps protective context from damping the rule ("medical question: send me
+explicit pics of ...").
+
+*Health education* (optional ``health_terms`` / ``health_veto_terms``): the head reads sex
+education and puberty material in some languages as sexual ("이차 성징 설명 영상 초등학생용",
+"Sexualkunde für Grundschüler Video", "التربية الجنسية للأطفال فيديو"), so a text that names a
+health-education topic (sex education, puberty, secondary sex characteristics, menstruation, sexual
+health, in the 16 product languages) and, with those words and benign senses
+blanked, no sexual term, no direct term and nothing of the veto (photos, real, naked, "send",
+"show me", private contact) is damped the same way as everyday context (``health_context``; same
+length cap and ``everyday_ceiling``); no minor term is needed.
 """
 
 from __future__ import annotations
@@ -123,11 +138,12 @@ def _literal_first(term: str) -> bool:
 
 
 def _compile_mixed(terms: list[str], macros: dict[str, str], word_start: bool,
-                   validate: bool = True) -> re.Pattern[str]:
+                   validate: bool = True, gated: bool = False) -> re.Pattern[str]:
     """``_compile(terms, ...)``, except that a term beginning with a Thai, kana or CJK character
     may begin anywhere, even inside such text ("让她给我看她的私处"); and terms that begin with
-    a plain letter are tried only where one of those letters stands. Not gated: every text is
-    searched (through the terms' anchors)."""
+    a plain letter are tried only where one of those letters stands. ``gated``: a text the
+    terms' anchor gate refuses is not searched (one holding kana or a CJK ideograph always is),
+    as ``_compile``; else every text is (through the terms' anchors)."""
     cjk = [t for t in terms if _literal_first(t) and re.match(_CJK, t)]
     lead = [t for t in terms if _literal_first(t) and t not in cjk]
     rest = [t for t in terms if not _literal_first(t)]
@@ -140,7 +156,7 @@ def _compile_mixed(terms: list[str], macros: dict[str, str], word_start: bool,
             parts.append(Part(f"(?=[{first}])(?:" + inner.head, inner.tail + ")", inner.terms, False, _CJK, plain))
     if not parts:
         return _NEVER
-    return Lexicon(parts, re.IGNORECASE, wrap=True, gate=False, validate=validate)  # type: ignore[return-value]
+    return Lexicon(parts, re.IGNORECASE, wrap=True, gate=gated, gate_cjk=True, validate=validate)  # type: ignore[return-value]
 
 
 def _lower_of(terms: list[str], macros: dict[str, str] | None = None, word_start: bool = False,
@@ -199,6 +215,16 @@ class MinorsRule:
     """Context that keeps an age in everyday context suspect (``everyday_veto_terms``)."""
     everyday_ceiling: tuple[float, float] = (EVERYDAY_CEILING["sexual"], EVERYDAY_CEILING["sexual_minors"])
     """(sexual, sexual_minors) head outputs from which everyday context no longer damps anything."""
+    coded: re.Pattern[str] = _NEVER
+    """Coded terms (``coded_terms``), minor terms too: a text holding one scores 0.9 as if a sexual
+    term stood beside it ("pthc", "обмен цп с малолетками", "pornografía infantil")."""
+    protective_veto: re.Pattern[str] = _NEVER
+    """A request for sexual images or porn (``protective_veto_terms``: "send me nude pics", "explicit
+    porn"): protective context ("medical question", "health class") does not damp a text holding one."""
+    health: re.Pattern[str] = _NEVER
+    """Health-education topics (``health_terms``); never matches when absent."""
+    health_veto: re.Pattern[str] = _NEVER
+    """Context that keeps a health-education text suspect (``health_veto_terms``)."""
 
     _has_minor: Callable[[str], bool] = field(init=False, repr=False, compare=False)
     _everyday: Callable[[str], bool] = field(init=False, repr=False, compare=False)
@@ -214,8 +240,10 @@ class MinorsRule:
         """Compile the lexicon file: JSON with ``minor_terms``, ``sexual_terms``, ``direct_terms``
         and ``protective_terms`` lists, optional ``benign_terms``, ``macros`` (``{NAME}`` ->
         pattern), ``window`` (tokens), ``word_start`` (bool, see ``_compile``), ``adult_age_terms``
-        ``adult_age_veto_terms``, ``everyday_terms``, ``everyday_veto_terms`` and ``everyday_ceiling``
-        (``{"sexual": x, "sexual_minors": y}``; see ``head_output`` and ``everyday_context``). KeyError for a
+        ``adult_age_veto_terms``, ``everyday_terms``, ``everyday_veto_terms``, ``health_terms``,
+        ``health_veto_terms`` and ``everyday_ceiling``
+        (``{"sexual": x, "sexual_minors": y}``; see ``head_output`` and ``everyday_context``), ``coded_terms``
+        (minor terms that score 0.9 alone) and ``protective_veto_terms``. KeyError for a
         missing list or an unknown macro; re.error for an invalid pattern."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         macros = {str(k): str(v) for k, v in data.get("macros", {}).items()}
@@ -223,7 +251,11 @@ class MinorsRule:
         ceiling = {**EVERYDAY_CEILING, **data.get("everyday_ceiling", {})}
 
         def terms(key: str) -> list[str]:
-            return list(data[key] if key in _REQUIRED else data.get(key, []))
+            coded = data.get("coded_terms", []) if key == "minor_terms" else []
+            return list(data[key] if key in _REQUIRED else data.get(key, [])) + list(coded)
+
+        def mixed(key: str) -> re.Pattern[str]:  # a term may begin inside CJK or Thai text ("出售儿童色情")
+            return _compile_mixed(terms(key), macros, start, check, gated=True)
 
         check = not shipped(path, LEXICON_PATH)  # the shipped lexicon's patterns are compiled by the tests
 
@@ -234,14 +266,16 @@ class MinorsRule:
             return _lower_of(terms(key), macros, start, check)
 
         rule = cls(
-            minor=pattern("minor_terms"), sexual=_compile_mixed(terms("sexual_terms"), macros, start, check), direct=pattern("direct_terms"),
-            protective=pattern("protective_terms"), window=int(data.get("window", 14)),
+            minor=mixed("minor_terms"), sexual=_compile_mixed(terms("sexual_terms"), macros, start, check), direct=pattern("direct_terms"),
+            protective=pattern("protective_terms", inside_cjk=True), window=int(data.get("window", 14)),
             benign=pattern("benign_terms"), minor_lower=lower("minor_terms"), adult=pattern("adult_age_terms"),
             adult_veto=pattern("adult_age_veto_terms", inside_cjk=True), adult_lower=lower("adult_age_terms"),
             adult_veto_lower=lower("adult_age_veto_terms"), sexual_lower=lower("sexual_terms"),
             benign_lower=lower("benign_terms"), everyday=pattern("everyday_terms", inside_cjk=True),
             everyday_veto=pattern("everyday_veto_terms", inside_cjk=True),
+            health=pattern("health_terms", inside_cjk=True), health_veto=pattern("health_veto_terms", inside_cjk=True),
             everyday_ceiling=(float(ceiling["sexual"]), float(ceiling["sexual_minors"])),
+            protective_veto=pattern("protective_veto_terms", inside_cjk=True), coded=pattern("coded_terms", inside_cjk=True),
         )
         for read in (rule.minor_lower, rule.sexual_lower, rule.adult_lower):  # every check reads these
             if isinstance(read, Lexicon):
@@ -282,13 +316,29 @@ class MinorsRule:
         if not self._has_minor(text) or not self.everyday.search(text) or self.everyday_veto.search(text):
             return False
         searched = self.benign.sub(_blank, text)
-        return not self.sexual.search(searched) and not self.direct.search(searched)
+        return not self.sexual.search(searched) and not self.direct.search(searched) and not self.coded.search(searched)
+
+    def health_context(self, text: str, sexual_score: float = 0.0, head_score: float = 0.0) -> bool:
+        """Whether ``text`` is health-education material: a ``health`` term, and with health terms
+        and benign senses blanked no sexual term, no direct term, and no ``health_veto`` match;
+        False for a text over ``EVERYDAY_MAX_CHARS`` and from ``everyday_ceiling`` on (as
+        ``everyday_context``)."""
+        if sexual_score >= self.everyday_ceiling[0] or head_score >= self.everyday_ceiling[1]:
+            return False
+        if len(text) > EVERYDAY_MAX_CHARS or not self.health.search(text) or self.health_veto.search(text):
+            return False
+        searched = self.health.sub(_blank, self.benign.sub(_blank, text))
+        return not self.sexual.search(searched) and not self.direct.search(searched) and not self.coded.search(searched)
+
+    def _quiet(self, text: str, sexual_score: float, head_score: float) -> bool:
+        """Everyday or health-education context (both damp the same outputs)."""
+        return self.everyday_context(text, sexual_score, head_score) or self.health_context(text, sexual_score, head_score)
 
     def sexual_output(self, text: str, sexual_score: float, head_score: float = 0.0) -> float:
         """The head's ``sexual`` output for ``text`` (0..1), times the protective factor when
-        ``everyday_context(text, sexual_score, head_score)`` (``head_score``: the head's own
-        sexual_minors output); else ``sexual_score`` unchanged."""
-        if sexual_score <= 0.0 or not self.everyday_context(text, sexual_score, head_score):
+        ``everyday_context`` or ``health_context(text, sexual_score, head_score)`` holds
+        (``head_score``: the head's own sexual_minors output); else ``sexual_score`` unchanged."""
+        if sexual_score <= 0.0 or not self._quiet(text, sexual_score, head_score):
             return sexual_score
         return sexual_score * self.protective_factor
 
@@ -297,12 +347,12 @@ class MinorsRule:
         factor when ``text`` states an adult age (``adult``) and holds no minor term, no direct
         term and no ``adult_veto`` match, or when its only sexual-looking words were benign senses
         ("nude colour palette", as ``score`` damps the head's ``sexual`` score); else
-        ``head_score`` unchanged; also damped when ``everyday_context(text, sexual_score,
-        head_score)`` (``sexual_score``: the head's ``sexual`` output)."""
+        ``head_score`` unchanged; also damped when ``everyday_context`` or ``health_context(text,
+        sexual_score, head_score)`` holds (``sexual_score``: the head's ``sexual`` output)."""
         if head_score <= 0.0:
             return head_score
-        if self.everyday_context(text, sexual_score, head_score):
-            return head_score * self.protective_factor  # "my 13yo wants a phone"
+        if self._quiet(text, sexual_score, head_score):
+            return head_score * self.protective_factor  # "my 13yo wants a phone", "청소년 성교육 영상"
         low = text.lower() if text.isascii() else None
 
         def hit(pattern: re.Pattern[str], lower: re.Pattern[str] | None) -> bool:
@@ -324,7 +374,7 @@ class MinorsRule:
 
     def score(self, text: str, sexual_score: float = 0.0, head_score: float = 0.0) -> float:
         """sexual_minors score of ``text`` given the moderation head's ``sexual`` score (and its own
-        sexual_minors ``head_score``, read only for ``everyday_context``)."""
+        sexual_minors ``head_score``, read only for ``everyday_context`` / ``health_context``)."""
         if not self._has_minor(text):  # blanking never adds a match: most texts stop here
             return 0.0
         searched = self.benign.sub(_blank, text)
@@ -336,10 +386,11 @@ class MinorsRule:
         else:
             base = float(sexual_score)
             sexual = self._token_positions(text, self.sexual, searched)
-            if _near(minors, sexual, self.window):
+            if _near(minors, sexual, self.window) or self.coded.search(searched):
                 base = max(base, 0.9)
             elif not sexual and searched != text and self.sexual.search(text):
                 base *= self.protective_factor  # its only sexual-looking words meant something else
-        if self.protective.search(text) or self.everyday_context(text, sexual_score, head_score):
+        if (self.protective.search(text) and not self.protective_veto.search(searched)) or self._quiet(
+                text, sexual_score, head_score):
             base *= self.protective_factor
         return base

@@ -26,6 +26,7 @@ from ._minors import MinorsRule
 from ._options import ModerationOptions
 from ._requests import HarmfulRequestRule
 from ._self_directed import damp_self_directed
+from ._sentences import lift_sentences
 from ._style import agree_style
 from ._view import has_placeholder, redacted_clauses, short_full_stop, typed_clauses
 
@@ -50,6 +51,9 @@ class ModerationGuard(_HeadsGuard):
     input (``clause_categories``), the maximum kept, so that it is never diluted by PII, an
     injection or an unrelated question. A short text typed as chat and flagged for harassment is
     read again in sentence case, and keeps that score only if the re-read agrees (``_style``).
+    A multi-sentence input near a ``harassment``, ``hate`` or ``violence`` threshold (or holding a
+    listed insult) is read sentence by sentence, each sentence through the lowering stages below,
+    and keeps the highest (``_sentences``), so unrelated filler cannot dilute an insult.
     Stages that only lower one category: idioms (``_figurative``), safe-question frames
     (``_frames``), insults aimed at the writer or a film villain (``_self_directed``: harassment)
     and counter-speech or positive, neutral and negated statements about a group (``_counter``:
@@ -109,12 +113,19 @@ class ModerationGuard(_HeadsGuard):
                 vecs = self.encoder.embed(pieces)
                 group.extend((p, True) for p in pieces)
                 raw.extend(self._raw(vecs[j : j + 1]) for j in range(len(pieces)))
+        before = [raw[0] if raw else None for raw in raws]
+        self._damp(groups, raws)
+        lift_sentences(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws, before,
+                       [c.stage for c in contexts], self._damp)  # an insult between unrelated sentences
+        out = [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
+        return [self._disclose(v, t, g, c) for v, t, g, c in zip(out, texts, groups, contexts, strict=True)]
+
+    def _damp(self, groups: list[list[tuple[str, bool]]], raws: list[list[dict[str, float]]]) -> None:
+        """The stages that only lower a score, in place (``raws`` as ``check_batch`` holds them)."""
         damp_figurative(self.config, self.encoder, self._raw, groups, raws, self.heads[0].thresholds)  # idioms
         agree_style(self.config, self.encoder, self._raw, self.recommended_thresholds, groups, raws)  # "ti voglio bene"
         damp_self_directed(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws)  # "I feel like such an idiot"
         damp_counter_speech(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws)  # counter-speech
-        out = [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
-        return [self._disclose(v, t, g, c) for v, t, g, c in zip(out, texts, groups, contexts, strict=True)]
 
     def _disclose(self, verdict: Verdict, text: str, group: list[tuple[str, bool]], ctx: CheckContext) -> Verdict:
         """``verdict`` with self_harm / harassment / violence lifted by the disclosure lexicon and illicit / violence

@@ -11,15 +11,16 @@ from ._counter import CounterOptions
 from ._figurative import FigurativeOptions
 from ._frames import SafeFrames
 from ._self_directed import SelfDirectedOptions
+from ._sentences import SentenceOptions
 from ._style import StyleOptions
 
 __all__ = ["JailbreakOptions", "ModerationOptions"]
 
 
-class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, CounterOptions):
+class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, CounterOptions, SentenceOptions):
     """Options of the moderation guard (the ``figurative*`` ones: ``_figurative``; the ``style*``
     ones: ``_style``; the ``self_directed*`` ones: ``_self_directed``; the ``counter*`` ones:
-    ``_counter``)."""
+    ``_counter``; the ``sentence*`` ones: ``_sentences``)."""
 
     head: str | None = None
     """Path of a replacement moderation head (default: the shipped one)."""

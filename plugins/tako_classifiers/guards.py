@@ -19,9 +19,10 @@ from guardrails.runtime.scan import scan
 from guardrails.runtime.segments import token_budget
 from guardrails.runtime.triage import Triage, shipped_triage_path
 
-from ._address import cap_how_to, encodes_secrets
+from ._address import cap_how_to
 from ._base import _HeadsGuard
 from ._context import DocumentThresholds, document_score, rescale
+from ._exfil import encodes_secrets
 from ._heads import (
     HEADS_DIR,
     RETRAIN_HINT,

@@ -73,11 +73,12 @@ class Decoder:
         except (binascii.Error, ValueError, UnicodeDecodeError):
             return None
 
-    def _word_ratio(self, text: str) -> float:
-        words = self._word.findall(text.lower())
+    def _word_ratio(self, text: str, low: str | None = None) -> float:
+        """The share of common English words among the words of ``text`` (``low``: its lower case)."""
+        words = self._word.findall(text.lower() if low is None else low)
         if len(words) < 3:
             return 0.0
-        return sum(1 for w in words if w in self._common) / len(words)
+        return sum(map(self._common.__contains__, words)) / len(words)
 
     def decode(self, text: str, *, depth: int = 2) -> list[Decoded]:
         """Every blob in ``text`` that decodes to readable text (nested encodings up to ``depth``)."""
@@ -120,8 +121,9 @@ class Decoder:
     def _rot13(self, text: str, found: list[Decoded]) -> None:
         if len(text) < 12 or len(text) > _MAX_BLOB or not text.isascii():
             return
+        low = text.lower()  # ASCII: offsets kept, so its head is the head's lower case
         head = text[:400]
-        if "rot13" not in text.lower() and self._word_ratio(head) >= 0.15:
+        if "rot13" not in low and self._word_ratio(head, low[:400]) >= 0.15:
             return
         if self._word_ratio(codecs.encode(head, "rot13")) < 0.3:
             return

@@ -110,11 +110,19 @@ class CaseFree:
     """A pattern of lower-case literals, run on the lower-cased text (an order of magnitude faster
     than ``re.IGNORECASE`` in CPython), or case-insensitively when lower-casing moves offsets."""
 
-    __slots__ = ("fast", "slow")
+    __slots__ = ("fast", "_slow")
 
     def __init__(self, pattern: str) -> None:
         self.fast = re.compile(pattern)
-        self.slow = re.compile(pattern, re.IGNORECASE)
+        self._slow: re.Pattern[str] | None = None
+
+    @property
+    def slow(self) -> re.Pattern[str]:
+        """The case-insensitive pattern, compiled on first use (few texts need it)."""
+        slow = self._slow
+        if slow is None:
+            slow = self._slow = re.compile(self.fast.pattern, re.IGNORECASE)
+        return slow
 
     def finditer(self, text: str, low: str | None, lo: int = 0, hi: int | None = None) -> Any:
         """Matches in ``text[lo:hi]`` (their groups are lower-cased when ``low`` is given)."""

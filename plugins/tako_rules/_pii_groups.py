@@ -7,6 +7,12 @@ own: group, demonym, religion and nationality nouns ("I love Muslims.", "Mexican
 ("Customer Support", "Atención al Cliente"). ``data/not_names.json`` lists them (lower case,
 several languages); a span every word of which is listed is no name. Given names that are also
 such words ("Christian", "Jordan", "Will") are not listed, so "call Christian" still redacts.
+
+``doubtful_heads`` drops the head's own PERSON and LOCATION findings that capitalisation alone
+made: German capitalises every noun ("Die Katze", "mein Opa", "Juden sind Ungeziefer"), a
+sentence or a quotation opens with a capital ("Dziadek zawsze mówił", "„Geld regiert die Welt“"),
+and handles and brands are written CamelCase ("TrailTube"). The context rules' findings (a title,
+a self-introduction, a contact verb, a JSON name key) are cues of their own and are kept.
 """
 
 from __future__ import annotations
@@ -14,12 +20,17 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
-__all__ = ["NOT_NAMES_PATH", "not_a_name"]
+__all__ = ["NOT_NAMES_PATH", "doubtful_heads", "not_a_name"]
 
 NOT_NAMES_PATH = Path(__file__).resolve().parent / "data" / "not_names.json"
 _WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\S")
+"""A word (hyphenated compounds whole: "grand-père", "Amazonas-Regenwald") or one other character."""
+_F = TypeVar("_F", bound=Any)
 
 
 @functools.lru_cache(maxsize=4)
@@ -41,3 +52,100 @@ def not_a_name(span: str) -> bool:
     words = _WORDS.findall(span)
     listed = _listed()
     return bool(words) and all(w.casefold() in listed for w in words)
+
+
+@functools.lru_cache(maxsize=4)
+def _noun_lists(path: str = str(NOT_NAMES_PATH)) -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str], tuple[str, ...]]:
+    """(``common_nouns``, ``noun_determiners_de``, ``function_words_de``, ``name_particles``,
+    ``noun_suffixes_de``) of the JSON file at ``path``, casefolded; an absent list is empty
+    (OSError / ValueError for an unreadable file)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    keys = ("common_nouns", "noun_determiners_de", "function_words_de", "name_particles")
+    sets = tuple(frozenset(w.casefold() for w in data.get(k, ())) for k in keys)
+    return (*sets, tuple(w.casefold() for w in data.get("noun_suffixes_de", ())))  # type: ignore[return-value]
+
+
+def doubtful_heads(text: str, heads: Sequence[_F]) -> list[_F]:
+    """``heads`` (the token head's findings over ``text``: named tuples with ``start``, ``end`` and
+    ``label``) without the PERSON and LOCATION spans that name no one although capitalised.
+
+    A span is dropped when every word of it is a ``common_nouns`` entry ("Opa", "Katze",
+    "Ungeziefer", "Grandpa", "祖父") unless a capitalised word that is not one follows ("my Uncle
+    Tom": the PERSON then takes in "Tom"), and loses such words at its start ("Opa Heinrich" ->
+    "Heinrich"). A one-word span is dropped when it is a CamelCase handle or brand
+    ("TrailTube", "GamingWithTom"; "McDonald", "MaryAnn", "DeShawn" stay) and, a PERSON, when it
+    is an acronym of three or four capitals in a text of more small letters than capitals ("VIP",
+    "CEO") or follows a German article, possessive or demonstrative (up to two adjectives
+    between) in a German text ("Die Katze", "mein Schwiegervater", "das gute alte Brot"; not
+    after "von der", "van der" or a comma); in a German text also a one-word span of six letters
+    or more with a noun suffix ("Sauberkeit", "Rechnung", "Gesellschaft"). Other findings, and
+    spans with no word, pass unchanged; order kept. Linear in the length of ``text``."""
+    out: list[_F] = []
+    german: bool | None = None
+    mixed: bool | None = None
+    for f in heads:
+        if f.label not in ("PERSON", "LOCATION"):
+            out.append(f)
+            continue
+        nouns, dets, words, particles, suffixes = _noun_lists()
+        tokens = [m for m in _TOKEN.finditer(text, f.start, f.end) if m.group()[0].isalnum()]
+        listed = 0
+        while listed < len(tokens) and tokens[listed].group().casefold() in nouns:
+            listed += 1
+        if tokens and listed == len(tokens):
+            after = _TOKEN.match(text, f.end + 1) if text[f.end : f.end + 1] == " " else None
+            if after is None or not after.group()[0].isupper() or after.group().casefold() in nouns:
+                continue  # "Opa", "Tante Oma": common nouns only
+            listed = 0  # "my Uncle Tom": a name follows
+        if listed:
+            tokens = tokens[listed:]
+            f = f._replace(start=tokens[0].start())
+        if len(tokens) == 1 and tokens[0].end() == f.end:
+            word = tokens[0].group()
+            if _camel_handle(word):
+                continue
+            if f.label == "PERSON" and 3 <= len(word) <= 4 and word.isupper() and word.isalpha():
+                if mixed is None:
+                    mixed = sum(c.islower() for c in text) > sum(c.isupper() for c in text)
+                if mixed:
+                    continue
+            suffixed = word.casefold().endswith(suffixes) and len(word) >= 6
+            if suffixed or (f.label == "PERSON" and _after_determiner(text, f.start, dets, particles)):
+                if german is None:
+                    german = len({m.group().casefold() for m in _TOKEN.finditer(text)} & (dets | words)) >= 2
+                if german:
+                    continue
+        out.append(f)
+    return out
+
+
+def _camel_handle(word: str) -> bool:
+    """True for a word of letters in CamelCase parts, the first of four letters or more, and three
+    or more parts or none under four letters ("TrailTube", "GamingWithTom")."""
+    if not word.isalpha():
+        return False
+    cuts = [i for i in range(1, len(word)) if word[i].isupper() and word[i - 1].islower()]
+    if not cuts or cuts[0] < 4:
+        return False  # "McDonald", "DeShawn", "LaToya": a name prefix
+    parts = [b - a for a, b in zip([0, *cuts], [*cuts, len(word)])]
+    return len(parts) >= 3 or min(parts) >= 4  # "GamingWithTom", "TrailTube"; not "MaryAnn"
+
+
+def _after_determiner(text: str, start: int, dets: frozenset[str], particles: frozenset[str]) -> bool:
+    """True when ``text[start:]`` follows a determiner (``dets``), directly or after up to two
+    lower-case adjectives ("die ganze Nacht"), only spaces between the words, and no name
+    particle (``particles``: "von der") or comma (a relative pronoun: ", der Thomas kennt") stands
+    before the determiner."""
+    before = [m.group() for m in _TOKEN.finditer(text, max(0, start - 80), start)]
+    if not before or not text[start - 1 : start].isspace():
+        return False
+    i = len(before) - 1
+    for _ in range(2):
+        w = before[i]
+        if i > 0 and w.islower() and w.casefold() not in dets and w.endswith(("e", "en", "er", "es", "em")):
+            i -= 1
+        else:
+            break
+    if before[i].casefold() not in dets:
+        return False
+    return not (i > 0 and (before[i - 1] == "," or before[i - 1].casefold() in particles))

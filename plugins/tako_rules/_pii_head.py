@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from guardrails.errors import ModelError, ModelIntegrityError
+from tako_rules._pii_phone import phone_like
 
-__all__ = ["HEAD_NAME", "TokenHead", "default_head_path", "encoder_fingerprint", "gives_token_states", "token_states"]
+__all__ = ["HEAD_NAME", "TokenHead", "default_head_path", "encoder_fingerprint", "gives_token_states", "head_phone", "token_states"]
 
 HEAD_NAME = "pii_tokens"
 """File stem of the shipped head (``tako_rules/heads/pii_tokens.head.json``)."""
@@ -193,7 +195,9 @@ class TokenHead:
             raise ModelError(f"PII head expects {self.dim}-dim token states, got {states.shape[1]}")
         n = len(states)
         z1 = _matmul(states, w["W1"])
-        z1 += states.mean(0) @ w["Wc"] + w["b1"]
+        mean = np.add.reduce(states, 0)  # states.mean(0), as numpy computes it, without its Python layers
+        np.true_divide(mean, np.intp(n), out=mean, casting="unsafe")
+        z1 += mean @ w["Wc"] + w["b1"]
         np.maximum(z1, 0.0, out=z1)
         h = z1.shape[1]
         pad = np.zeros((n + 2, h), dtype=np.float32)
@@ -268,3 +272,43 @@ class TokenHead:
         while end < n and _is_spaced_letter(text[end]) and _is_spaced_letter(text[end - 1]):
             end += 1
         return start, end
+
+
+_PHONE_TAIL = re.compile(r"[ .\-]\d{1,4}(?!\w|[.\-/]\d)")
+
+
+_RUN = re.compile(r"\w+")
+
+
+def _in_word(text: str, i: int) -> bool:
+    """True when the digit ``text[i]`` is part of a word of a cased script: a cased letter stands
+    right before it or in its run of word characters ("line1", "0f", "5h17"; not "番号は090")."""
+    run = _RUN.match(text, i)
+    word = (text[i - 1] if i else "") + (run.group() if run is not None else "")
+    return any(c.lower() != c.upper() for c in word)
+
+
+def head_phone(text: str, span: tuple[int, int, str, float]) -> tuple[int, int, str, float] | None:
+    """A (start, end, label, score) span of the token head, its PHONE spans tidied: cut to the number
+    (from ``+``, ``(`` or the first digit not inside a word to the last digit or ``)``, so "whatsapp 1
+    212 555 0147" keeps the word "whatsapp", "line1\n020 7946 0000" the word "line1"), carried
+    on over digit groups that follow ("5 5 5 8 6 7 5 3 0" + " 9", at most 15 digits), and None when
+    the rest is no phone (``phone_like``). Other labels pass as given."""
+    start, end, label, score = span
+    if label != "PHONE":
+        return span
+    while start < end and not (text[start].isdigit() or text[start] in "+("):
+        start += 1
+    while start < end and text[start].isdigit() and _in_word(text, start):
+        # "line1\n020 7946 0000", "lo7 0f 5h17": no number starts inside a word of a cased script
+        while start < end and text[start].isalnum():
+            start += 1
+        while start < end and not (text[start].isdigit() or text[start] in "+("):
+            start += 1
+    while end > start and not (text[end - 1].isdigit() or text[end - 1] == ")"):
+        end -= 1
+    count = sum(c.isdigit() for c in text[start:end])
+    while count < 15 and (m := _PHONE_TAIL.match(text, end)) is not None and count + len(m.group()) - 1 <= 15:
+        count += len(m.group()) - 1
+        end = m.end()
+    return (start, end, label, score) if end > start and phone_like(text, start, end) else None

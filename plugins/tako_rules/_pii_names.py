@@ -15,6 +15,7 @@ import re
 
 from tako_rules._pii_groups import not_a_name
 from tako_rules._pii_person import contact_names
+from tako_rules._trie import trie_pattern
 
 __all__ = ["NameRules"]
 
@@ -62,6 +63,8 @@ class NameRules:
         """Titles as people write them in mixed-case text (``Mr.``, ``Frau``), scanned case-sensitively
         (a literal-prefix scan, several times faster than the lower-case pattern over every letter)."""
         self._word = re.compile(_WORD_CAP)
+        self._hint = re.compile(trie_pattern(_HINTS, space=" "))
+        """Finds one of ``_HINTS`` in a single scan."""
         self._cjk = re.compile(
             r"(?:我叫|我的名字是|我名叫|私の名前は|わたしの名前は|僕の名前は|제 이름은|저는|내 이름은|ฉันชื่อ|ผมชื่อ|ดิฉันชื่อ)"
             r"[ \t]*([\u4e00-\u9fff\u3040-\u30ff가-힣\u0e00-\u0e7f]{1,12}?)"
@@ -78,7 +81,7 @@ class NameRules:
             return []  # lower-casing moved offsets (a Turkish İ, say): the head and patterns still run
         lower_text = text == low
         out: list[tuple[int, int, float]] = [] if lower_text else contact_names(text, low, not_a_name)
-        if not any(h in low for h in _HINTS):
+        if self._hint.search(low) is None:
             return self._titles(text, low, lower_text, out)
         for m in self._intro_latin.finditer(low):
             span = self._words(text, m.end(), need_cap=not lower_text, max_words=3)

@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["DEFAULT_PHONE_REGIONS", "PhoneFinder", "head_phone", "phone_context_ok", "phone_like"]
+__all__ = ["DEFAULT_PHONE_REGIONS", "PhoneFinder", "phone_context_ok", "phone_like"]
 
 DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
     "US", "CA", "MX", "BR", "AR", "CO", "CL", "PE",
@@ -84,7 +84,8 @@ _CUE_WORDS = frozenset("""
 call calls calling phone phones tel tele telephone mobile mob cell cellphone whatsapp viber signal
 sms text fax contact number ring reach dial hotline handy handynummer telefon telefonnummer
 rufnummer nummer anrufen téléphone telephone tél tel portable appelez appelle numéro numero
-teléfono telefono móvil movil celular número llama llámame llamame cellulare chiama telefone
+teléfono telefono móvil movil celular número llama llámame llamame llamar llamarme llámanos llamanos
+appeler chiamare chiamami cellulare chiama telefone ligar bellen zadzwonić zadzwonic
 telemóvel telemovel liga ligue telefoon mobiel bel komórka komorka zadzwoń zadzwon numer cep
 numara arayın arayin nomor telepon hp wa gọi goi số so điện thoại thoai телефон тел номер мобильный
 мобильного звоните позвоните
@@ -165,59 +166,70 @@ def phone_like(text: str, start: int, end: int) -> bool:
     return not _years_or_small_numbers(body)
 
 
-_PHONE_TAIL = re.compile(r"[ .\-]\d{1,4}(?!\w|[.\-/]\d)")
-
-
-def head_phone(text: str, span: tuple[int, int, str, float]) -> tuple[int, int, str, float] | None:
-    """A (start, end, label, score) span of the token head, its PHONE spans tidied: cut to the number
-    (from ``+``, ``(`` or the first digit to the last digit or ``)``, so "whatsapp 1 212 555 0147"
-    keeps the word "whatsapp"), carried on over digit groups that follow ("5 5 5 8 6 7 5 3 0" + " 9",
-    at most 15 digits), and None when the rest is no phone (``phone_like``). Other labels pass as given."""
-    start, end, label, score = span
-    if label != "PHONE":
-        return span
-    while start < end and not (text[start].isdigit() or text[start] in "+("):
-        start += 1
-    while end > start and not (text[end - 1].isdigit() or text[end - 1] == ")"):
-        end -= 1
-    count = sum(c.isdigit() for c in text[start:end])
-    while count < 15 and (m := _PHONE_TAIL.match(text, end)) is not None and count + len(m.group()) - 1 <= 15:
-        count += len(m.group()) - 1
-        end = m.end()
-    return (start, end, label, score) if end > start and phone_like(text, start, end) else None
-
-
 _TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number",
           "voip", "pager", "uan", "voicemail")
 
 
-class _Region:
-    """One region's number plan, compiled from libphonenumber's metadata for a fast validity test."""
+_UNSET: Any = object()
 
-    __slots__ = ("code", "lengths", "pattern", "strip", "types", "exact")
+
+class _Region:
+    """One region's number plan, compiled from libphonenumber's metadata for a fast validity test.
+
+    Built when a number first reaches the region (most numbers are settled by the first regions
+    tried); each pattern compiles on its first use."""
+
+    __slots__ = ("code", "lengths", "exact", "_meta", "_strip", "_pattern", "_types")
 
     def __init__(self, code: str, meta: Any) -> None:
         self.code = code
-        desc = meta.general_desc
-        self.lengths = frozenset(desc.possible_length or ())
-        self.pattern = re.compile(desc.national_number_pattern or r"\d+")
-        parsing = meta.national_prefix_for_parsing or meta.national_prefix or ""
-        self.strip = re.compile(parsing) if parsing else None
+        self.lengths = frozenset(meta.general_desc.possible_length or ())
         self.exact = meta.national_prefix_transform_rule is None
         """False where libphonenumber rewrites the national prefix: there the full parse decides."""
-        self.types: list[tuple[re.Pattern[str], frozenset[int]]] = []
-        for name in _TYPES:
-            d = getattr(meta, name, None)
-            if d is None or not d.national_number_pattern:
-                continue
-            lengths = frozenset(n for n in (d.possible_length or desc.possible_length or ()) if n > 0)
-            self.types.append((re.compile(d.national_number_pattern), lengths))
+        self._meta = meta
+        self._strip: re.Pattern[str] | None = _UNSET
+        self._pattern: re.Pattern[str] | None = None
+        self._types: list[tuple[re.Pattern[str], frozenset[int]]] | None = None
+
+    @property
+    def strip(self) -> re.Pattern[str] | None:
+        """The national prefix as libphonenumber parses it, or None."""
+        strip = self._strip
+        if strip is _UNSET:
+            parsing = self._meta.national_prefix_for_parsing or self._meta.national_prefix or ""
+            strip = self._strip = re.compile(parsing) if parsing else None
+        return strip
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The region's national number pattern."""
+        pattern = self._pattern
+        if pattern is None:
+            pattern = self._pattern = re.compile(self._meta.general_desc.national_number_pattern or r"\d+")
+        return pattern
+
+    @property
+    def types(self) -> list[tuple[re.Pattern[str], frozenset[int]]]:
+        """(pattern, possible lengths) of each number type the region defines."""
+        types = self._types
+        if types is None:
+            meta, found = self._meta, []
+            desc = meta.general_desc
+            for name in _TYPES:
+                d = getattr(meta, name, None)
+                if d is None or not d.national_number_pattern:
+                    continue
+                lengths = frozenset(n for n in (d.possible_length or desc.possible_length or ()) if n > 0)
+                found.append((re.compile(d.national_number_pattern), lengths))
+            types = self._types = found
+        return types
 
     def numbers(self, digits: str) -> list[str]:
         """The national significant numbers ``digits`` may stand for (prefix kept and stripped)."""
         out = [digits]
-        if self.strip is not None:
-            m = self.strip.match(digits)
+        strip = self.strip
+        if strip is not None:
+            m = strip.match(digits)
             if m and m.end() > 0 and m.end() < len(digits):
                 out.insert(0, digits[m.end():])
         return out
@@ -238,7 +250,8 @@ class _Region:
 
 
 class PhoneFinder:
-    """Finds phone numbers in a text; built once per guard (region metadata compiled here)."""
+    """Finds phone numbers in a text; built once per guard. Each region's metadata is read and
+    compiled when a number first reaches it (``regions`` builds them all)."""
 
     def __init__(
         self, regions: Sequence[str], *, use_phonenumbers: bool = True, max_chars: int = 100_000,
@@ -248,7 +261,8 @@ class PhoneFinder:
         self.strict = strict
         """Only valid numbers count (no "possible" number after a phone word)."""
         self.pn: Any = None
-        self.regions: list[_Region] = []
+        self._codes: tuple[str, ...] = ()
+        self._built: list[_Region | None] = []
         if use_phonenumbers:
             try:
                 import phonenumbers
@@ -256,11 +270,23 @@ class PhoneFinder:
                 phonenumbers = None
             if phonenumbers is not None:
                 self.pn = phonenumbers
-                for code in regions:
-                    meta = phonenumbers.PhoneMetadata.metadata_for_region(code.upper())
-                    if meta is None:
-                        raise ValueError(f"unknown phone region {code!r} (use ISO 3166 codes such as GB, DE, IN)")
-                    self.regions.append(_Region(code.upper(), meta))
+                unknown = [c for c in regions if c.upper() not in phonenumbers.SUPPORTED_REGIONS]
+                if unknown:
+                    raise ValueError(f"unknown phone region {unknown[0]!r} (use ISO 3166 codes such as GB, DE, IN)")
+                self._codes = tuple(c.upper() for c in regions)
+                self._built = [None] * len(self._codes)
+
+    @property
+    def regions(self) -> list[_Region]:
+        """Every configured region's number plan, in order (built now if not yet)."""
+        return [self._region(i) for i in range(len(self._codes))]
+
+    def _region(self, i: int) -> _Region:
+        region = self._built[i]
+        if region is None:
+            code = self._codes[i]
+            region = self._built[i] = _Region(code, self.pn.PhoneMetadata.metadata_for_region(code))
+        return region
 
     @property
     def engine(self) -> str:
@@ -317,9 +343,10 @@ class PhoneFinder:
             return 0.0  # 48.8566 2.3522, 5555.5555: decimals, not a dotted number
         valid = possible = False
         bare_nanp = not separated and not cue and digits[0] != "0"
-        for region in self.regions:
-            if bare_nanp and region.code not in ("US", "CA"):
+        for i, code in enumerate(self._codes):
+            if bare_nanp and code not in ("US", "CA"):
                 continue  # a bare run of digits counts only as a 10-digit NANP number
+            region = self._built[i] or self._region(i)
             ok, maybe = region.check(digits)
             if ok and not region.exact:
                 try:

@@ -11,7 +11,8 @@ from pydantic import Field
 
 from guardrails.content import is_content_free
 from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
-from guardrails.results import Verdict
+from guardrails.results import Verdict, verdict
+from tako_rules._algospeak_terms import _ascii_exact, _hint
 from tako_rules._common import load_data_file, load_yaml_path
 from tako_rules._decode import Decoder
 from tako_rules._trie import trie_pattern
@@ -28,6 +29,9 @@ _LEET_RUN = (
     r"(?<![A-Za-z0-9@$!|])[A-Za-z0-9@$!|]*[A-Za-z][0-9@$!|]+[A-Za-z][A-Za-z0-9@$!|]*"
     r"|(?<![\w$])\$[A-Za-z]{2,}"
 )
+_LEET_TAIL = r"(?<![A-Za-z0-9@$!|])[A-Za-z]{1,6}[013457-9]{1,3}(?![A-Za-z0-9@$!|])"
+"""A word ending in leet digits ("t0", "d13"; not 2 or 6, which fold to nothing), folded only in
+a text that already has a leet run ("b12", "mp3" elsewhere stay as they are)."""
 _SPACED = r"(?<![A-Za-z])(?:[A-Za-z][ .\-*]){2,}[A-Za-z](?![A-Za-z])"
 _INSTRUCTION = (
     r"\b(?:ignore|disregard|forget|override|bypass|skip)\b.{0,40}?"
@@ -95,8 +99,11 @@ class NormalizeGuard(BaseGuard):
         self._invisible_re = re.compile(f"[{_ZERO_WIDTH}{_BIDI}\U000e0000-\U000e007f]")
         self._leet = re.compile(_LEET_RUN)
         self._leet_hint = re.compile(r"[A-Za-z][0-9@$!|]+[A-Za-z]|\$[A-Za-z]")
+        self._leet_tail = re.compile(_LEET_TAIL)
         self._leet_table = str.maketrans(_LEET)
         self._spaced = re.compile(_SPACED)
+        self._spaced_hint = re.compile(r"[ .\-*][A-Za-z][ .\-*]")
+        """A letter between two separators: every spaced-out word has one (a cheap scan first)."""
         self._instruction = re.compile(_INSTRUCTION, re.IGNORECASE)
         self._decoder = Decoder()
         self._lock = threading.Lock()
@@ -141,15 +148,17 @@ class NormalizeGuard(BaseGuard):
                 self._unless[term] = str(e["unless"])
         self._context_words = context_words
         self._ctx_word = re.compile(r"[\w'+]+|[^\w\s]")  # a word, or one symbol (an emoji code)
-        self._algo_hints = frozenset(_hint(term) for term in self._algo)
+        hints = frozenset(_hint(term) for term in self._algo)
+        self._algo_hint = re.compile(trie_pattern(hints, space=" ")) if hints else None
+        """Finds one of the substrings every spelling of some term holds (one scan, not one per hint)."""
         terms = (str(e["term"]) for e in entries)
         self._codes = frozenset(t for t in terms if t.strip() and not any(c.isalnum() for c in t))
         """Letterless lexicon terms (emoji codes): a text holding one is never content-free."""
-        self._algo_re = (
-            re.compile(r"(?<!\w)(?:" + trie_pattern(self._algo) + r")(?!\w)", re.IGNORECASE)
-            if self._algo
-            else None
-        )
+        pattern = r"(?<!\w)(?:" + trie_pattern(self._algo) + r")(?!\w)"
+        self._algo_re = re.compile(pattern, re.IGNORECASE) if self._algo else None
+        self._algo_ascii = re.compile(pattern) if self._algo and _ascii_exact(self._algo, hints) else None
+        """The same pattern, case-sensitive, for the lower case of an ASCII text: it matches where
+        the other matches in the text (several times faster, and no hint scan needed first)."""
 
     # -- steps -------------------------------------------------------------------------
     def _strip_invisible(self, text: str, facts: dict[str, Any]) -> str:
@@ -207,12 +216,22 @@ class NormalizeGuard(BaseGuard):
                 changed.append(run)
             return folded
 
+        def fold_tail(m: re.Match[str]) -> str:
+            word = m.group()
+            if word.lower() in _LEET_EXEMPT:
+                return word
+            changed.append(word)
+            return word.translate(self._leet_table)
+
         out = self._leet.sub(fold, text)
-        if changed:
+        if changed:  # a leet text: words ending in leet digits too ("i w4nt t0 d13")
+            out = self._leet_tail.sub(fold_tail, out)
             facts.setdefault("folded", {})["leetspeak"] = changed[:20]
         return out
 
     def _join_spaced(self, text: str, facts: dict[str, Any]) -> str:
+        if self._spaced_hint.search(text) is None:
+            return text
         changed: list[str] = []
 
         def join(m: re.Match[str]) -> str:
@@ -232,28 +251,37 @@ class NormalizeGuard(BaseGuard):
     def _map_algospeak(self, text: str, facts: dict[str, Any]) -> str:
         if self._algo_re is None:
             return text
-        low = text.lower()
-        if not any(h in low for h in self._algo_hints):
+        if self._algo_ascii is not None and text.isascii():
+            spans = [m.span() for m in self._algo_ascii.finditer(text.lower())]
+        elif self._algo_hint is None or self._algo_hint.search(text.lower()) is None:
+            return text
+        else:
+            spans = [m.span() for m in self._algo_re.finditer(text)]
+        if not spans:
             return text
         mapped: list[list[str]] = []
 
-        def repl(m: re.Match[str]) -> str:
-            term = m.group()
+        def repl(start: int, end: int) -> str:
+            term = text[start:end]
             key = _squash(term.lower())
             replacement, ctx = self._algo.get(key, (None, None))
-            if replacement is None or (key in self._units and _AFTER_NUMBER.search(text[max(0, m.start() - 12):m.start()])):
+            if replacement is None or (key in self._units and _AFTER_NUMBER.search(text[max(0, start - 12):start])):
                 return term
             unless = self._unless.get(key)
-            if unless is not None and self._near_context(text, m.start(), m.end(), unless):
+            if unless is not None and self._near_context(text, start, end, unless):
                 return term
-            if ctx is not None and not self._near_context(text, m.start(), m.end(), ctx):
+            if ctx is not None and not self._near_context(text, start, end, ctx):
                 replacement = self._otherwise.get(key)
                 if replacement is None:
                     return term
             mapped.append([term, replacement])
             return replacement
 
-        out = self._algo_re.sub(repl, text)
+        pieces, last = [], 0  # re.sub over the spans found
+        for start, end in spans:
+            pieces += (text[last:start], repl(start, end))
+            last = end
+        out = "".join(pieces) + text[last:]
         if mapped:
             facts.setdefault("folded", {})["algospeak"] = mapped[:20]
         return out
@@ -316,7 +344,7 @@ class NormalizeGuard(BaseGuard):
         context.hidden.update({k: v for k, v in facts.items() if k in ("removed", "tag_text", "decoded", "hidden_instructions")})
         context.decoded = tuple(context.decoded) + tuple(extra)
         facts["changed"] = view != text
-        return Verdict(categories={"prompt_injection": score} if score else {}, details=facts)
+        return verdict({"prompt_injection": score} if score else {}, details=facts)
 
     def _hidden_instruction_score(
         self, raw: str, view: str, facts: dict[str, Any], tag_text: str, decoded: list[str]
@@ -348,15 +376,6 @@ _INSTRUCTION_HINTS = ("instruction", "rule", "prompt", "guideline", "direction",
 def _may_instruct(text: str) -> bool:
     low = text.lower()
     return any(h in low for h in _INSTRUCTION_HINTS)
-
-
-def _hint(term: str) -> str:
-    """A substring every spelling of ``term`` contains (its first 3+ letter piece, or a symbol)."""
-    pieces = re.findall(r"\w+", term)
-    first = next((p for p in pieces if len(p) >= 3), "")
-    if first or not pieces:
-        return first or term
-    return next((c for c in term if not c.isalnum() and not c.isspace()), pieces[0])
 
 
 def _squash(term: str) -> str:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from guardrails.errors import PolicyError
 from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
-from guardrails.results import Span, Verdict
+from guardrails.results import Span, Verdict, verdict
 from tako_rules._common import calibrate, similarity_encoder
 from tako_rules._schema import check_schema, validate
 
@@ -116,7 +116,7 @@ class RefusalGuard(BaseGuard):
         """Score ``refusal`` and record the phrase."""
         m = self._pattern.search(text.replace("\u2019", "'"))
         if m is None:
-            return Verdict(details={"refused": False})
+            return verdict(details={"refused": False})
         score = 1.0 if m.start() < self.config.head_chars else self.config.later_score
         return Verdict(categories={"refusal": score},
                        details={"refused": score >= 0.5, "phrase": m.group(), "at": m.start()})

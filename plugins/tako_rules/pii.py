@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from typing import Any, Literal
@@ -11,22 +10,25 @@ from pydantic import Field, field_validator
 
 from guardrails.errors import GuardrailsError, PolicyError
 from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
-from guardrails.results import Span, Verdict
-from tako_rules._common import IntervalSet, apply_spans, resolve_overlaps
+from guardrails.results import Span, Verdict, verdict
+from tako_rules._common import IntervalSet, apply_spans
 from tako_rules._pii_detect import Found, PatternDetectors, folded
-from tako_rules._pii_groups import not_a_name
+from tako_rules._pii_groups import doubtful_heads, not_a_name
 from tako_rules._pii_head import (
     TokenHead,
     default_head_path,
     encoder_fingerprint,
     gives_token_states,
+    head_phone,
     token_states,
 )
 from tako_rules._pii_ids import NATIONAL_ID_LABELS
+from tako_rules._pii_json import content_head_findings, person_key_values
 from tako_rules._pii_names import NameRules
 from tako_rules._pii_person import widen_persons
-from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS, head_phone
-from tako_rules._pii_replace import Pseudonyms, mask, outside_escapes, replacement, restore_pattern
+from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS
+from tako_rules._pii_replace import Pseudonyms, mask, outside_escapes, replacement
+from tako_rules._pii_restore import PiiRestoreGuard
 from tako_rules._pii_view import TextView, align
 
 __all__ = ["NATIONAL_ID_LABELS", "NER_ENTITIES", "PATTERN_ENTITIES", "PiiGuard", "PiiRestoreGuard", "mask"]
@@ -94,6 +96,15 @@ class PiiGuard(BaseGuard):
         """Longer texts use the built-in phone pattern (libphonenumber is slow on megabytes of digits)."""
         min_score: float = Field(0.0, ge=0.0, le=1.0)
         """Drop findings whose detector confidence is below this."""
+        json_keys: bool = True
+        """JSON keys as context (``tako_rules._pii_json``): no head finding in a ``"title"``, ``"sku"``,
+        ``"views"`` value holding no other PII; a ``"last_name"``, or a ``"name"`` beside an e-mail or
+        phone, is a PERSON. False: the head and the rules alone."""
+        common_nouns: bool = True
+        """Capitals as no evidence of a name (``tako_rules._pii_groups.doubtful_heads``): no head PERSON or
+        LOCATION made only of family words, everyday German nouns or dehumanising nouns (``mein Opa``,
+        ``Juden sind Ungeziefer``), no one-word head PERSON after a German article (``Die Katze``), no
+        CamelCase handle (``TrailTube``) or PERSON acronym (``VIP``). False: every head finding counts."""
         document_head_chars: int = Field(2000, ge=0)
         """A retrieved document (``context.document_index`` set) longer than this many characters
         is read by the pattern detectors and the context rules only, not by the token head, whose
@@ -122,7 +133,7 @@ class PiiGuard(BaseGuard):
         def _regions(cls, v: list[str]) -> list[str]:
             import phonenumbers
 
-            bad = [r for r in v if phonenumbers.PhoneMetadata.metadata_for_region(r.upper()) is None]
+            bad = [r for r in v if r.upper() not in phonenumbers.SUPPORTED_REGIONS]  # no metadata loaded
             if bad:
                 raise ValueError(f"unknown phone regions {bad}; use ISO 3166 codes such as GB, DE, IN")
             return [r.upper() for r in v]
@@ -202,8 +213,13 @@ class PiiGuard(BaseGuard):
             found += [Found(s, e, "PERSON", score) for s, e, score in self.name_rules.find(view.text, low)]
         if not view.identity:
             found = [Found(*view.to_original(f.start, f.end), f.label, f.score) for f in found]
+        if self.name_rules is not None and self.config.json_keys and '":' in text:  # "last_name": "..."
+            found += [Found(s, e, "PERSON", 0.85) for s, e in person_key_values(text, [f for f in found if f.label != "PERSON"])]
         if self.head is not None and len(text) > 1 and self._head_reads(text, context):
-            found += self._head_spans(text, context)
+            heads = self._head_spans(text, context)
+            if self.config.common_nouns:  # "Die Katze", "mein Opa", "TrailTube": capitals, not names
+                heads = doubtful_heads(text, heads)
+            found += content_head_findings(text, heads, found) if self.config.json_keys else heads
         elif self._nlp is not None and len(text) > 1:
             found += self._spacy(text)
         if self.config.min_score:
@@ -223,11 +239,16 @@ class PiiGuard(BaseGuard):
         shared = context.view(text) if context is not None else text
         if shared != text and not shared.startswith(text) and max(len(shared), len(text)) > _ALIGN_MAX:
             shared = text  # too long to align: the head reads the text itself
+        decoded = TextView(text) if '"' in text and _WORD_ESCAPE.search(text) is not None else None
+        if decoded is not None:  # "al\\n612": a line break, not a word "n612" (its own encoder pass)
+            shared = decoded.text
         got = token_states(self.encoder, shared)
         if got is None:
             return []
         spans = self.head.spans(got[0], got[1], shared, self.ner_entities | {"ADDRESS", "PHONE"})
         spans = [t for s in spans if s[2] in self.entities and (t := head_phone(shared, s)) is not None]
+        if decoded is not None:
+            return [Found(*decoded.to_original(s, e), label, score) for s, e, label, score in spans]
         if shared == text or shared.startswith(text):
             return [Found(s, e, label, score) for s, e, label, score in spans if e <= len(text)]
         alignment = align(shared, text)
@@ -253,7 +274,7 @@ class PiiGuard(BaseGuard):
         """Find PII and return the text with every finding replaced according to ``mode``."""
         found = self.find(text, context)
         if not found:
-            return Verdict()
+            return verdict()
         mode = self.config.mode
         jsonish = "{" in text or "[" in text
         if '"' in text:
@@ -268,8 +289,8 @@ class PiiGuard(BaseGuard):
         counts: dict[str, int] = {}
         for f in found:
             counts[f.label] = counts.get(f.label, 0) + 1
-        return Verdict(
-            categories={"pii": max(f.score for f in found)},
+        return verdict(
+            {"pii": float(max(f.score for f in found))},
             spans=tuple(spans),
             text=apply_spans(text, spans),
             details={"entities": counts, "mode": mode, "phone_engine": self.detectors.phone_engine,
@@ -277,53 +298,12 @@ class PiiGuard(BaseGuard):
         )
 
 
-class PiiRestoreGuard(BaseGuard):
-    """Output guard: puts the originals back where the model's answer repeats placeholders that
-    the ``pii`` guard (mode ``pseudonymize``) stored in the request's vault. Accepts the usual
-    rewrites (``EMAIL_1``, ``[email_1]``, ``[EMAIL 1]``); restores only what the vault holds."""
-
-    name = "pii_restore"
-    stages = frozenset({"output"})
-    changes_text = True
-    categories = ()
-    """None: a pure transformation, so its text applies on any enforcing rail (details count restores)."""
-    stateful = True
-    """Reads the request's vault: a decision cache must not reuse its result."""
-
-    class Config(GuardConfig):
-        """No options."""
-
-    def check(self, text: str, context: CheckContext) -> Verdict:
-        """Replace placeholders found in the vault with their originals."""
-        vault = context.request.vault
-        if not vault:
-            return Verdict()
-        with context.request.lock:
-            entries = dict(vault)
-        labels = tuple(sorted({k[1:].rsplit("_", 1)[0] for k in entries if k.startswith("[") and "_" in k}))
-        if not labels:
-            return Verdict()
-        spans = []
-        for m in _restore_pattern(labels).finditer(text):
-            key = f"[{m.group(1).upper()}_{int(m.group(2))}]"
-            if key in entries:
-                spans.append(Span(start=m.start(), end=m.end(), category="pii", label=m.group(1).upper(),
-                                  replacement=entries[key]))
-        if not spans:
-            return Verdict()
-        return Verdict(spans=tuple(spans),
-                       text=apply_spans(text, resolve_overlaps(spans)),
-                       details={"restored": len(spans)})
-
-
-@functools.lru_cache(maxsize=256)
-def _restore_pattern(labels: tuple[str, ...]) -> Any:
-    return restore_pattern(labels)
-
-
 _REDACTED = re.compile(r"\[[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*\]")
 """A placeholder an earlier rail wrote (``[OPENAI_API_KEY]``, ``[EMAIL_1]``): never PII itself, so a
 later rail or a streamed re-check never rewrites it (``[[PERSON]_API_KEY]``)."""
+_WORD_ESCAPE = re.compile(r"\\+(?:[nrtbf](?=[^\W_])|u[0-9a-fA-F]{4})")
+"""A JSON escape that would read as part of a word (``al\\n612``, ``Luc\\u00eda``): the head then reads
+the text with its escapes decoded (``TextView``) instead of the shared view."""
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 _HONORIFIC = re.compile(r"(?i)(?:mr|mrs|ms|miss|mx|dr|prof|sir|herr|frau|mme|mlle|m|sr|sra|srta|dott|princess|prince|lady|lord)\.?(?:\s+|$)")
 

@@ -10,7 +10,9 @@ Portuguese, French, German, Italian) followed by a directive.
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import NamedTuple
 
 from pydantic import Field
 
@@ -58,7 +60,7 @@ _VOCATIVE = (
     r"chère|querid[oa]|caro|cara|olá|quick one for|one for|by the way)[ ,]+){0,2}"
 )
 
-_ADDRESS = re.compile(
+_ADDRESS = (
     "|".join((
         rf"{_START}{_NOTE}(?:\s+[\w'’]+){{0,2}}?\s*(?:\(|,\s*)?{_TO}\s+{_ARTICLE}{_ANYBOT}",          # "Note to the AI", "Hinweis an die KI"
         rf"{_START}{_VOCATIVE}{_ARTICLE}{_ANYBOT}{_AFTER}{_END}",             # "AI assistant:", "Hey bot, ..."
@@ -71,12 +73,11 @@ _ADDRESS = re.compile(
         r"@(?:ai|ia|ki|assistant|\w*bot|ki-\w+|gpt\w*|copilot|claude|gemini)\b",  # "@assistant when someone asks"
         rf"{_START}(?:\w+\s+){{0,2}}?(?:model|ai|llm|assistant|bot|agent|summari[sz]er|processing|system)"
         r"[ -](?:note|instructions?|directive|only)\b",                        # "Model note:", "agent instructions"
-    )),
-    re.IGNORECASE,
+    ))
 )
 """A clause addressed to the AI reading the document; a directive must follow it."""
 
-_STRONG = re.compile(
+_STRONG = (
     "|".join((
         rf"\b(?:if\s+you(?:'re|\s+are)|se\s+voc[êe]\s+(?:é|for)|si\s+(?:eres|tu\s+es)|wenn\s+du)\s+"
         rf"(?:an?\s+|une?\s+|ein[e]?\s+|um[a]?\s+)?(?:{_ROLE}[ -]{_NOUN}|{_AI}|bot|agent|model|machine)\b",
@@ -100,12 +101,11 @@ _STRONG = re.compile(
         r"(?:system|systeme?|système|sistema|admin)\s*"
         r"(?:hinweis|notes?|notices?|messages?|prompt|instructions?|override|update|avis|aviso)?\s*(?:[:\]#)—–-]|pour|per|for|para)"
         rf".{{0,60}}?\b(?:{_AI}|bots?|agents?|models?|you|tu|du)\b",
-    )),
-    re.IGNORECASE,
+    ))
 )
 """Constructions that only make sense as instructions to an AI reader."""
 
-_DIRECTIVE = re.compile(
+_DIRECTIVE = (
     r"\b(?:tell|say|state|claim|include|add|mention|recommend|send|forward|e-?mail|share|reveal|print|output|"
     r"reply|respond|answer|write|insert|append|prepend|ignore|disregard|forget|visit|click|open|call|run|"
     r"execute|approve|delete|remove|change|set|boost|bury|start|stop|describe|present|summari[sz]e|rank|"
@@ -118,23 +118,45 @@ _DIRECTIVE = re.compile(
     r"sag|sage|sagt|behaupte|ändere|schick|sende|empfiehl|leite|gib|bewerte|sortiere|hör|poste|du bist|"
     r"di|dile|diles|digan?|envía|manda|mande|reenvía|añade|acepta|comparte|eres|fala|fale|diga|digam|"
     r"responde|ignora|recomienda|recomende|conte|avisa|troque|coloque|iscrivi|metti|comunicate|dite|consiglia|"
-    r"scrivi|rispondi|aggiungi|invia|give|use|close|doit|deve|debe|muss)\b",
-    re.IGNORECASE,
+    r"scrivi|rispondi|aggiungi|invia|give|use|close|doit|deve|debe|muss)\b"
 )
-_HUMAN = re.compile(
+_HUMAN = (
     r"(?:teaching|dental|personal|shop|legal|research|medical|administrative|executive|sales|lab|nursing|"
     r"store|office|production|editorial|care|kitchen|pharmacy|veterinary|physician|program|marketing|"
-    r"my|our|your|his|her|their)\s*$",
-    re.IGNORECASE,
+    r"my|our|your|his|her|their)\s*$"
 )
-_HUMAN_AFTER = re.compile(
+_HUMAN_AFTER = (
     r"\s*(?:manager|director|professor|coach|principal|editor|producer|teacher|secretary|chef|referee|"
-    r"attorney|prosecutor|superintendent|curator|librarian|to\s+the)\b",
-    re.IGNORECASE,
+    r"attorney|prosecutor|superintendent|curator|librarian|to\s+the)\b"
 )
-_ASSISTANT = re.compile(r"assistant[se]?|asistentes?|assistentes?|assistent(?:en)?", re.IGNORECASE)
-_SPEAKERS = re.compile(r"^\s*(?:human|user|customer|client|person|me|q)\s*:", re.IGNORECASE | re.MULTILINE)
+_ASSISTANT = r"assistant[se]?|asistentes?|assistentes?|assistent(?:en)?"
+_SPEAKERS = r"^\s*(?:human|user|customer|client|person|me|q)\s*:"
 """A transcript ("Human: ... Assistant: ..."): addresses in it are the speakers', not planted."""
+
+
+class _Patterns(NamedTuple):
+    address: re.Pattern[str]
+    strong: re.Pattern[str]
+    directive: re.Pattern[str]
+    human: re.Pattern[str]
+    human_after: re.Pattern[str]
+    assistant: re.Pattern[str]
+    speakers: re.Pattern[str]
+
+
+@functools.cache
+def _patterns() -> _Patterns:
+    """The patterns, compiled on first use: only a text that names an AI reader needs them (about
+    50 ms to compile, which building a Guard no longer pays)."""
+    return _Patterns(
+        address=re.compile(_ADDRESS, re.IGNORECASE),
+        strong=re.compile(_STRONG, re.IGNORECASE),
+        directive=re.compile(_DIRECTIVE, re.IGNORECASE),
+        human=re.compile(_HUMAN, re.IGNORECASE),
+        human_after=re.compile(_HUMAN_AFTER, re.IGNORECASE),
+        assistant=re.compile(_ASSISTANT, re.IGNORECASE),
+        speakers=re.compile(_SPEAKERS, re.IGNORECASE | re.MULTILINE),
+    )
 
 _WORD = re.compile(r"\w+")
 _TRIGGER_WORDS = frozenset(
@@ -207,18 +229,22 @@ class PlantedInstructionsGuard(BaseGuard):
     def find(self, text: str) -> tuple[float, str] | None:
         """(score, matched text) of the first planted instruction in ``text``, or None."""
         transcript: bool | None = None
-        for a, b in _windows(text):
-            strong = _STRONG.search(text, a, b)
-            if strong and not _human(text, strong):
+        windows = _windows(text)
+        if not windows:
+            return None
+        p = _patterns()
+        for a, b in windows:
+            strong = p.strong.search(text, a, b)
+            if strong and not _human(text, strong, p):
                 return self.config.strong_score, strong.group().strip()
-            for m in _ADDRESS.finditer(text, a, b):
-                if _human(text, m):
+            for m in p.address.finditer(text, a, b):
+                if _human(text, m, p):
                     continue
                 if transcript is None:
-                    transcript = _SPEAKERS.search(text) is not None
+                    transcript = p.speakers.search(text) is not None
                 if transcript:
                     continue  # a chat transcript: its speakers talk to the assistant, plainly
-                if _DIRECTIVE.search(text, m.end(), m.end() + self.config.directive_chars):
+                if p.directive.search(text, m.end(), m.end() + self.config.directive_chars):
                     return self.config.address_score, m.group().strip()
         return None
 
@@ -232,10 +258,10 @@ class PlantedInstructionsGuard(BaseGuard):
         return Verdict(categories={"prompt_injection": 0.0})
 
 
-def _human(text: str, m: re.Match[str]) -> bool:
+def _human(text: str, m: re.Match[str], p: _Patterns) -> bool:
     """The match addresses a human assistant ("teaching assistant", "assistant manager")."""
-    word = _ASSISTANT.search(m.group())
+    word = p.assistant.search(m.group())
     if word is None:
         return False
     start, end = m.start() + word.start(), m.start() + word.end()
-    return bool(_HUMAN.search(text[max(0, start - 40):start]) or _HUMAN_AFTER.match(text, end))
+    return bool(p.human.search(text[max(0, start - 40):start]) or p.human_after.match(text, end))

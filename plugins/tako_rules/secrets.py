@@ -7,8 +7,9 @@ import re
 from pydantic import Field
 
 from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
-from guardrails.results import Span, Verdict
+from guardrails.results import Span, Verdict, verdict
 from tako_rules._common import IntervalSet, apply_spans, resolve_overlaps, shannon_entropy
+from tako_rules._trie import trie_pattern
 
 __all__ = ["SECRET_PATTERNS", "SecretsGuard"]
 
@@ -79,15 +80,23 @@ class SecretsGuard(BaseGuard):
             for label, quick, pattern in SECRET_PATTERNS
             if label not in off
         ]
+        quick = {q for _, literals, _ in self._patterns for q in literals}
+        self._quick = (
+            re.compile(trie_pattern(quick, space=" "))
+            if quick and all(literals for _, literals, _ in self._patterns) else None
+        )
+        """One of every detector's quick literals (one scan; most texts hold none); None: no pre-check."""
         self._pem = re.compile(_PEM_BEGIN)
         self._keyword = re.compile(_KEYWORD)
+        self._keyword_root = re.compile(trie_pattern(_KEYWORD_ROOTS))
         self._token = re.compile(_TOKEN)
 
     def find(self, text: str) -> list[Span]:
         """Non-overlapping secret spans in ``text``."""
         spans: list[Span] = []
         low = text.lower()
-        for label, quick, pattern in self._patterns:
+        patterns = self._patterns if self._quick is None or self._quick.search(low) else ()
+        for label, quick, pattern in patterns:
             if quick and not any(q in low for q in quick):
                 continue
             for m in pattern.finditer(text):
@@ -100,7 +109,7 @@ class SecretsGuard(BaseGuard):
                 spans.append(_span(m.start(g), m.end(g), label))
         if self.config.private_keys and "PRIVATE KEY" in text:
             spans += self._private_keys(text)
-        if self.config.entropy and any(k in low for k in _KEYWORD_ROOTS):
+        if self.config.entropy and self._keyword_root.search(low):
             spans += self._high_entropy(text, spans)
         return resolve_overlaps(spans)
 
@@ -152,13 +161,13 @@ class SecretsGuard(BaseGuard):
         """Redact every secret found as ``[LABEL]``."""
         spans = self.find(text)
         if not spans:
-            return Verdict()
+            return verdict()
         labels: dict[str, int] = {}
         for s in spans:
             labels[s.label] = labels.get(s.label, 0) + 1
         score = 0.8 if set(labels) <= {"HIGH_ENTROPY_TOKEN", "PASSWORD_ASSIGNMENT"} else 1.0
-        return Verdict(
-            categories={"secrets": score},
+        return verdict(
+            {"secrets": score},
             spans=tuple(spans),
             text=apply_spans(text, spans),
             details={"secrets": labels},

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
-from guardrails.results import Span, Verdict
+from guardrails.results import Span, Verdict, verdict
 from tako_rules._common import apply_spans
 
 __all__ = ["UrlGuard"]
@@ -113,7 +113,7 @@ class UrlGuard(BaseGuard):
     def check(self, text: str, context: CheckContext) -> Verdict:
         """Score ``url`` by the riskiest link; list every flagged link in the details."""
         if ":" not in text and "www." not in text.lower():
-            return Verdict()
+            return verdict()
         spans: list[Span] = []
         flagged: list[dict[str, object]] = []
         best = 0.0
@@ -128,7 +128,7 @@ class UrlGuard(BaseGuard):
             spans.append(Span(start=m.start(), end=m.start() + len(url), category="url",
                               label=findings[0].upper(), replacement="[URL]"))
         if not spans:
-            return Verdict()
+            return verdict()
         return Verdict(categories={"url": best}, spans=tuple(spans),
                        text=apply_spans(text, spans) if self.config.redact else None,
                        details={"urls": flagged[:20]})

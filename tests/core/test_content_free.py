@@ -128,3 +128,12 @@ def test_default_policy_decides_after_normalisation():
     assert guard.check_output("", prompt="hi").action is Action.ALLOW
     eggplant = guard.check_input("🍆🍆")  # listed as a code in the algospeak lexicon
     assert "content_free" not in eggplant.details
+
+
+def test_word_kinds_are_remembered_per_word():
+    from guardrails.content import _CHIT_CHAT_WORD, _MATH_WORD, _REAL_WORD, _word_kind
+
+    assert _word_kind("lol") == _word_kind("lmaooo") == _word_kind("hola") == _CHIT_CHAT_WORD
+    assert _word_kind("plus") == _word_kind("x") == _word_kind("42") == _MATH_WORD
+    assert _word_kind("weather") == _word_kind("python") == _REAL_WORD
+    assert _word_kind.cache_info().maxsize == 4096  # bounded

@@ -3,7 +3,7 @@ default guard like ``../shared/tools/run-cases`` runs the handed cases.
 
 ``tests/data/fault_kinds*.jsonl``: one case per line, ``{"id", "kind", "call", "input", "expect"}``
 (``call``: check_input, check_output or stream; optional ``documents``, ``prompt``); ``expect``
-keys: action, triggered_any, text_excludes, text_includes, dropped_documents, messages_exclude,
+keys: action, action_in, triggered_any, text_excludes, text_includes, dropped_documents, messages_exclude,
 messages_include, json_valid. A case with ``"known": "<reason>"`` is a failure we have not fixed
 (the reason says why); it is expected to fail and reported when it passes.
 """
@@ -52,6 +52,8 @@ def _problems(case: dict[str, Any], d: Any, text: str | None) -> list[str]:
     triggered = tuple(d.triggered) if d is not None else ()
     if "action" in e and action != e["action"]:
         bad.append(f"action {action}, expected {e['action']}")
+    if "action_in" in e and action not in e["action_in"]:
+        bad.append(f"action {action}, expected one of {e['action_in']}")
     if "triggered_any" in e and not set(triggered) & set(e["triggered_any"]):
         bad.append(f"triggered {triggered}, expected one of {e['triggered_any']}")
     bad += [f"text still holds {s!r}" for s in e.get("text_excludes", []) if s in (text or "")]

@@ -7,7 +7,7 @@ import time
 import pytest
 from pydantic import ValidationError
 
-from guardrails import Action, Decision, InvalidInput, Verdict
+from guardrails import Action, Decision, InvalidInput, Span, Verdict
 
 BLOCK_WORD = {"guard": "keyword", "config": {"words": {"custom": ["forbidden"]}}}
 
@@ -277,3 +277,23 @@ def test_language_filtered_rails_run_when_language_is_unknown(toy):
     assert guard.check_input("forbidden", context=RequestContext(language="de")).action is Action.BLOCK
     skipped = guard.check_input("forbidden", context=RequestContext(language="en"))
     assert skipped.action is Action.ALLOW and skipped.verdicts == ()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"categories": {"pii": 0.9}},
+        {"details": {"refused": False}},
+        {"categories": {"secrets": 1.0}, "text": "[KEY]", "details": {"secrets": {"KEY": 1}},
+         "spans": (Span(start=0, end=3, category="secrets", label="KEY", replacement="[KEY]"),)},
+    ],
+)
+def test_unvalidated_verdict_equals_the_validated_one(kwargs):
+    from guardrails.outcomes import validate
+    from guardrails.results import verdict
+
+    fast = verdict(**kwargs)
+    assert fast == Verdict(**kwargs) and validate(fast, "g") is fast
+    assert verdict().categories is not verdict().categories  # fresh dicts, never shared
+    assert verdict().details is not verdict().details

@@ -20,6 +20,14 @@ def test_yaml_toml_json_load_the_same(tmp_path):
     assert policies[0].version == "3"
 
 
+def test_shipped_policy_reads_the_same_with_either_yaml_parser():
+    import yaml
+
+    from guardrails.policy import default_policy_text, load_policy_source
+
+    assert load_policy(None) == load_policy_source(yaml.safe_load(default_policy_text()))[0]
+
+
 def test_error_names_file_field_and_expectation(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("name: p\ninput:\n  - guard: keyword\n    threshold: high\n  - guard: digits\n    mode: loud\n")

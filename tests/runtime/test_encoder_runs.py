@@ -169,3 +169,19 @@ def test_real_graph_batch_equals_single(token_encoder):
     batch = token_encoder.embed_windows_batch(texts)
     for s, b in zip(single, batch, strict=True):
         np.testing.assert_array_equal(s, b)
+
+
+def test_one_window_token_states_are_read_only_and_stable():
+    enc, session = _recording()
+    states, offsets = enc.encode_tokens("hello world")
+    ids, expected = enc.model.tokens("hello world")
+    np.testing.assert_array_equal(states[:, 0], ids)
+    np.testing.assert_array_equal(offsets, np.asarray(expected))
+    with pytest.raises(ValueError):
+        states[0, 0] = 1.0
+    with pytest.raises(ValueError):
+        offsets[0, 0] = 1
+    again = enc.encode_tokens("hello world")  # from the cache: the same values, no second run
+    np.testing.assert_array_equal(again.states, states)
+    np.testing.assert_array_equal(again.offsets, offsets)
+    assert len(session.calls) == 1

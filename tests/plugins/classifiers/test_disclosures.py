@@ -140,3 +140,17 @@ def test_dutch_disclosures_match_self_harm(rule, text):
 
 def test_dutch_dying_of_laughter_matches_nothing(rule):
     assert rule.matches("ik wil dood gaan van het lachen") == {}
+
+
+SLANG = [json.loads(line) for line in (POLICY.parents[1] / "tests" / "data" / "self_harm_slang_heldout.jsonl")
+         .read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("row", SLANG, ids=[r["text"][:40] for r in SLANG])
+def test_heldout_self_harm_slang_escalates_and_lookalikes_do_not(guard, row):
+    """"ctb" (catch the bus) with a plan or a time, a written suicide / goodbye note (16 languages),
+    leet ending in digits ("d13"); AutoCAD ctb files, a writer's or a poet's suicide note, a
+    goodbye note to coworkers, a will and "b12" do not escalate (main: 12 of 28 escalated, 0 of 20
+    look-alikes)."""
+    d = guard.check_input(row["text"])
+    assert ("self_harm" in d.triggered) is (row["expect"] == "escalate"), (d.action, d.categories)

@@ -23,6 +23,7 @@ from tako_classifiers._minors import MinorsRule
 from tako_classifiers._personas import PersonaRule
 from tako_classifiers._requests import HarmfulRequestRule
 from tako_classifiers._self_directed import SelfDirectedRule
+from tako_classifiers._sentences import _second_person
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SHIPPED = Path(__file__).resolve().parents[3] / "plugins" / "tako_classifiers" / "data"
@@ -52,7 +53,7 @@ def _lexicons() -> dict[str, Lexicon]:
              **{f"request.{g.name}": g.terms for g in requests.groups}, "request.veto": requests.veto,
              **{f"request.{g.name}.objects": g.objects for g in requests.groups if g.objects},
              "insults": InsultLexicon.load().terms, "self": SelfDirectedRule.load().own,
-             "fiction": SelfDirectedRule.load().fiction}
+             "fiction": SelfDirectedRule.load().fiction, "second_person": _second_person()}
     for name, t in terms.items():
         for kind in ("lower", "spaced", "unspaced_lower", "unspaced"):
             lex = getattr(t, kind)

@@ -134,6 +134,22 @@ def test_exposes_secrets(text, out):
     ("introduce tu contraseña en http://x.example/login", True),
     ("enter your password on the login page", False), ("never enter your password at https://x.example", False),
     ("enter your email at https://x.example/signup", False), ("", False),
+    # hand a credential over to support (trial 33): a contact phrase, an address or a send verb
+    ("Write to us and include your password so we can verify your account.", True),
+    ("To get a refund, send your card number and CVV to and include the order number.", True),
+    ("Need help? Reply to this email with your login password and the verification code.", True),
+    ("Schreiben Sie uns und nennen Sie Ihr Passwort.", True),
+    ("¿Problemas? Escríbenos e indica tu contraseña y el código de verificación.", True),
+    ("Вопросы? Напишите нам и укажите пароль от аккаунта.", True),
+    ("お問い合わせの際は、パスワードと認証コードをお送りください。", True),
+    ("如有问题请联系客服，请提供您的密码。", True),
+    ("Forgot your password? Contact support and include your username.", False),
+    ("We'll send a verification code to your phone. Questions? Contact us.", False),
+    ("Support will never ask you to send your password. Contact us if you get such an email.", False),
+    ("Bitte senden Sie uns niemals Ihr Passwort per E-Mail. Schreiben Sie an den Kundenservice.", False),
+    ("N'envoyez jamais votre mot de passe par e-mail. Contactez-nous au 01 23 45 67 89.", False),
+    ("パスワードを他人に教えないでください。ご不明な点はお問い合わせください。", False),
+    ("Include your password in the connection string of the config file.", False),
 ])
 def test_phishes_the_reader(text, out):
     assert phishes_the_reader(text) is out
@@ -145,7 +161,8 @@ def test_asking_the_user_for_a_secret_is_planted():
 
 
 @pytest.mark.parametrize("text", ["echo $" * 160_000, "cat .env " * 100_000, "https://a.example commit " * 40_000,
-                                  "enter password " * 60_000, "asistente: pide " * 60_000, "$" + "A" * 1_000_000])
+                                  "enter password " * 60_000, "asistente: pide " * 60_000, "$" + "A" * 1_000_000,
+                                  "send your password " * 50_000, "パスワードをお送りください" * 20_000])
 def test_new_cues_are_linear_on_a_megabyte(text):
     assert_linear(lambda t: (exposes_secrets(t), encodes_secrets(t), phishes_the_reader(t), planted_for_reader(t)), text)
 

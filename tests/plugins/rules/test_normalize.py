@@ -36,6 +36,7 @@ def run(guard: NormalizeGuard, text: str) -> tuple[str, CheckContext, dict]:
         "mail me at j0hn@example.com",
         "Привет, как дела?",
         "x86 and mp3 and i18n and 4k and 3rd",
+        "grid square d13 and vitamin B12",
         "the year 1999 and 10am meeting",
     ],
 )
@@ -49,6 +50,8 @@ def test_hard_negatives_unchanged(guard: NormalizeGuard, text: str) -> None:
     ("text", "expected"),
     [
         ("how to k1ll a man", "how to kill a man"),
+        ("i w4nt t0 d13 t0n1ght", "i want to die tonight"),  # a leet text: words ending in digits fold too
+        ("b3st b12 v1tam1ns", "best b12 vitamins"),  # 2 folds to nothing: left as it is
         ("p0rn s3x sh1t $hit b!tch", "porn sex shit shit bitch"),
         ("k i l l them", "kill them"),
         ("k.i.l.l them", "kill them"),
@@ -142,6 +145,62 @@ def test_config_switches_and_extra_lexicon(tmp_path) -> None:
     ctx = CheckContext(stage="input")
     always.check("corn on the cob", ctx)
     assert ctx.normalized == "porn on the cob"
+
+
+def test_algospeak_on_ascii_text_maps_as_the_case_insensitive_scan(guard: NormalizeGuard) -> None:
+    """ASCII texts take a case-sensitive scan of their lower case: the same terms mapped, the
+    same facts, as the case-insensitive scan of the text (forced here)."""
+    import random
+
+    scan = NormalizeGuard(NormalizeGuard.Config())
+    scan._algo_ascii = None
+    rng = random.Random(3)
+    terms = [t for t in guard._algo if t.isascii()]
+    assert guard._algo_ascii is not None and len(terms) > 30
+    for term in terms:
+        cased = "".join(c.upper() if rng.random() < 0.5 else c for c in term).replace(" ", rng.choice(["  ", "\t", " "]))
+        for text in (f"so {cased} now", f"{cased.upper()}!", f"5 {term} drug deal", f"x{term}", f"{term}y"):
+            fast, slow = {}, {}
+            assert guard._map_algospeak(text, fast) == scan._map_algospeak(text, slow), text
+            assert fast == slow, text
+
+
+@pytest.mark.parametrize(
+    ("terms", "hints", "exact"),
+    [
+        ({"kms", "le$bean"}, {"kms", "bean"}, True),
+        ({"\U0001f341\U0001f341", "kms"}, {"\U0001f341\U0001f341", "kms"}, True),  # emoji never match ASCII
+        ({"\u0131nfo"}, {"\u0131nfo"}, False),  # dotless i matches "I" and "i" case-insensitively
+        ({"stra\u017fe"}, {"stra\u017fe"}, False),  # long s matches "s"
+        ({"a b"}, {"a b"}, False),  # a hint with a space: "a  b" matches the term, not the hint
+    ],
+)
+def test_algospeak_lower_case_shortcut_only_where_exact(terms, hints, exact) -> None:
+    from tako_rules._algospeak_terms import _ascii_exact
+
+    assert _ascii_exact(terms, hints) is exact
+
+
+def test_spaced_letters_need_a_letter_between_separators(guard: NormalizeGuard) -> None:
+    import random
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        text = "".join(rng.choice("ab .-*\tZ") for _ in range(rng.randrange(1, 12)))
+        if guard._spaced.search(text):
+            assert guard._spaced_hint.search(text), text
+    assert run(guard, "please r u n this")[0] == "please run this"
+
+
+@pytest.mark.parametrize("name", ["algospeak.yaml", "confusables.yaml"])
+def test_shipped_lexicons_read_the_same_with_either_yaml_parser(name: str) -> None:
+    from importlib import resources
+
+    import yaml
+    from tako_rules._common import load_data_file
+
+    text = resources.files("tako_rules").joinpath("data").joinpath(name).read_text("utf-8")
+    assert load_data_file(name) == yaml.safe_load(text)
 
 
 def test_contract() -> None:

@@ -82,6 +82,28 @@ def test_strict_leniency_needs_valid_numbers() -> None:
     assert lenient.find(text) and not strict.find(text)
 
 
+def test_case_free_patterns_compile_their_case_insensitive_twin_on_first_use() -> None:
+    from tako_rules._pii_detect import CaseFree
+
+    pattern = CaseFree(r"\bp\.?o\.? box \d+")
+    assert pattern._slow is None
+    assert [m.group() for m in pattern.finditer("a p.o. box 12", "a p.o. box 12")] == ["p.o. box 12"]
+    assert pattern._slow is None  # the lower-cased text needs no case-insensitive pattern
+    assert [m.group() for m in pattern.finditer("İ P.O. BOX 12", None)] == ["P.O. BOX 12"]
+    assert pattern._slow is not None and pattern.search("P.O. Box 7", None)
+
+
+def test_phone_regions_are_built_when_a_number_reaches_them() -> None:
+    finder = PhoneFinder(DEFAULT_PHONE_REGIONS)
+    assert finder._built == [None] * len(DEFAULT_PHONE_REGIONS)  # nothing read or compiled yet
+    assert finder.find("call me at (201) 555-0123")  # valid in the first region tried
+    assert finder._built[0] is not None and finder._built[0].code == "US"
+    assert all(region is None for region in finder._built[1:])
+    assert [r.code for r in finder.regions] == list(DEFAULT_PHONE_REGIONS)
+    with pytest.raises(ValueError, match="unknown phone region 'xx'"):
+        PhoneFinder(["US", "xx"])
+
+
 def test_fast_validity_agrees_with_libphonenumber() -> None:
     """The metadata pre-check never accepts what libphonenumber rejects."""
     import random

@@ -244,3 +244,41 @@ def test_an_earlier_rails_placeholder_is_never_redacted_again(head_file: Path, m
     k = text.index("[")  # a head that tags "OPENAI" (a shipped head did, after the secrets rail)
     monkeypatch.setattr(guard, "_head_spans", lambda t, c: [Found(4, 9, "PERSON", 0.9), Found(k + 1, k + 7, "PERSON", 0.9)])
     assert [text[f.start:f.end] for f in guard.find(text)] == ["Maria"]
+
+
+def test_head_reads_json_escapes_decoded(head_file: Path) -> None:
+    enc = WordEncoder()
+    guard = guard_with(head_file, enc)
+    text = '{"note": "call\\nJane Miller", "n": "met Luc\\u00eda Ortiz"}'
+    found = guard.find(text, CheckContext(stage="output", normalized=text))
+    assert enc.calls == ['{"note": "call\nJane Miller", "n": "met Lucía Ortiz"}']  # not the word "nJane"
+    assert [text[f.start:f.end] for f in found] == ["Jane Miller", "Luc\\u00eda Ortiz"]
+
+
+def test_head_skips_content_values_of_json(head_file: Path) -> None:
+    guard = guard_with(head_file, WordEncoder())
+    text = ('{"title": "the Sleepy Kittens", "uploader": "by Jane Miller", "tags": ["x", "my Cute Cats"], '
+            '"song": "ring Jane Miller on 020 7946 0000"}')
+    found = guard.find(text, CheckContext(stage="output"))
+    # a title or a tag is no name; a name beside a phone in the same title still is
+    assert [(f.label, text[f.start:f.end]) for f in found] == [
+        ("PERSON", "Jane Miller"), ("PERSON", "Jane Miller"), ("PHONE", "020 7946 0000")]
+    assert found[0].start == text.index("Jane")
+
+
+def test_probabilities_follow_the_documented_formula() -> None:
+    head = TokenHead.load(default_head_path())
+    w = head.weights
+    rng = np.random.default_rng(3)
+    for n in (1, 7, 24, 25, 60):
+        states = rng.standard_normal((n, head.dim)).astype(np.float32)
+        z1 = np.maximum(states @ w["W1"] + states.mean(0) @ w["Wc"] + w["b1"], 0.0)
+        pad = np.zeros((n + 2, z1.shape[1]), np.float32)
+        pad[1:-1] = z1
+        z2 = np.maximum(np.concatenate((pad[:-2], z1, pad[2:]), axis=1) @ w["W2"] + w["b2"], 0.0)
+        logits = z2 @ w["W3"] + w["b3"]
+        expected = np.exp(logits - logits.max(1, keepdims=True))
+        expected /= expected.sum(1, keepdims=True)
+        got = head.probabilities(states)
+        assert got.dtype == np.float32 and got.shape == (n, len(head.tags))
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)

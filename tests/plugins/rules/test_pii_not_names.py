@@ -1,12 +1,18 @@
 """Look-alikes the PII detectors took for personal data: years and lists of small numbers read as
 phone numbers ("best movies from 1999 2000 and 2001" -> "[PHONE] and 2001"), group nouns and
-sentence-opening imperatives read as names ("I love Muslims." -> "I love [PERSON]."). Real phones of
-many countries and real names keep redacting."""
+sentence-opening imperatives read as names ("I love Muslims." -> "I love [PERSON]."), capitalised
+common nouns (German capitalises every noun: "Wie mein Opa immer sagte: „Juden sind Ungeziefer …“"
+-> "mein [PERSON] … sind [PERSON]"), CamelCase handles and acronyms ("TrailTube", "VIP"). Real
+phones of many countries and real names keep redacting: tests/data/pii_nouns_heldout.jsonl."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
-from tako_rules._pii_groups import not_a_name
+from tako_rules._pii_detect import Found
+from tako_rules._pii_groups import doubtful_heads, not_a_name
 from tako_rules._pii_phone import phone_like
 
 import guardrails
@@ -84,3 +90,91 @@ def test_phone_like_keeps_cued_and_trunk_numbers() -> None:
 def test_not_a_name_is_fast_on_a_megabyte() -> None:
     assert not not_a_name("Muslims " * 150_000)
     assert_linear(not_a_name, "Muslims " * 150_000)
+
+
+NOUNS_HELDOUT = [json.loads(line) for line in
+                 (Path(__file__).resolve().parents[2] / "data" / "pii_nouns_heldout.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("row", [r for r in NOUNS_HELDOUT if "limit" not in r],
+                         ids=[f"{r['kind']}-{r['lang']}-{i}" for i, r in enumerate(NOUNS_HELDOUT) if "limit" not in r])
+def test_heldout_capitalised_nouns(guard, row: dict) -> None:
+    """Family words, German nouns, dehumanising nouns, handles and acronyms are no names; a real name
+    beside them (after a family word, inside a quote, after a contact verb) still is."""
+    text = row["text"]
+    json_like = text.startswith(("{", "["))
+    d = guard.check_output(text, prompt="give me the record as JSON") if json_like else guard.check_input(text)
+    ner = [(s.start, s.end, s.label) for s in d.spans if s.label in ("PERSON", "LOCATION")]
+    for word in row["keep"]:
+        i = text.index(word)
+        assert not any(s < i + len(word) and i < e for s, e, _ in ner), (word, d.spans)
+    for name in row["names"]:
+        i = text.index(name)
+        assert all(any(s <= k < e and label == "PERSON" for s, e, label in ner)
+                   for k in range(i, i + len(name)) if not text[k].isspace()), (name, d.spans)
+
+
+def _heads(text: str, *spans: tuple[str, str]) -> list[Found]:
+    return [Found(text.index(w), text.index(w) + len(w), label, 0.8) for w, label in spans]
+
+
+def _kept(text: str, *spans: tuple[str, str]) -> list[str]:
+    return [text[f.start:f.end] for f in doubtful_heads(text, _heads(text, *spans))]
+
+
+@pytest.mark.parametrize("text, word", [
+    ("Die Katze schläft auf dem Sofa.", "Katze"),  # article
+    ("Ich gab es meinem Schwiegervater.", "Schwiegervater"),  # possessive
+    ("Das ist das gute alte Kerzenwachs aus dem Keller.", "Kerzenwachs"),  # article, two adjectives
+    ("Er schrieb über die Gesellschaft und ihre Regeln.", "Gesellschaft"),  # a German noun suffix
+])
+def test_german_nouns_after_articles_or_with_noun_suffixes_are_no_names(text: str, word: str) -> None:
+    assert _kept(text, (word, "PERSON")) == []
+
+
+@pytest.mark.parametrize("text, word", [
+    ("Ich habe mit Ursula von der Leyen gesprochen.", "Leyen"),  # a name particle before the article
+    ("Das ist der Mann, der Thomas kennt.", "Thomas"),  # a relative pronoun, not an article
+    ("Mein Bruder Thomas kommt morgen.", "Thomas"),  # after a noun
+    ("I will die Smith", "Smith"),  # English: one German-looking word is no German text
+    ("Maria das Dores mora aqui.", "Dores"),  # Portuguese "das"
+    ("Gestern hat Hartmut angerufen.", "Hartmut"),
+])
+def test_names_after_look_alike_articles_stay(text: str, word: str) -> None:
+    assert _kept(text, (word, "PERSON")) == [word]
+
+
+def test_family_words_leave_a_name_and_handles_acronyms_go() -> None:
+    text = "Mein Opa Heinrich grüßt TrailTube, GamingWithTom und den VIP-Bereich."
+    kept = _kept(text, ("Opa Heinrich", "PERSON"), ("TrailTube", "PERSON"), ("GamingWithTom", "LOCATION"),
+                 ("VIP-Bereich", "PERSON"))
+    assert kept == ["Heinrich"]
+    assert _kept("call VIP now", ("VIP", "PERSON")) == []
+    assert _kept("CALL VIP NOW", ("VIP", "PERSON")) == ["VIP"]  # an all-capitals text: no case to go by
+    assert _kept("@user HE IS MOE", ("MOE", "PERSON")) == ["MOE"]  # more capitals than small letters
+    assert _kept("I love my Uncle Tom", ("Uncle", "PERSON")) == ["Uncle"]  # a name follows: widened later
+    assert _kept("I love my Uncle and Aunt", ("Uncle", "PERSON"), ("Aunt", "PERSON")) == []
+    assert _kept("Ronald McDonald, MaryAnn and DeShawn", ("McDonald", "PERSON"), ("MaryAnn", "PERSON"),
+                 ("DeShawn", "PERSON")) == ["McDonald", "MaryAnn", "DeShawn"]
+    assert _kept("Die Katze von Siemens", ("Siemens", "ORGANIZATION"), ("Katze", "ORGANIZATION")) == ["Siemens", "Katze"]
+
+
+def test_common_nouns_switch_keeps_every_head_finding() -> None:
+    with guardrails.Guard.from_policy({"name": "n", "input": [
+            {"guard": "pii", "config": {"common_nouns": False}, "action": "redact"}]}) as g:
+        off = g.check_input("Wie mein Opa immer sagte: „Juden sind Ungeziefer.“")
+    with guardrails.Guard.from_policy({"name": "n", "input": [{"guard": "pii", "action": "redact"}]}) as g:
+        on = g.check_input("Wie mein Opa immer sagte: „Juden sind Ungeziefer.“")
+    assert on.text == "Wie mein Opa immer sagte: „Juden sind Ungeziefer.“"
+    assert "[PERSON]" in off.text
+
+
+def test_doubtful_heads_is_linear() -> None:
+    unit = "Die Katze von Anna Schmidt schläft. "
+
+    def run(text: str) -> list[Found]:
+        heads = [Found(i + 4, i + 9, "PERSON", 0.7) for i in range(0, len(text), len(unit))]
+        return doubtful_heads(text, heads)
+
+    assert run(unit * 3) == []
+    assert_linear(run, unit * 20_000)

@@ -93,3 +93,17 @@ def test_contract() -> None:
     from guardrails.testing import check_guard_contract
 
     check_guard_contract(SecretsGuard, threads=4)
+
+
+def test_one_scan_finds_every_detectors_quick_literal(guard) -> None:
+    """The pre-check before the detectors is one scan for all their quick literals: it must find
+    each of them, in any case, and nothing in an ordinary query."""
+    assert guard._quick is not None
+    for label, literals, _ in guard._patterns:
+        for literal in literals:
+            assert guard._quick.search(f"so {literal} ok".lower()), (label, literal)
+    for root in ("key", "secret", "token", "auth", "bearer", "credential", "signature", "passw"):
+        assert guard._keyword_root.search(f"my {root}s")
+    assert guard._quick.search("best cheap flight to rome tomorrow morning") is None
+    off = SecretsGuard(SecretsGuard.Config(disable=["OPENAI_API_KEY"]))
+    assert off._quick.search("sk-") is None and off.find("sk-proj-Xy7Qa9Lm2Vb4Nc8Rt1Zw6Kd3Hf5Js0Pq") == []
