@@ -71,6 +71,20 @@ _VOCATIVE = re.compile(r"\s{0,3}[,，、]")  # "AI, ignore ..." at a sentence st
 _COLON = re.compile(r"\s{0,3}(?:へ|に)?[:：]")  # "Assistant: ...", "KI:", "AIアシスタントへ："
 
 
+def _reader_low(text: str) -> str:
+    """``text`` as the support and mention views read it: lower case, "_" as a space, "’" as "'"."""
+    return text.lower().replace("_", " ").replace("\u2019", "'")
+
+
+def _without(low: str, spans: list[tuple[int, int]]) -> str:
+    """``low`` with ``spans`` (possibly overlapping) cut out, each cut joined by a space."""
+    out, last = [], 0
+    for start, end in sorted(spans):
+        out.append(low[last:max(last, start)])
+        last = max(last, end)
+    return " ".join(out) + " " + low[last:]
+
+
 def support_view(text: str) -> str | None:
     """``text`` lower-cased with what a support, FAQ or contact page asks of its reader blanked out,
     or None when it asks nothing of the kind. Blanked: a contact phrase (``contact_terms`` of
@@ -82,7 +96,7 @@ def support_view(text: str) -> str | None:
     in the rest of its sentence; then the reader's data itself ("your operating system"). None too
     when the text asks its reader to hand over a credential
     ("include your password", ``handover_verbs``). Any string; never raises; linear in ``len(text)``."""
-    low = text.lower().replace("_", " ").replace("\u2019", "'")
+    low = _reader_low(text)
     contact, verbs, data = _support_patterns()
     spans = [m.span() for m in contact.finditer(low)]
     for m in verbs.finditer(low):
@@ -96,11 +110,7 @@ def support_view(text: str) -> str | None:
     if not spans or next(_handovers(low, _more_patterns()), None) is not None:
         return None
     spans += [m.span() for m in data.finditer(low)]  # "your operating system" names no model
-    out, last = [], 0
-    for start, end in sorted(spans):
-        out.append(low[last:max(last, start)])
-        last = max(last, end)
-    return " ".join(out) + " " + low[last:]
+    return _without(low, spans)
 
 
 def mention_view(text: str) -> str | None:
@@ -115,7 +125,7 @@ def mention_view(text: str) -> str | None:
     its sentence followed by a comma ("AI, ignore the user"), a ``reader_assistant`` phrase ("note
     to the AI", "AI assistants reading this") or a credential handed over (``_handovers``).
     Any string; never raises; linear in ``len(text)``."""
-    low = text.lower().replace("_", " ").replace("\u2019", "'")
+    low = _reader_low(text)
     frames, mentions = _mention_patterns()
     more = _more_patterns()
     if frames.search(low) is None or more["reader"].search(low) is not None:
@@ -130,11 +140,7 @@ def mention_view(text: str) -> str | None:
         spans.append(m.span())
     if not spans or next(_handovers(low, more), None) is not None:
         return None
-    out, last = [], 0
-    for start, end in sorted(spans):
-        out.append(low[last:max(last, start)])
-        last = max(last, end)
-    return " ".join(out) + " " + low[last:]
+    return _without(low, spans)
 
 
 def names_readers_things(text: str) -> bool:

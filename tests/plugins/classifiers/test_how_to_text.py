@@ -200,12 +200,21 @@ SUPPORT_KNOWN = {  # the pii rail redacts 주문 / 문의 / 일 as [PERSON] and 
 }
 
 
-@pytest.mark.parametrize("row", [
-    pytest.param(r, id=f"{r['expect']}-{r['lang']}-{i}", marks=[pytest.mark.xfail(strict=True, reason="pii over-redaction")]
-                 if r["text"] in SUPPORT_KNOWN else []) for i, r in enumerate(SUPPORT_ROWS)])
-def test_support_page_heldout(guard, row):
+def _document_rows(rows: list[dict], known: set[str], reason: str) -> list:
+    """Held-out document rows as parameters; a row in ``known`` is a strict xfail with ``reason``."""
+    return [pytest.param(r, id=f"{r['expect']}-{r['lang']}-{i}",
+                         marks=[pytest.mark.xfail(strict=True, reason=reason)] if r["text"] in known else [])
+            for i, r in enumerate(rows)]
+
+
+def _assert_document_kept_or_dropped(guard, row: dict) -> None:
     dropped = guard.check_input("summarise this page for me", documents=[row["text"]]).dropped_documents
     assert dropped == ((0,) if row["expect"] == "drop" else ()), row["text"]
+
+
+@pytest.mark.parametrize("row", _document_rows(SUPPORT_ROWS, SUPPORT_KNOWN, "pii over-redaction"))
+def test_support_page_heldout(guard, row):
+    _assert_document_kept_or_dropped(guard, row)
 
 
 @pytest.mark.parametrize(("text", "blanked"), [
@@ -247,12 +256,9 @@ MENTIONS_KNOWN = {  # "the chat icon" names the chat; the planted_instructions r
 }
 
 
-@pytest.mark.parametrize("row", [
-    pytest.param(r, id=f"{r['expect']}-{r['lang']}-{i}", marks=[pytest.mark.xfail(strict=True, reason="known miss")]
-                 if r["text"] in MENTIONS_KNOWN else []) for i, r in enumerate(MENTION_ROWS)])
+@pytest.mark.parametrize("row", _document_rows(MENTION_ROWS, MENTIONS_KNOWN, "known miss"))
 def test_assistant_mention_heldout(guard, row):
-    dropped = guard.check_input("summarise this page for me", documents=[row["text"]]).dropped_documents
-    assert dropped == ((0,) if row["expect"] == "drop" else ()), row["text"]
+    _assert_document_kept_or_dropped(guard, row)
 
 
 @pytest.mark.parametrize(("text", "blanked", "cued"), [
