@@ -61,6 +61,7 @@ from guardrails.protocol import EncoderLike, GuardConfig
 from ._figurative import QUIET
 from ._frames import FRAMES_PATH
 from ._insults import InsultLexicon
+from ._lexicon import shipped
 from ._minors import _compile
 
 __all__ = ["COUNTER_PATH", "CounterLexicon", "CounterOptions", "damp_counter_speech"]
@@ -137,8 +138,10 @@ class CounterLexicon:
         frames = json.loads(FRAMES_PATH.read_text(encoding="utf-8"))
         claims = [str(t) for t in frames.get("hate_claim_veto", [])]
 
+        check = not shipped(path, COUNTER_PATH)  # the shipped lexicon's patterns are compiled by the tests
+
         def words(*terms: list[str]) -> re.Pattern[str]:
-            return _compile([str(t) for ts in terms for t in ts])
+            return _compile([str(t) for ts in terms for t in ts], validate=check)
 
         groups = sorted({*frames.get("protected_groups", []), *data["extra_groups"]}, key=len, reverse=True)
         return cls(groups=words(groups), cues=words(data["report_cues"]), condemn=words(data["condemnations"]),

@@ -15,7 +15,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["CUES_PATH", "EXFIL_CUES_PATH", "cue_pattern"]
+__all__ = ["CUES_PATH", "EXFIL_CUES_PATH", "cue_pattern", "cue_source"]
 
 CUES_PATH = Path(__file__).resolve().parent / "data" / "address_cues.json"
 EXFIL_CUES_PATH = CUES_PATH.with_name("exfil_cues.json")
@@ -63,9 +63,8 @@ def _render(node: dict[str, dict]) -> str:
     return f"(?:{body})?" if _END in node else body
 
 
-def cue_pattern(terms: list[str]) -> re.Pattern[str]:
-    """One case-insensitive, trie-shaped pattern matching any of ``terms`` (longest first per branch),
-    each also in its NFKC form, as the detection view has it (Thai "คำ" is "คํา" there, "：" is ":")."""
+def cue_source(terms: list[str]) -> str:
+    """``cue_pattern``'s source, not compiled (for a pattern that embeds it)."""
     root: dict[str, dict] = {}
     for term in dict.fromkeys(form for t in terms for form in (t, unicodedata.normalize("NFKC", t))):
         if not term.strip().rstrip("*"):
@@ -74,7 +73,13 @@ def cue_pattern(terms: list[str]) -> re.Pattern[str]:
         for atom in _atoms(term):
             node = node.setdefault(atom, {})
         node[_END] = {}
-    return re.compile(_render(root) or r"(?!)")
+    return _render(root) or r"(?!)"
+
+
+def cue_pattern(terms: list[str]) -> re.Pattern[str]:
+    """One case-insensitive, trie-shaped pattern matching any of ``terms`` (longest first per branch),
+    each also in its NFKC form, as the detection view has it (Thai "คำ" is "คํา" there, "：" is ":")."""
+    return re.compile(cue_source(terms))
 
 
 @lru_cache(maxsize=4)
@@ -102,10 +107,10 @@ def _exfil_patterns(path: str = str(EXFIL_CUES_PATH)) -> tuple[re.Pattern[str], 
         return [t for lang, words in data[key].items() if langs is None or lang in langs for t in words]
 
     send, targets = cue_pattern(flat("send_verbs")), cue_pattern(flat("targets"))
-    verbs, secrets = cue_pattern(flat("secret_verbs")).pattern, cue_pattern(flat("secrets")).pattern
+    verbs, secrets = cue_source(flat("secret_verbs")), cue_source(flat("secrets"))
     last = data.get("verb_last", [])
-    backward = f"|(?:{cue_pattern(flat('secrets', last)).pattern}){_SENTENCE_GAP}" \
-               f"(?:{cue_pattern(flat('secret_verbs', last)).pattern})"
+    backward = f"|(?:{cue_source(flat('secrets', last))}){_SENTENCE_GAP}" \
+               f"(?:{cue_source(flat('secret_verbs', last))})"
     return send, targets, re.compile(f"(?:{verbs}){_SENTENCE_GAP}(?:{secrets}){backward}")
 
 

@@ -42,7 +42,7 @@ from functools import cached_property
 from itertools import islice
 from pathlib import Path
 
-from ._gate import Gate
+from ._lexicon import Lexicon, Part, shipped
 
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "disclosures.json"
 CATEGORIES = ("self_harm", "harassment", "violence")
@@ -69,14 +69,15 @@ def _expand(term: str, macros: dict[str, str]) -> str:
 
 @dataclass(frozen=True)
 class Terms:
-    """One category's terms. ``lower`` is the spaced terms' pattern (word boundaries) without
-    IGNORECASE, for text lower-cased without a change of length: about 2.5x faster; None when a
-    term holds an upper-case letter. ``unspaced_lower`` is the same for the ``unspaced`` terms
-    (searched only in non-ASCII text). Both are compiled on load, which checks every term's syntax.
-    The case-insensitive twins ``spaced`` / ``unspaced`` (needed only when lower-casing changes a
-    text's length, or a term holds an upper-case letter) and the anchor gates ``gate`` /
-    ``unspaced_gate`` (``_gate.Gate``: a text holding none of their anchors is not searched; None:
-    always searched) are built on first use, which keeps ``Guard.default()`` cheap."""
+    """One category's terms, matched through their anchors (``_lexicon.Lexicon``: the matches of
+    one alternation of them, at a fraction of its cost). ``lower`` matches the spaced terms (word
+    boundaries) without IGNORECASE, in text lower-cased without a change of length (about 2.5x
+    faster); None when a term holds an upper-case letter. ``unspaced_lower`` is the same for the
+    ``unspaced`` terms (searched only in non-ASCII text). The case-insensitive twins ``spaced`` /
+    ``unspaced`` are needed only when lower-casing changes a text's length, or a term holds an
+    upper-case letter. Each is built on first use (a text that holds none of a list's anchors is
+    not searched), which keeps ``Guard.default()`` cheap; ``compile`` with ``validate`` builds
+    them at once, compiling every pattern (a custom lexicon fails on load)."""
 
     pattern: str | None
     """The spaced terms' regex source (None: no spaced terms)."""
@@ -84,50 +85,64 @@ class Terms:
     """The unspaced terms' regex source (None: no unspaced terms)."""
     bodies: tuple[str, ...] = ()
     flats: tuple[str, ...] = ()
-    lower: re.Pattern[str] | None = None
-    unspaced_lower: re.Pattern[str] | None = None
     gated: bool = True
-    """False: no anchor gates (every text is searched; the tests compare both ways)."""
+    """False: no anchors (every text is searched with the whole alternation; the tests compare both ways)."""
+    validate: bool = False
+    """Whether the patterns were compiled when the terms were (a custom lexicon's are)."""
 
     @classmethod
-    def compile(cls, spaced: Sequence[str], unspaced: Sequence[str], macros: dict[str, str]) -> Terms:
-        """A plain space of a ``spaced`` term matches any run of white space; re.error for an
-        invalid pattern, KeyError for an unknown macro."""
+    def compile(cls, spaced: Sequence[str], unspaced: Sequence[str], macros: dict[str, str],
+                validate: bool = True) -> Terms:
+        """A plain space of a ``spaced`` term matches any run of white space. KeyError for an
+        unknown macro; with ``validate`` (a lexicon that is not the shipped one, whose patterns
+        the tests compile), re.error for an invalid pattern."""
         bodies = tuple(_SPACE.sub(r"\\s+", _expand(t, macros)) for t in spaced)
         body = "|".join(f"(?:{b})" for b in bodies)
         pattern = rf"(?<!\w)(?=\w)(?:{body})(?!\w)" if spaced else None
         flats = tuple(_expand(t, macros) for t in unspaced)
         flat = "|".join(f"(?:{f})" for f in flats) if unspaced else None
-        terms = cls(
-            pattern=pattern, flat=flat, bodies=bodies, flats=flats,
-            lower=re.compile(pattern) if pattern is not None and pattern == pattern.lower() else None,
-            unspaced_lower=re.compile(flat) if flat is not None and flat == flat.lower() else None,
-        )
-        if pattern is not None and terms.lower is None:
-            _ = terms.spaced  # nothing compiled yet: check the syntax now
-        if flat is not None and terms.unspaced_lower is None:
-            _ = terms.unspaced
+        terms = cls(pattern=pattern, flat=flat, bodies=bodies, flats=flats, validate=validate)
+        if validate:
+            _ = terms.lower if pattern is not None and pattern == pattern.lower() else terms.spaced
+            _ = terms.unspaced_lower if flat is not None and flat == flat.lower() else terms.unspaced
         return terms
 
-    @cached_property
-    def spaced(self) -> re.Pattern[str] | None:
-        """The spaced terms, case-insensitive (built on first use)."""
-        return re.compile(self.pattern, re.IGNORECASE) if self.pattern is not None else None
+    def _lexicon(self, spaced: bool, flags: int, twin: Lexicon | None = None) -> Lexicon | None:
+        if (self.pattern if spaced else self.flat) is None:
+            return None
+        if twin is not None:
+            return twin.with_flags(flags, validate=self.validate)
+        part = Part(r"(?<!\w)(?=\w)(?:", r")(?!\w)", self.bodies) if spaced else Part("", "", self.flats, False)
+        return Lexicon([part], flags, bounded=spaced, gate=self.gated, validate=self.validate, indexed=self.gated)
 
     @cached_property
-    def unspaced(self) -> re.Pattern[str] | None:
-        """The unspaced terms, case-insensitive (built on first use)."""
-        return re.compile(self.flat, re.IGNORECASE) if self.flat is not None else None
+    def lower(self) -> Lexicon | None:
+        """The spaced terms for lower-cased text (None: none, or one holds an upper-case letter)."""
+        return self._lexicon(True, 0) if self.pattern is not None and self.pattern == self.pattern.lower() else None
 
     @cached_property
-    def gate(self) -> Gate | None:
-        """The spaced terms' anchor gate (built on first use)."""
-        return Gate.of(list(self.bodies), bounded=True) if self.gated and self.pattern is not None else None
+    def unspaced_lower(self) -> Lexicon | None:
+        """The unspaced terms for lower-cased text (None: none, or one holds an upper-case letter)."""
+        return self._lexicon(False, 0) if self.flat is not None and self.flat == self.flat.lower() else None
 
     @cached_property
-    def unspaced_gate(self) -> Gate | None:
-        """The unspaced terms' anchor gate (built on first use)."""
-        return Gate.of(list(self.flats), bounded=False) if self.gated and self.flat is not None else None
+    def spaced(self) -> Lexicon | None:
+        """The spaced terms, case-insensitive."""
+        return self._lexicon(True, re.IGNORECASE, self.lower)
+
+    @cached_property
+    def unspaced(self) -> Lexicon | None:
+        """The unspaced terms, case-insensitive."""
+        return self._lexicon(False, re.IGNORECASE, self.unspaced_lower)
+
+    def may_match(self, text: str) -> bool:
+        """False only when no term can match in ``text`` nor in any window of it (``finditer``
+        with ``pos`` / ``endpos``): the anchor gates refuse the whole text. A cheap first test of
+        a rare list before the work a match of it would need."""
+        if self.pattern is not None and (self.lower or self.spaced).admits(text):  # type: ignore[union-attr]
+            return True
+        return (self.flat is not None and not text.isascii()
+                and (self.unspaced_lower or self.unspaced).admits(text))  # type: ignore[union-attr]
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None,
                  low: str | None = None) -> Iterator[re.Match[str]]:
@@ -137,17 +152,14 @@ class Terms:
         low = text.lower() if low is None else low
         same = len(low) == len(text)
         end = len(text) if endpos is None else endpos
-        if self.pattern is not None and (self.gate is None or self.gate.admits(text)):
-            if self.lower is not None and same:
-                yield from self.lower.finditer(low, pos, end)
-            else:
-                yield from self.spaced.finditer(text, pos, end)
-        if self.flat is not None and not text.isascii() and (
-                self.unspaced_gate is None or self.unspaced_gate.admits(text)):
-            if self.unspaced_lower is not None and same:
-                yield from self.unspaced_lower.finditer(low, pos, end)
-            else:
-                yield from self.unspaced.finditer(text, pos, end)
+        if self.pattern is not None:
+            lower = self.lower if same else None
+            lex, string = (lower, low) if lower is not None else (self.spaced, text)
+            yield from lex.finditer(string, pos, end, index_text=text)  # type: ignore[union-attr]
+        if self.flat is not None and not text.isascii():
+            lower = self.unspaced_lower if same else None
+            lex, string = (lower, low) if lower is not None else (self.unspaced, text)
+            yield from lex.finditer(string, pos, end, index_text=text)  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -158,18 +170,35 @@ class Exemptions:
 
     negated: bool = False
     skip_quoted: bool = False
-    not_before: re.Pattern[str] | None = None
-    not_after: re.Pattern[str] | None = None
+    before: str | None = None
+    """The ``not_before`` patterns' source (None: none)."""
+    after: str | None = None
+    """The ``not_after`` patterns' source (None: none)."""
 
     @classmethod
-    def compile(cls, spec: dict, macros: dict[str, str], negated: bool) -> Exemptions:
-        """From a category's JSON object; re.error for an invalid pattern, KeyError for an unknown macro."""
-        def join(key: str, suffix: str = "") -> re.Pattern[str] | None:
+    def compile(cls, spec: dict, macros: dict[str, str], negated: bool, validate: bool = True) -> Exemptions:
+        """From a category's JSON object. KeyError for an unknown macro; with ``validate`` (a
+        lexicon that is not the shipped one), re.error for an invalid pattern (else the patterns
+        are compiled when a match is first judged)."""
+        def join(key: str, suffix: str = "") -> str | None:
             terms = [_expand(str(t), macros) for t in spec.get(key, [])]
-            return re.compile("(?:" + "|".join(f"(?:{t})" for t in terms) + ")" + suffix, re.IGNORECASE) if terms else None
+            return "(?:" + "|".join(f"(?:{t})" for t in terms) + ")" + suffix if terms else None
 
-        return cls(negated=bool(spec.get("negated", negated)), skip_quoted=bool(spec.get("skip_quoted", False)),
-                   not_before=join("not_before"), not_after=join("not_after", "$"))
+        out = cls(negated=bool(spec.get("negated", negated)), skip_quoted=bool(spec.get("skip_quoted", False)),
+                  before=join("not_before"), after=join("not_after", "$"))
+        if validate:
+            _ = out.not_before, out.not_after
+        return out
+
+    @cached_property
+    def not_before(self) -> re.Pattern[str] | None:
+        """Matched at a match's end: the match does not count."""
+        return re.compile(self.before, re.IGNORECASE) if self.before is not None else None
+
+    @cached_property
+    def not_after(self) -> re.Pattern[str] | None:
+        """Matched at the end of the text before a match: the match does not count."""
+        return re.compile(self.after, re.IGNORECASE) if self.after is not None else None
 
     def quoted(self, text: str, start: int, end: int) -> bool:
         """Whether ``text[start:end]`` is quoted: an opening quote just before it or a closing
@@ -211,7 +240,9 @@ class DisclosureRule:
         unknown = {k for k, v in data.items() if isinstance(v, dict) and k not in ("macros", *CATEGORIES)}
         if unknown:
             raise ValueError(f"disclosure lexicon {path}: unknown categories {sorted(unknown)}; known: {CATEGORIES}")
-        terms = {cat: Terms.compile(data.get(cat, {}).get("spaced", []), data.get(cat, {}).get("unspaced", []), macros)
+        check = not shipped(path, LEXICON_PATH)  # the shipped lexicon's patterns are compiled by the tests
+        terms = {cat: Terms.compile(data.get(cat, {}).get("spaced", []), data.get(cat, {}).get("unspaced", []), macros,
+                                    check)
                  for cat in CATEGORIES}
         score = float(data.get("score", 0.9))
         if not 0.0 <= score <= 1.0:
@@ -222,7 +253,7 @@ class DisclosureRule:
         negation = re.compile(rf"(?:{'|'.join(heads)})\s+(?:(?:{fill})\s+){{0,3}}$", re.IGNORECASE)
         num = macros.get("NUM", r"\d+")
         quantity = re.compile(rf"(?:(?<!\w)(?:{num})|\d)\s*$", re.IGNORECASE)
-        exemptions = {cat: Exemptions.compile(data.get(cat, {}), macros, cat == "self_harm") for cat in CATEGORIES}
+        exemptions = {cat: Exemptions.compile(data.get(cat, {}), macros, cat == "self_harm", check) for cat in CATEGORIES}
         return cls(terms=terms, negation=negation, quantity=quantity,
                    units=frozenset(u.lower() for u in data.get("units", [])), score=score, exemptions=exemptions)
 

@@ -52,6 +52,8 @@ _SECRET_FILE = re.compile(r"(?<![\w.])\.env\b(?![.-](?:example|sample|template|d
 # a secret piped to an encoder or the network ("cat .env | base64", "echo $TOKEN | nc ..."), or encoded itself
 _ENCODE = re.compile(r"\|\s?(?:base64|xxd|od|gzip|openssl|nc|ncat|netcat|curl|wget)\b", re.IGNORECASE)
 _ENCODE_CMD = re.compile(r"(?<![\w.$-])(?:base64|xxd|openssl\s+base64)(?:\s+-\w+)?\s+(?=\S)", re.IGNORECASE)
+_ENCODER_NAME = re.compile(r"base64|xxd", re.IGNORECASE)
+"""What every ``_ENCODE_CMD`` match holds: a text without it is not searched for one."""
 _REMOTE_URL = re.compile(r"(?:https?|ftp)://(?!localhost\b|127\.|0\.0\.0\.0)[^\s/]", re.IGNORECASE)
 
 
@@ -78,12 +80,13 @@ def encodes_secrets(text: str) -> bool:
     ``exposes_secrets``) to an encoder or the network within 80 characters ("cat .env | base64",
     "echo $TOKEN | nc host 9000") or encodes a file of secrets ("base64 ~/.ssh/id_rsa"): a covert
     copy of it, read as an injection whatever the head says. Any string; never raises; linear."""
-    for found in (_SECRET_REF.finditer(text), _SECRET_FILE.finditer(text)):
+    for found in (_SECRET_REF.finditer(text), _SECRET_FILE.finditer(text)) if "|" in text else ():  # _ENCODE: a pipe
         for m in found:
             lo, hi = _sentence(text, m.start(), m.end(), 0, 80)
             if _ENCODE.search(text, m.end(), hi):
                 return True
-    return any(_SECRET_FILE.search(text, m.end(), m.end() + 60) for m in _ENCODE_CMD.finditer(text))
+    return _ENCODER_NAME.search(text) is not None and any(
+        _SECRET_FILE.search(text, m.end(), m.end() + 60) for m in _ENCODE_CMD.finditer(text))
 
 
 def _asks_for_a_secret(low: str, more: dict[str, re.Pattern[str]]) -> bool:

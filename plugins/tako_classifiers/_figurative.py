@@ -295,14 +295,15 @@ def damp_figurative(options: FigurativeOptions, encoder: EncoderLike,
     memoised)."""
     if not options.figurative:
         return
-    lex = lexicon(options.figurative_lexicon)
 
     def flagged(raw: Mapping[str, float]) -> bool:  # a paraphrase only lowers: nothing to do for a quiet text
         return any(raw.get(c, 0.0) >= QUIET for c in DAMPABLE)
 
-    jobs = [(g, t, hit) for g, group in enumerate(groups) for t, (text, _) in enumerate(group)
-            if len(text) <= options.figurative_chars and flagged(raws[g][t])
-            and (hit := lex.rewrite(text)) is not None and hit[0] != text and lex.veto(text) is None]
+    read = [(g, t, text) for g, group in enumerate(groups) for t, (text, _) in enumerate(group)
+            if len(text) <= options.figurative_chars and flagged(raws[g][t])]
+    lex = lexicon(options.figurative_lexicon) if read else None  # loaded when a text first needs it
+    jobs = [(g, t, hit) for g, t, text in read
+            if (hit := lex.rewrite(text)) is not None and hit[0] != text and lex.veto(text) is None]  # type: ignore[union-attr]
     if not jobs:
         return
     whole = [j for j in jobs if not groups[j[0]][j[1]][1]]

@@ -168,11 +168,60 @@ def _walk(items: Iterable[tuple[Any, Any]], opens: set[str], closed: set[str]) -
     return opens
 
 
+def _top_level_bar(body: str) -> bool:
+    """Whether ``body`` holds a ``|`` outside every group and character class."""
+    depth, i, n = 0, 0, len(body)
+    while i < n:
+        c = body[i]
+        if c == "\\":
+            i += 1
+        elif c == "[":
+            i += 2 if body[i + 1:i + 2] == "^" else 1
+            i += 1 if body[i:i + 1] == "]" else 0
+            while i < n and body[i] != "]":
+                i += 2 if body[i] == "\\" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
+def _plain_anchors(body: str, bounded: bool) -> set[str] | None:
+    """``anchors`` of a term that opens with letters or digits only, read without parsing it:
+    its first ``ANCHOR_CHARS`` of them (a whole term shorter than that: the term, a word end
+    after it when ``bounded``); None when the term does not open that way."""
+    if not body:
+        return None
+    n = 0
+    while n < len(body) and n <= ANCHOR_CHARS and body[n].isalnum():
+        n += 1
+    whole = n == len(body)
+    if (n < ANCHOR_CHARS and not whole) or (n == ANCHOR_CHARS and body[n:n + 1] in ("?", "*", "+", "{")):
+        return None
+    if _top_level_bar(body):
+        return None
+    base = "".join(_fold1(c) for c in body[:min(n, ANCHOR_CHARS)])
+    if any(not _WORD.match(c) for c in base):  # folding took a letter out of \w (Greek iota)
+        return None
+    return {base + _EDGE if bounded and whole and n < ANCHOR_CHARS else base}
+
+
 def anchors(body: str, bounded: bool) -> set[str] | None:
     """Lower-cased strings every match of ``body`` starts with (None: it may start with
     anything). Bounded (word-edge) entries: an anchor ending in ``_EDGE`` is a whole word, one
     shorter than ``ANCHOR_CHARS`` without it begins a word, one starting with a non-word
-    character is a literal start. Raises ``re.error`` for a pattern whose head does not parse."""
+    character is a literal start. Raises ``re.error`` for a pattern whose head does not parse
+    (a term that opens with letters is read without parsing: ``_plain_anchors``)."""
+    plain = _plain_anchors(body, bounded)
+    return plain if plain is not None else _parsed_anchors(body, bounded)
+
+
+def _parsed_anchors(body: str, bounded: bool) -> set[str] | None:
+    """``anchors`` read from the parsed head of ``body``."""
     closed: set[str] = set()
     ends = _walk(re_parser.parse(head(body), re.IGNORECASE).data, {""}, closed)
     out: set[str] = set()
@@ -282,3 +331,40 @@ def starts(body: str) -> set[str] | None:
     """First characters of the anchors of ``body`` (None: it may start with anything)."""
     found = anchors(body, bounded=False)
     return None if found is None else {a[0] for a in found}
+
+
+def required(body: str) -> frozenset[str] | None:
+    """Folded strings one of which every match of ``body`` holds (the most selective such set
+    the pattern's mandatory literal runs, groups and alternatives give), or None when none is
+    found (or the pattern does not parse). Sound: a text whose ``fold`` holds none of them holds
+    no match."""
+    try:
+        return _required(re_parser.parse(body, re.IGNORECASE).data)
+    except (re.error, RecursionError, ValueError, KeyError, IndexError):
+        return None
+
+
+def _required(items: Iterable[tuple[Any, Any]]) -> frozenset[str] | None:
+    found: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in [*items, (None, None)]:
+        if op is not None and op.name == "LITERAL":
+            run.append(_fold1(chr(av)))
+            continue
+        if len(run) > 1:
+            found.append(frozenset({"".join(run)}))
+        run = []
+        name = op.name if op is not None else ""
+        inner: frozenset[str] | None = None
+        if name == "SUBPATTERN":
+            inner = _required(av[-1])
+        elif name == "ATOMIC_GROUP":
+            inner = _required(av)
+        elif name == "BRANCH":
+            alts = [_required(alt) for alt in av[1]]
+            inner = frozenset().union(*alts) if all(alts) else None  # type: ignore[arg-type]
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
+            inner = _required(av[2])
+        if inner:
+            found.append(inner)
+    return max(found, key=lambda strings: min(map(len, strings)), default=None)

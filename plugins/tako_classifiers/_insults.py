@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ._disclosures import Terms
+from ._lexicon import shipped
 
 __all__ = ["INSULTS_PATH", "InsultLexicon", "holds_insult"]
 
@@ -39,7 +40,8 @@ class InsultLexicon:
     terms: Terms
 
     @classmethod
-    def from_terms(cls, spaced: Mapping[str, Sequence[str]], unspaced: Mapping[str, Sequence[str]]) -> InsultLexicon:
+    def from_terms(cls, spaced: Mapping[str, Sequence[str]], unspaced: Mapping[str, Sequence[str]],
+                   validate: bool = True) -> InsultLexicon:
         """``spaced``/``unspaced``: per language code, its terms (the data file's shape).
         re.error for an invalid ``unspaced`` regex; ValueError for an empty or non-string term."""
         words = [t for terms in spaced.values() for t in terms]
@@ -47,14 +49,14 @@ class InsultLexicon:
         if any(not isinstance(t, str) or not t.strip("* ") for t in (*words, *marks)):
             raise ValueError("insult terms must be non-empty strings")
         # longest first, so a prefix term does not shadow a longer phrase that starts with it
-        return cls(Terms.compile([_spaced(t) for t in sorted(set(words), key=len, reverse=True)], marks, {}))
+        return cls(Terms.compile([_spaced(t) for t in sorted(set(words), key=len, reverse=True)], marks, {}, validate))
 
     @classmethod
     def load(cls, path: Path = INSULTS_PATH) -> InsultLexicon:
         """The lexicon of a data file ({"spaced": {lang: [...]}, "unspaced": {lang: [...]}});
         OSError, json.JSONDecodeError, re.error or ValueError for a bad file."""
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls.from_terms(data.get("spaced", {}), data.get("unspaced", {}))
+        return cls.from_terms(data.get("spaced", {}), data.get("unspaced", {}), not shipped(path, INSULTS_PATH))
 
     def search(self, text: str) -> str | None:
         """The first insult found in ``text`` (as written there), or None. Linear."""

@@ -58,13 +58,15 @@ length cap and ``everyday_ceiling``); no minor term is needed.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._gate import GatedPattern
+from ._lexicon import Lexicon, Part, shipped
 
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "sexual_minors.json"
 
@@ -74,11 +76,15 @@ _TOKEN = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0900-\u0e7f]+")
 _NEVER = re.compile(r"(?!)")
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 _REQUIRED = ("minor_terms", "sexual_terms", "direct_terms", "protective_terms")
+_MEMO = 32
+"""Texts whose minor-term and everyday-context answers a rule keeps."""
 EVERYDAY_MAX_CHARS = 1000
 """Longest text (characters) read for everyday context: the parenting and shopping questions it is
 for are short, and a longer text is left to the head and the rule (a megabyte costs nothing)."""
-_CJK = r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
-"""Thai, kana and CJK ideographs: written without spaces, so a term may begin after or end on one ("19歳の")."""
+_CJK = r"(?-i:[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f])"
+"""Thai, kana and CJK ideographs: written without spaces, so a term may begin after or end on one ("19歳の").
+None of them has a case, so the class is read case-sensitively (``(?-i:``): the same characters,
+compiled three times faster than under IGNORECASE (a pattern holds it four times)."""
 EVERYDAY_CEILING = {"sexual": 0.9, "sexual_minors": 0.95}
 """Head outputs at or above which everyday context damps nothing (lexicon key ``everyday_ceiling``):
 the phone and bike questions it is for score at most about 0.6 sexual and 0.88 sexual_minors, and
@@ -90,28 +96,30 @@ def _bodies(terms: list[str], macros: dict[str, str]) -> list[str]:
     return [_MACRO.sub(lambda m: macros[m.group(1)], t) for t in terms]
 
 
-def _body(terms: list[str], macros: dict[str, str]) -> str:
-    """``terms`` as one alternation, ``{NAME}`` replaced by ``macros[NAME]`` (KeyError naming an
-    unknown macro)."""
-    return "(?:" + "|".join(f"(?:{_MACRO.sub(lambda m: macros[m.group(1)], t)})" for t in terms) + ")"
-
-
-def _compile(terms: list[str], macros: dict[str, str] | None = None, word_start: bool = False,
-             inside_cjk: bool = False) -> re.Pattern[str]:
-    """One case-insensitive pattern for ``terms``, each wrapped in word boundaries, ``{NAME}``
-    replaced by ``macros[NAME]`` (KeyError naming an unknown macro); never matches when empty.
-    ``word_start``: every term starts with a word character, '(' or '[', so other positions are
-    skipped at once (about 30 times faster on whitespace and punctuation). Kana and CJK
-    ideographs are written without spaces, so a term may end beside one, and begin after one
-    where a digit or a Latin letter follows ("19歳", "の14歳"), or anywhere with ``inside_cjk``
-    (CJK words: slower on CJK text, for lists searched only now and then)."""
-    if not terms:
-        return _NEVER
+def _part(terms: list[str], macros: dict[str, str] | None, word_start: bool, inside_cjk: bool) -> Part:
+    """``terms`` (``{NAME}`` replaced by ``macros[NAME]``; KeyError naming an unknown macro) within
+    the word edges of ``_compile`` (in a text without Thai, kana or CJK: plain word edges)."""
     after = rf"(?<={_CJK})" if inside_cjk else rf"(?<={_CJK})(?!{_CJK})"
     start = rf"(?:(?<!\w)|{after})" + (r"(?=[\w(\[])" if word_start else "")
     end = rf"(?:(?!\w)|(?<={_CJK})|(?={_CJK}))"
-    regex = re.compile(start + _body(terms, macros or {}) + end, re.IGNORECASE)
-    return GatedPattern.of(regex, _bodies(terms, macros or {}), cjk=True)  # type: ignore[return-value]
+    plain = r"(?<!\w)" + (r"(?=[\w(\[])" if word_start else "") + "(?:", r")(?!\w)"
+    return Part(start + "(?:", ")" + end, tuple(_bodies(terms, macros or {})), word_start, _CJK, plain)
+
+
+def _compile(terms: list[str], macros: dict[str, str] | None = None, word_start: bool = False,
+             inside_cjk: bool = False, validate: bool = True) -> re.Pattern[str]:
+    """One case-insensitive pattern for ``terms``, each wrapped in word boundaries, ``{NAME}``
+    replaced by ``macros[NAME]`` (KeyError naming an unknown macro); never matches when empty.
+    ``word_start``: every term starts with a word character, '(' or '[' (the terms' anchors then
+    need not spell a leading ``\\s*``). Kana and CJK ideographs are written without spaces, so a
+    term may end beside one, and begin after one where a digit or a Latin letter follows ("19歳",
+    "の14歳"), or anywhere with ``inside_cjk`` (CJK words). Matched through the terms' anchors
+    (``_lexicon.Lexicon``); ``validate``: compile the whole pattern now (re.error for a bad term;
+    the shipped lexicons' patterns are compiled by the tests)."""
+    if not terms:
+        return _NEVER
+    part = _part(terms, macros, word_start, inside_cjk)
+    return Lexicon([part], re.IGNORECASE, gate_cjk=True, validate=validate)  # type: ignore[return-value]
 
 
 def _literal_first(term: str) -> bool:
@@ -129,30 +137,38 @@ def _literal_first(term: str) -> bool:
     return True
 
 
-def _compile_mixed(terms: list[str], macros: dict[str, str], word_start: bool) -> re.Pattern[str]:
+def _compile_mixed(terms: list[str], macros: dict[str, str], word_start: bool,
+                   validate: bool = True, gated: bool = False) -> re.Pattern[str]:
     """``_compile(terms, ...)``, except that a term beginning with a Thai, kana or CJK character
     may begin anywhere, even inside such text ("让她给我看她的私处"); and terms that begin with
-    a plain letter are tried only where one of those letters stands (a long lexicon in many
-    scripts stays fast)."""
+    a plain letter are tried only where one of those letters stands. ``gated``: a text the
+    terms' anchor gate refuses is not searched (one holding kana or a CJK ideograph always is),
+    as ``_compile``; else every text is (through the terms' anchors)."""
     cjk = [t for t in terms if _literal_first(t) and re.match(_CJK, t)]
     lead = [t for t in terms if _literal_first(t) and t not in cjk]
     rest = [t for t in terms if not _literal_first(t)]
-    parts = [_compile(rest, macros, word_start).pattern] if rest else []
+    parts = [_part(rest, macros, word_start, False)] if rest else []
     for group, inside in ((lead, False), (cjk, True)):
         if group:
             first = re.escape("".join(sorted({c for t in group for c in (t[0].lower(), t[0].upper())})))
-            parts.append(f"(?=[{first}])(?:{_compile(group, macros, False, inside_cjk=inside).pattern})")
-    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else _NEVER
+            inner = _part(group, macros, False, inside)
+            plain = (f"(?=[{first}])(?:" + inner.plain[0], inner.plain[1] + ")")  # type: ignore[index]
+            parts.append(Part(f"(?=[{first}])(?:" + inner.head, inner.tail + ")", inner.terms, False, _CJK, plain))
+    if not parts:
+        return _NEVER
+    return Lexicon(parts, re.IGNORECASE, wrap=True, gate=gated, gate_cjk=True, validate=validate)  # type: ignore[return-value]
 
 
-def _lower_of(terms: list[str], macros: dict[str, str] | None = None, word_start: bool = False) -> re.Pattern[str] | None:
+def _lower_of(terms: list[str], macros: dict[str, str] | None = None, word_start: bool = False,
+              validate: bool = True) -> re.Pattern[str] | None:
     """``_compile(terms, ...)`` for ASCII text in lower case (plain word boundaries, no
     IGNORECASE); None when ``terms`` is empty or a term holds an upper-case letter (``\\W``, say)."""
-    body = _body(terms, macros or {})
+    bodies = tuple(_bodies(terms, macros or {}))
+    body = "(?:" + "|".join(f"(?:{b})" for b in bodies) + ")"
     if not terms or body != body.lower():
         return None
-    regex = re.compile((r"(?<!\w)(?=[\w(\[])" if word_start else r"(?<!\w)") + body + r"(?!\w)")
-    return GatedPattern.of(regex, _bodies(terms, macros or {}))  # type: ignore[return-value]
+    head = (r"(?<!\w)(?=[\w(\[])" if word_start else r"(?<!\w)") + "(?:"
+    return Lexicon([Part(head, r")(?!\w)", bodies, word_start)], 0, validate=validate)  # type: ignore[return-value]
 
 
 def _blank(match: re.Match[str]) -> str:
@@ -210,6 +226,15 @@ class MinorsRule:
     health_veto: re.Pattern[str] = _NEVER
     """Context that keeps a health-education text suspect (``health_veto_terms``)."""
 
+    _has_minor: Callable[[str], bool] = field(init=False, repr=False, compare=False)
+    _everyday: Callable[[str], bool] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # the guard asks the same text-only questions up to three times per text (head_output,
+        # score, sexual_output): their answers are kept for the last _MEMO texts
+        object.__setattr__(self, "_has_minor", functools.lru_cache(maxsize=_MEMO)(self._find_minor))
+        object.__setattr__(self, "_everyday", functools.lru_cache(maxsize=_MEMO)(self._find_everyday))
+
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> MinorsRule:
         """Compile the lexicon file: JSON with ``minor_terms``, ``sexual_terms``, ``direct_terms``
@@ -230,16 +255,18 @@ class MinorsRule:
             return list(data[key] if key in _REQUIRED else data.get(key, [])) + list(coded)
 
         def mixed(key: str) -> re.Pattern[str]:  # a term may begin inside CJK or Thai text ("出售儿童色情")
-            return GatedPattern.of(_compile_mixed(terms(key), macros, start), _bodies(terms(key), macros), cjk=True)  # type: ignore[return-value]
+            return _compile_mixed(terms(key), macros, start, check, gated=True)
+
+        check = not shipped(path, LEXICON_PATH)  # the shipped lexicon's patterns are compiled by the tests
 
         def pattern(key: str, inside_cjk: bool = False) -> re.Pattern[str]:
-            return _compile(terms(key), macros, start, inside_cjk)
+            return _compile(terms(key), macros, start, inside_cjk, check)
 
         def lower(key: str) -> re.Pattern[str] | None:
-            return _lower_of(terms(key), macros, start)
+            return _lower_of(terms(key), macros, start, check)
 
-        return cls(
-            minor=mixed("minor_terms"), sexual=_compile_mixed(terms("sexual_terms"), macros, start), direct=pattern("direct_terms"),
+        rule = cls(
+            minor=mixed("minor_terms"), sexual=_compile_mixed(terms("sexual_terms"), macros, start, check), direct=pattern("direct_terms"),
             protective=pattern("protective_terms", inside_cjk=True), window=int(data.get("window", 14)),
             benign=pattern("benign_terms"), minor_lower=lower("minor_terms"), adult=pattern("adult_age_terms"),
             adult_veto=pattern("adult_age_veto_terms", inside_cjk=True), adult_lower=lower("adult_age_terms"),
@@ -250,8 +277,12 @@ class MinorsRule:
             everyday_ceiling=(float(ceiling["sexual"]), float(ceiling["sexual_minors"])),
             protective_veto=pattern("protective_veto_terms", inside_cjk=True), coded=pattern("coded_terms", inside_cjk=True),
         )
+        for read in (rule.minor_lower, rule.sexual_lower, rule.adult_lower):  # every check reads these
+            if isinstance(read, Lexicon):
+                read.prepare()
+        return rule
 
-    def _has_minor(self, text: str) -> bool:
+    def _find_minor(self, text: str) -> bool:
         if self.minor_lower is not None and text.isascii():
             return self.minor_lower.search(text.lower()) is not None
         return self.minor.search(text) is not None
@@ -278,7 +309,11 @@ class MinorsRule:
         ``sexual_score`` or its sexual_minors ``head_score`` (0..1) reaches ``everyday_ceiling``."""
         if sexual_score >= self.everyday_ceiling[0] or head_score >= self.everyday_ceiling[1]:
             return False
-        if len(text) > EVERYDAY_MAX_CHARS or not self._has_minor(text) or not self.everyday.search(text) or self.everyday_veto.search(text):
+        return len(text) <= EVERYDAY_MAX_CHARS and self._everyday(text)
+
+    def _find_everyday(self, text: str) -> bool:
+        """``everyday_context`` without the head's scores (kept per text: ``_everyday``)."""
+        if not self._has_minor(text) or not self.everyday.search(text) or self.everyday_veto.search(text):
             return False
         searched = self.benign.sub(_blank, text)
         return not self.sexual.search(searched) and not self.direct.search(searched) and not self.coded.search(searched)

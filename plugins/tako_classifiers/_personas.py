@@ -46,6 +46,7 @@ from guardrails.protocol import CheckContext
 from guardrails.results import Verdict
 
 from ._disclosures import Terms
+from ._lexicon import shipped
 
 __all__ = ["PERSONAS_PATH", "PersonaMatch", "PersonaRule", "lift_persona", "persona_override"]
 
@@ -74,9 +75,9 @@ class PersonaMatch:
     span: tuple[int, int]
 
 
-def _terms(data: dict, name: str, macros: dict[str, str]) -> Terms:
+def _terms(data: dict, name: str, macros: dict[str, str], validate: bool) -> Terms:
     entry = data.get(name, {})
-    return Terms.compile(entry.get("spaced", []), entry.get("unspaced", []), macros)
+    return Terms.compile(entry.get("spaced", []), entry.get("unspaced", []), macros, validate)
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,8 @@ class PersonaRule:
         unspaced = "|".join(re.escape(str(n)) for n in data.get("negations_unspaced", [])) or "(?!)"
         negation = re.compile(rf"(?:(?<!\w)(?:{'|'.join(spaced) or '(?!)'})\s+(?:(?:{fill})\s+){{0,3}}|(?:{unspaced})\s*)$",
                               re.IGNORECASE)
-        return cls(sets={name: _terms(data, name, macros) for name in _SETS}, negation=negation,
+        check = not shipped(path, PERSONAS_PATH)  # the shipped lexicon's patterns are compiled by the tests
+        return cls(sets={name: _terms(data, name, macros, check) for name in _SETS}, negation=negation,
                    score=score, **reach)
 
     def _negated(self, text: str, start: int) -> bool:
@@ -145,6 +147,8 @@ class PersonaRule:
                 yield from self.sets[name].finditer(text, a, min(len(text), b + _SLACK), low=low)
 
     def _persona(self, text: str, low: str) -> PersonaMatch | None:
+        if not self.sets["lawless"].may_match(text) and not self.sets["names"].may_match(text):
+            return None  # the rarer half first: without a lawless cue or a name, no assign cue counts
         finals = sorted(self.sets["assign_final"].finditer(text, low=low), key=lambda m: m.start())
         cues = sorted([*self.sets["assign"].finditer(text, low=low), *finals], key=lambda m: m.end())
         if not cues:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._disclosures import Terms
+from ._lexicon import shipped
 
 __all__ = ["REQUESTS_PATH", "HarmfulRequestRule"]
 
@@ -76,6 +77,7 @@ class HarmfulRequestRule:
         score = float(data.get("score", 0.9))
         if not 0.0 <= score <= 1.0:
             raise ValueError(f"harmful-request lexicon {path}: score {score} is outside 0..1")
+        check = not shipped(path, REQUESTS_PATH)  # the shipped lexicon's patterns are compiled by the tests
         groups = []
         for name, group in data.get("groups", {}).items():
             cats = tuple(str(c) for c in group.get("categories", ["illicit"]))
@@ -83,11 +85,11 @@ class HarmfulRequestRule:
                 raise ValueError(f"harmful-request lexicon {path}: group {name!r} lifts {list(cats)}; "
                                  f"known: {sorted(_KNOWN)}")
             objects = group.get("objects")
-            groups.append(Group(name, cats, Terms.compile(group.get("spaced", []), group.get("unspaced", []), macros),
-                                Terms.compile(objects.get("spaced", []), objects.get("unspaced", []), macros)
+            groups.append(Group(name, cats, Terms.compile(group.get("spaced", []), group.get("unspaced", []), macros, check),
+                                Terms.compile(objects.get("spaced", []), objects.get("unspaced", []), macros, check)
                                 if objects else None))
         veto = data.get("veto", {})
-        return cls(groups=tuple(groups), veto=Terms.compile(veto.get("spaced", []), veto.get("unspaced", []), macros),
+        return cls(groups=tuple(groups), veto=Terms.compile(veto.get("spaced", []), veto.get("unspaced", []), macros, check),
                    score=score)
 
     def _masked(self, text: str) -> str:

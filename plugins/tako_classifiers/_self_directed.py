@@ -44,6 +44,7 @@ from guardrails.protocol import EncoderLike, GuardConfig
 
 from ._disclosures import Terms
 from ._insults import _shipped as _insults
+from ._lexicon import shipped
 
 __all__ = ["RESIDUE_CATEGORIES", "SELF_DIRECTED_PATH", "SelfDirectedOptions", "SelfDirectedRule",
            "damp_self_directed"]
@@ -103,8 +104,9 @@ class SelfDirectedRule:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         macros = {str(k): str(v) for k, v in data.get("macros", {}).items()}
         own, fic = data.get("self", {}), data.get("fiction", {})
-        return cls(own=Terms.compile(own.get("spaced", []), own.get("unspaced", []), macros),
-                   fiction=Terms.compile(fic.get("spaced", []), fic.get("unspaced", []), macros),
+        check = not shipped(path, SELF_DIRECTED_PATH)  # the shipped lexicon's patterns are compiled by the tests
+        return cls(own=Terms.compile(own.get("spaced", []), own.get("unspaced", []), macros, check),
+                   fiction=Terms.compile(fic.get("spaced", []), fic.get("unspaced", []), macros, check),
                    cues=_words(data.get("fiction_cues", [])), second_person=_words(data.get("second_person", [])),
                    person=_terms(data.get("fiction_person", [])))
 

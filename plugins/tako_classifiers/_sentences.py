@@ -77,7 +77,7 @@ class SentenceOptions(GuardConfig):
 @lru_cache(maxsize=1)
 def _second_person() -> Terms:
     data = json.loads(SENTENCES_PATH.read_text(encoding="utf-8"))["second_person"]
-    return Terms.compile(data.get("spaced", []), data.get("unspaced", []), {})
+    return Terms.compile(data.get("spaced", []), data.get("unspaced", []), {}, validate=False)  # shipped: the tests compile it
 
 
 def addresses_someone(text: str) -> bool:

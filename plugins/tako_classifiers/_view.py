@@ -7,6 +7,8 @@ import re
 from guardrails.protocol import CheckContext
 from guardrails.runtime.segments import clause_groups, sentence_groups, token_budget
 
+from ._gate import profile
+
 __all__ = ["closes_with_full_stop", "detection_view", "has_placeholder", "redacted_view", "redacted_clauses",
            "segments", "short_full_stop", "typed", "typed_clauses", "without_emails", "without_filler", "without_placeholders",
            "word_count"]
@@ -31,6 +33,11 @@ _FILLER_MARKS = frozenset(
     "dolore aliqua veniam nostrud exercitation ullamco laboris aliquip commodo consequat reprehenderit voluptate "
     "cillum fugiat pariatur excepteur occaecat cupidatat proident officia deserunt mollit laborum".split()
 )
+_MARK_HEADS = frozenset(w[:4] for w in _FILLER_MARKS)
+"""The word heads (``_gate.Profile``: first 4 characters, folded) of the placeholder-only words:
+a text with none of them among its word heads holds no run to drop."""
+_WIDE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+"""A CJK, kana or hangul character (``word_count`` counts two of them as a word)."""
 _FILLER_WORD = r"(?:" + "|".join(_FILLER_WORDS) + r")(?!\w)"
 _FILLER = re.compile(rf"(?<!\w){_FILLER_WORD}(?:[\s,.;:!?]+{_FILLER_WORD}){{2,}}[.,;:!?]*", re.IGNORECASE)
 """A run of three or more lorem-ipsum words (the placeholder text of page templates); words and
@@ -53,6 +60,8 @@ def without_filler(text: str) -> str:
     vocabulary, one of them only the placeholder uses: "lorem", "ipsum", "eiusmod", "veniam" ...),
     so they are not read as an obfuscated or adversarial text. Text without such a run is returned
     as it is (the same object); linear in ``len(text)``."""
+    if _MARK_HEADS.isdisjoint(profile(text).head_set):  # every run dropped holds one of these words
+        return text
     pieces: list[str] = []
     last = 0
     for m in _FILLER.finditer(text):
@@ -186,11 +195,13 @@ def segments(text: str, min_chars: int = 40, max_chars: int = 300, limit: int = 
 
 def word_count(text: str) -> int:
     """Words of ``text``: runs between whitespace, a run of CJK/kana/hangul characters counted as
-    one word per two characters (those scripts write no spaces). Linear."""
+    one word per two characters (those scripts write no spaces). Linear; a text without such a
+    character costs one ``split``."""
+    if _WIDE.search(text) is None:
+        return len(text.split())
     n = 0
     for run in text.split():
-        wide = sum(1 for ch in run if "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
-                   or "\uf900" <= ch <= "\ufaff")
+        wide = len(_WIDE.findall(run))
         n += max(1, (wide + 1) // 2 + (1 if len(run) > wide else 0))
     return n
 

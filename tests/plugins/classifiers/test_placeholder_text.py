@@ -55,6 +55,7 @@ def test_attack_inside_placeholder_still_blocks(guard, text):
     (f"{LOREM} Hello there.", " Hello there."),
     ("Il est in ad non problema", "Il est in ad non problema"),  # placeholder words, no placeholder-only word
     ("Dolor sit amet", ""), ("no filler here", "no filler here"), ("", ""),
+    ("LOREM IPSUM DOLOR. Hi", " Hi"), ("Sit AMET, DOLOR", ""),  # the placeholder words in any case
 ])
 def test_without_filler(text, out):
     assert without_filler(text) == out

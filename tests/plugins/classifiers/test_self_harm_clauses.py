@@ -66,6 +66,7 @@ def test_word_count_counts_spaced_words_and_cjk_by_two_characters():
     assert word_count("死にたい。") == 3 and word_count("今日は雨です。") == 4
     assert word_count("我很累，我想我要去睡觉了。") == 7 and word_count("") == 0
     assert word_count("  Ya   no quiero vivir. ") == 4
+    assert word_count("my 子供 is 十歳 ok") == 5 and word_count("ab子供 한국어입니다") == 5  # mixed runs
 
 
 def test_short_full_stop_needs_a_closing_stop_and_a_short_text():
