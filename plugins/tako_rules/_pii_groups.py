@@ -55,7 +55,9 @@ def not_a_name(span: str) -> bool:
 
 
 @functools.lru_cache(maxsize=4)
-def _noun_lists(path: str = str(NOT_NAMES_PATH)) -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str], tuple[str, ...]]:
+def _noun_lists(
+    path: str = str(NOT_NAMES_PATH),
+) -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str], tuple[str, ...]]:
     """(``common_nouns``, ``noun_determiners_de``, ``function_words_de``, ``name_particles``,
     ``noun_suffixes_de``) of the JSON file at ``path``, casefolded; an absent list is empty
     (OSError / ValueError for an unreadable file)."""
@@ -110,9 +112,14 @@ def doubtful_heads(text: str, heads: Sequence[_F]) -> list[_F]:
                 if mixed:
                     continue
             suffixed = word.casefold().endswith(suffixes) and len(word) >= 6
-            if suffixed or (f.label == "PERSON" and _after_determiner(text, f.start, dets, particles)):
+            if suffixed or (
+                f.label == "PERSON" and _after_determiner(text, f.start, dets, particles)
+            ):
                 if german is None:
-                    german = len({m.group().casefold() for m in _TOKEN.finditer(text)} & (dets | words)) >= 2
+                    german = (
+                        len({m.group().casefold() for m in _TOKEN.finditer(text)} & (dets | words))
+                        >= 2
+                    )
                 if german:
                     continue
         out.append(f)
@@ -131,7 +138,9 @@ def _camel_handle(word: str) -> bool:
     return len(parts) >= 3 or min(parts) >= 4  # "GamingWithTom", "TrailTube"; not "MaryAnn"
 
 
-def _after_determiner(text: str, start: int, dets: frozenset[str], particles: frozenset[str]) -> bool:
+def _after_determiner(
+    text: str, start: int, dets: frozenset[str], particles: frozenset[str]
+) -> bool:
     """True when ``text[start:]`` follows a determiner (``dets``), directly or after up to two
     lower-case adjectives ("die ganze Nacht"), only spaces between the words, and no name
     particle (``particles``: "von der") or comma (a relative pronoun: ", der Thomas kennt") stands
@@ -142,7 +151,12 @@ def _after_determiner(text: str, start: int, dets: frozenset[str], particles: fr
     i = len(before) - 1
     for _ in range(2):
         w = before[i]
-        if i > 0 and w.islower() and w.casefold() not in dets and w.endswith(("e", "en", "er", "es", "em")):
+        if (
+            i > 0
+            and w.islower()
+            and w.casefold() not in dets
+            and w.endswith(("e", "en", "er", "es", "em"))
+        ):
             i -= 1
         else:
             break
