@@ -81,11 +81,13 @@ def assert_linear(
             can ask for less (e.g. 3: eight times the text costs about the same).
         floor: CPU seconds (default 0.05) below which the big call passes whatever the ratio: too
             cheap to matter, and too short for a stable ratio.
-        repeat: runs of the small input, the least CPU time kept (default 3). Use 1 when ``fn``
-            caches its results (a Guard's decision cache): a repeat would time a cache hit.
-        retries: further rounds (default 2), each timing both inputs afresh, when a round is over
-            ``bound``; the round with the least ratio is kept. Quadratic code is over ``bound`` in
-            every round; a scheduling or cache spike is not. Not used with ``repeat=1``.
+        repeat: runs of the small input in a further round, the least CPU time kept (default 3).
+            The first round times one call of each input, after an untimed call on a third input
+            (half the small one) that pays first-use costs. Use 1 when ``fn`` caches its results
+            (a Guard's decision cache): a further round would time cache hits.
+        retries: further rounds (default 2) when a round is over ``bound``; the round with the
+            least ratio is kept. Quadratic code is over ``bound`` in every round; a scheduling or
+            cache spike is not. Not used with ``repeat=1``.
         label: put in front of the failure message (e.g. the input's name).
 
     Returns:
@@ -101,11 +103,13 @@ def assert_linear(
     if small is None:
         small = text.text(k) if isinstance(text, Repeat) else text[: len(text) // k]
     big = text.text() if isinstance(text, Repeat) else text
-    # A caching ``fn`` (repeat=1) is measured once: a second call would time a cache hit.
+    _warm_up(fn, text, small, k)
+    # the first round times the first call of each input (a cache of ``fn`` cannot answer it);
+    # a further round repeats the small call (the least time kept), so a caching ``fn`` has none
     rounds = 1 + (retries if repeat > 1 else 0)
     small_s, big_s, ratio = 0.0, 0.0, float("inf")
     for round_ in range(rounds):  # a spike in either call inflates one round: keep the best round
-        small_now = min(cpu_seconds(fn, small) for _ in range(max(1, repeat)))
+        small_now = min(cpu_seconds(fn, small) for _ in range(repeat if round_ else 1))
         big_now = cpu_seconds(fn, big)
         ratio_now = big_now / small_now if small_now > 0 else float("inf")
         if round_ == 0 or ratio_now < ratio:
@@ -118,6 +122,17 @@ def assert_linear(
         f"(linear ~{k}, quadratic ~{k * k}; the check applies from {floor:g} s CPU)"
     )
     return ratio
+
+
+def _warm_up(fn: Callable[[Any], Any], text: str | Repeat, small: Any, k: int) -> None:
+    """Call ``fn`` once, untimed, on a third input (half the small one): first-use costs (a lazily
+    compiled pattern) are not charged to the small call, and neither timed input is cached."""
+    try:
+        warm = text.text(2 * k) if isinstance(text, Repeat) else small[: len(small) // 2]
+    except TypeError:
+        return
+    if len(warm) and warm != small:
+        fn(warm)
 
 
 def _size(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pytest
@@ -45,10 +46,17 @@ def test_a_cheap_call_passes_under_the_floor() -> None:
 def test_repeat_keeps_head_and_tail() -> None:
     seen: list[str] = []
     assert_linear(seen.append, Repeat("ab", 80, head="<", tail=">"), repeat=2)
-    assert seen == ["<" + "ab" * 10 + ">"] * 2 + ["<" + "ab" * 80 + ">"]
+    assert seen == ["<" + "ab" * 5 + ">", "<" + "ab" * 10 + ">", "<" + "ab" * 80 + ">"]  # warm-up, small, big
     seen.clear()
     assert_linear(seen.append, "0123456789abcdef", small="x", repeat=1)
     assert seen == ["x", "0123456789abcdef"]
     seen.clear()
     assert_linear(seen.append, "0123456789abcdef", k=4, repeat=1)
-    assert seen == ["0123", "0123456789abcdef"]
+    assert seen == ["01", "0123", "0123456789abcdef"]
+
+
+def test_the_first_round_is_not_a_cache_hit() -> None:
+    """A cached quadratic scan: the first round times each input's first call, so it fails."""
+    cached = functools.lru_cache(maxsize=4)(lambda t: A_STAR_B.search(t))
+    with pytest.raises(AssertionError, match="not linear"):
+        assert_linear(cached, "a" * 16_000, repeat=1)

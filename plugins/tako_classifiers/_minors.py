@@ -76,8 +76,8 @@ _TOKEN = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0900-\u0e7f]+")
 _NEVER = re.compile(r"(?!)")
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 _REQUIRED = ("minor_terms", "sexual_terms", "direct_terms", "protective_terms")
-_MEMO = 32
-"""Texts whose minor-term and everyday-context answers a rule keeps."""
+_MEMO, _MEMO_CHARS = 32, 4096
+"""Texts whose minor-term and everyday-context answers a rule keeps, and the longest kept (chars)."""
 EVERYDAY_MAX_CHARS = 1000
 """Longest text (characters) read for everyday context: the parenting and shopping questions it is
 for are short, and a longer text is left to the head and the rule (a megabyte costs nothing)."""
@@ -232,8 +232,9 @@ class MinorsRule:
     def __post_init__(self) -> None:
         # the guard asks the same text-only questions up to three times per text (head_output,
         # score, sexual_output): their answers are kept for the last _MEMO texts
-        object.__setattr__(self, "_has_minor", functools.lru_cache(maxsize=_MEMO)(self._find_minor))
-        object.__setattr__(self, "_everyday", functools.lru_cache(maxsize=_MEMO)(self._find_everyday))
+        for name, find in (("_has_minor", self._find_minor), ("_everyday", self._find_everyday)):
+            kept = functools.lru_cache(maxsize=_MEMO)(find)  # a long text is neither kept alive nor reused
+            object.__setattr__(self, name, lambda t, kept=kept, find=find: kept(t) if len(t) <= _MEMO_CHARS else find(t))
 
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> MinorsRule:
