@@ -22,6 +22,16 @@ monotone) so that ``bar`` lands on the category's calibrated threshold.
   is no people at all (``nonhuman_groups``: "white grapes", "teapots", "clouds"; animal names used
   as slurs are left out) and that names no protected group (``protected_groups``), first or
   second person; only ``hate`` and ``harassment`` are damped.
+* ``shopping`` (``errand``): a purchase, price or review of an ordinary good (``purchase_cues`` or a
+  price in any currency format, an ``ordinary_goods`` word: phones, shoes, clothes, games, tickets)
+  and nothing of ``purchase_veto`` (drugs, weapons, forged documents, stolen or cloned goods,
+  accounts and cards, drug emoji, "dm me"): "comprar celular barato", "où acheter des baskets pas
+  cher", "vale a pena comprar celular de R$ 1.299,90? review"; ``errand_categories`` (``illicit``)
+  only, and the text may hold two short questions.
+* ``care`` (``errand``): an errand question about a pharmacy, clinic, doctor or prescription (a
+  ``care_places`` word with a ``care_asks`` word: open, hours, near me, Sunday, appointment, refill)
+  and nothing of ``care_veto`` ("without prescription", "plug", "dm", cash, selling, street drugs and
+  their emoji): "💊 pharmacy open sunday near me?"; damped as ``shopping``.
 * ``privacy`` alone is damped when the text names a public place, office holder or fictional
   character (``public_entities``: "the White House", "Batman") and nothing private
   (``private_veto``: "my", "ex", "neighbour", "real name", "track").
@@ -87,6 +97,10 @@ class SafeFrames(GuardConfig):
     categories: list[str] = Field(default_factory=lambda: ["hate", "harassment", "violence", "illicit", "sexual"])
     """Categories the informational and game frames damp (self_harm keeps escalating with support,
     sexual_minors is never damped; privacy only by the public-entity frame)."""
+    errands: bool = True
+    """Judge ``errand_categories`` at ``bar`` for a shopping or pharmacy question (``errand``)."""
+    errand_categories: list[str] = Field(default_factory=lambda: ["illicit"])
+    """Categories the shopping and pharmacy frames damp."""
     public_privacy: bool = True
     """Damp ``privacy`` for a question about a public place or a fictional character."""
     self_protection: bool = True
@@ -120,6 +134,14 @@ class SafeFramesRule:
     own_info: re.Pattern[str] = _NEVER
     protect_veto: re.Pattern[str] = _NEVER
     """``self_protection_asks``, ``own_info`` and ``self_protection_veto`` (optional lists; see ``self_protective``)."""
+    purchase: re.Pattern[str] = _NEVER
+    goods: re.Pattern[str] = _NEVER
+    purchase_veto: re.Pattern[str] = _NEVER
+    care: re.Pattern[str] = _NEVER
+    care_asks: re.Pattern[str] = _NEVER
+    care_veto: re.Pattern[str] = _NEVER
+    """``purchase_cues``, ``ordinary_goods``, ``purchase_veto``, ``care_places``, ``care_asks`` and ``care_veto``
+    (optional lists; see ``errand``)."""
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> SafeFramesRule:
@@ -151,7 +173,9 @@ class SafeFramesRule:
             game_veto=words("game_veto"), public=words("public_entities"), private_veto=words("private_veto"),
             nonsense=opener("nonsense_openers"), nonhuman=words("nonhuman_groups"), protected=words("protected_groups"),
             hate_claim=words("hate_claim_veto"), protect_ask=words("self_protection_asks"), own_info=words("own_info"),
-            protect_veto=words("self_protection_veto"),
+            protect_veto=words("self_protection_veto"), purchase=words("purchase_cues"), goods=words("ordinary_goods"),
+            purchase_veto=words("purchase_veto"), care=words("care_places"),
+            care_asks=words("care_asks"), care_veto=words("care_veto"),
         )
 
     def frame(self, text: str) -> str | None:
@@ -187,25 +211,39 @@ class SafeFramesRule:
         return (self.protect_ask.search(text) is not None and self.own_info.search(text) is not None
                 and self.protect_veto.search(text) is None)
 
+    def errand(self, text: str) -> str | None:
+        """``"shopping"`` (a purchase cue or a price, an ordinary good, no ``purchase_veto`` match),
+        ``"care"`` (a pharmacy, clinic, doctor or prescription word with an errand ask: open, hours,
+        near me, appointment; no ``care_veto`` match) or None."""
+        if self.purchase.search(text) and self.goods.search(text) and not self.purchase_veto.search(text):
+            return "shopping"
+        if self.care.search(text) and self.care_asks.search(text) and not self.care_veto.search(text):
+            return "care"
+        return None
+
     def damp(self, scores: Mapping[str, float], text: str, stage: str, thresholds: Mapping[str, float],
              config: SafeFrames) -> dict[str, float]:
         """``scores`` (category -> 0..1) with each framed category mapped so that ``config.bar``
         lands on its threshold in ``thresholds`` (0.5 where absent); unchanged when ``text`` is
         longer than ``config.max_chars`` / ``config.max_words``, holds more than one sentence, is
         on another stage, is unframed, or scores under ``_figurative.QUIET`` (0.1) on every framed
-        category (the mapping only lowers, so no decision could change)."""
+        category (the mapping only lowers, so no decision could change). A shopping or pharmacy
+        question (``errand``) may hold more than one sentence ("comprar celular de R$ 1.299,90? review")."""
         out = dict(scores)
-        candidates = (set(config.categories) | {"privacy"}) & out.keys() - {"sexual_minors"}
+        errands = set(config.errand_categories) if config.errands else set()
+        candidates = (set(config.categories) | errands | {"privacy"}) & out.keys() - {"sexual_minors"}
         if (stage not in config.stages or len(text) > config.max_chars
                 or not any(out[c] >= QUIET for c in candidates)  # a quiet text: lowering changes no decision
-                or word_count(text) > config.max_words or _INNER_END.search(text.rstrip(_CLOSE))):
+                or word_count(text) > config.max_words):
             return out
-        kind = self.frame(text)
-        framed = set(config.categories) & (_NONSENSE if kind == "nonsense_group" else set(config.categories)) if kind else set()
-        if config.public_privacy and "privacy" in out and self.public_entity(text):
-            framed.add("privacy")
-        if config.self_protection and "privacy" in out and out["privacy"] >= QUIET and self.self_protective(text):
-            framed.add("privacy")  # "how to protect my home address from being doxxed"
+        framed = errands if errands and any(out.get(c, 0.0) >= QUIET for c in errands) and self.errand(text) else set()
+        if not _INNER_END.search(text.rstrip(_CLOSE)):  # the other frames hold one sentence
+            kind = self.frame(text)
+            framed |= set(config.categories) & (_NONSENSE if kind == "nonsense_group" else set(config.categories)) if kind else set()
+            if config.public_privacy and "privacy" in out and self.public_entity(text):
+                framed.add("privacy")
+            if config.self_protection and "privacy" in out and out["privacy"] >= QUIET and self.self_protective(text):
+                framed.add("privacy")  # "how to protect my home address from being doxxed"
         for cat in framed & out.keys() - {"sexual_minors"}:
             out[cat] = rescale(out[cat], config.bar, float(thresholds.get(cat, 0.5)))
         return out

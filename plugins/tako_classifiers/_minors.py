@@ -89,6 +89,11 @@ EVERYDAY_CEILING = {"sexual": 0.9, "sexual_minors": 0.95}
 """Head outputs at or above which everyday context damps nothing (lexicon key ``everyday_ceiling``):
 the phone and bike questions it is for score at most about 0.6 sexual and 0.88 sexual_minors, and
 a request to undress a child in homework context scores 0.96 sexual."""
+AGE_RULE_FLOOR = 0.1
+"""Head outputs under which an age-rule question is not looked for (no decision would change)."""
+AGE_RULE_CEILING = {"sexual": 0.95, "sexual_minors": 0.95}
+"""The same for an age-rule question (lexicon key ``age_rule_ceiling``): "minimum age 13 to make an
+account?" scores 0.90 sexual, "13yo nudes" 0.98 (and holds a sexual term, which no context damps)."""
 
 
 def _bodies(terms: list[str], macros: dict[str, str]) -> list[str]:
@@ -225,6 +230,10 @@ class MinorsRule:
     """Health-education topics (``health_terms``); never matches when absent."""
     health_veto: re.Pattern[str] = _NEVER
     """Context that keeps a health-education text suspect (``health_veto_terms``)."""
+    age_rule: re.Pattern[str] = _NEVER
+    """A question about an age rule (``age_rule_terms``: minimum age, age limit, age rating, PEGI)."""
+    age_rule_ceiling: tuple[float, float] = (AGE_RULE_CEILING["sexual"], AGE_RULE_CEILING["sexual_minors"])
+    """(sexual, sexual_minors) head outputs from which an age-rule question no longer damps anything."""
 
     _has_minor: Callable[[str], bool] = field(init=False, repr=False, compare=False)
     _everyday: Callable[[str], bool] = field(init=False, repr=False, compare=False)
@@ -242,7 +251,7 @@ class MinorsRule:
         and ``protective_terms`` lists, optional ``benign_terms``, ``macros`` (``{NAME}`` ->
         pattern), ``window`` (tokens), ``word_start`` (bool, see ``_compile``), ``adult_age_terms``
         ``adult_age_veto_terms``, ``everyday_terms``, ``everyday_veto_terms``, ``health_terms``,
-        ``health_veto_terms`` and ``everyday_ceiling``
+        ``health_veto_terms``, ``age_rule_terms`` and ``everyday_ceiling`` / ``age_rule_ceiling``
         (``{"sexual": x, "sexual_minors": y}``; see ``head_output`` and ``everyday_context``), ``coded_terms``
         (minor terms that score 0.9 alone) and ``protective_veto_terms``. KeyError for a
         missing list or an unknown macro; re.error for an invalid pattern."""
@@ -250,6 +259,7 @@ class MinorsRule:
         macros = {str(k): str(v) for k, v in data.get("macros", {}).items()}
         start = bool(data.get("word_start", False))
         ceiling = {**EVERYDAY_CEILING, **data.get("everyday_ceiling", {})}
+        rule_ceiling = {**AGE_RULE_CEILING, **data.get("age_rule_ceiling", {})}
 
         def terms(key: str) -> list[str]:
             coded = data.get("coded_terms", []) if key == "minor_terms" else []
@@ -276,6 +286,8 @@ class MinorsRule:
             everyday_veto=pattern("everyday_veto_terms", inside_cjk=True),
             health=pattern("health_terms", inside_cjk=True), health_veto=pattern("health_veto_terms", inside_cjk=True),
             everyday_ceiling=(float(ceiling["sexual"]), float(ceiling["sexual_minors"])),
+            age_rule=pattern("age_rule_terms", inside_cjk=True),
+            age_rule_ceiling=(float(rule_ceiling["sexual"]), float(rule_ceiling["sexual_minors"])),
             protective_veto=pattern("protective_veto_terms", inside_cjk=True), coded=pattern("coded_terms", inside_cjk=True),
         )
         for read in (rule.minor_lower, rule.sexual_lower, rule.adult_lower):  # every check reads these
@@ -307,14 +319,24 @@ class MinorsRule:
         """Whether ``text`` holds a minor term only in everyday context: a minor term and an
         ``everyday`` term, and no sexual term (benign senses blanked), no direct term and no
         ``everyday_veto`` match; False for a text over ``EVERYDAY_MAX_CHARS``, and when the head's
-        ``sexual_score`` or its sexual_minors ``head_score`` (0..1) reaches ``everyday_ceiling``."""
-        if sexual_score >= self.everyday_ceiling[0] or head_score >= self.everyday_ceiling[1]:
+        ``sexual_score`` or its sexual_minors ``head_score`` (0..1) reaches ``everyday_ceiling``.
+        Also True for a question about an age rule (``age_rule``: "minimum age 13 to make an
+        account?", "edad mínima"), minor term or not, with no sexual, direct or coded term and no
+        ``everyday_veto`` match, under ``age_rule_ceiling``."""
+        if len(text) > EVERYDAY_MAX_CHARS:
             return False
-        return len(text) <= EVERYDAY_MAX_CHARS and self._everyday(text)
+        if sexual_score < self.everyday_ceiling[0] and head_score < self.everyday_ceiling[1] and self._everyday(text):
+            return True
+        return (AGE_RULE_FLOOR <= max(sexual_score, head_score)  # under it, damping changes no decision
+                and sexual_score < self.age_rule_ceiling[0] and head_score < self.age_rule_ceiling[1]
+                and self._everyday(text, True))
 
-    def _find_everyday(self, text: str) -> bool:
-        """``everyday_context`` without the head's scores (kept per text: ``_everyday``)."""
-        if not self._has_minor(text) or not self.everyday.search(text) or self.everyday_veto.search(text):
+    def _find_everyday(self, text: str, age_rule: bool = False) -> bool:
+        """``everyday_context`` without the head's scores (kept per text: ``_everyday``); with
+        ``age_rule`` an ``age_rule`` term stands for the minor and everyday terms."""
+        if not (self.age_rule.search(text) if age_rule else self._has_minor(text) and self.everyday.search(text)):
+            return False
+        if self.everyday_veto.search(text):
             return False
         searched = self.benign.sub(_blank, text)
         return not self.sexual.search(searched) and not self.direct.search(searched) and not self.coded.search(searched)

@@ -12,7 +12,10 @@ a source (how to / step by step / recipe / make / build / cook / synthesise / bu
   ricin, poison to kill a person;
 * ``drugs``: meth, fentanyl, crack, heroin, cocaine, GHB.
 * ``drug_emoji``: two or more drug emoji with a delivery, cash or DM cue ("who has 🍃🍃 delivered
-  tonight, cash"); not with "tea" or "herbs", and a single emoji is left to the normalised text.
+  tonight, cash"); not with "tea" or "herbs"; a single emoji only right before a dealer word
+  ("💊 plug near me") or a no-prescription phrase ("💊 without prescription dm me", not "no
+  prescription needed") that a contact, delivery or near-me cue follows; else it is left to the
+  normalised text.
 
 Look-alikes stay out by construction or by ``veto``: a text with no request shape matches
 nothing ("the history of the atomic bomb", "how did the Manhattan project build the bomb",
