@@ -62,7 +62,7 @@ from ._figurative import QUIET
 from ._frames import FRAMES_PATH
 from ._insults import InsultLexicon
 from ._lexicon import shipped
-from ._minors import _compile
+from ._terms import _compile
 
 __all__ = ["COUNTER_PATH", "CounterLexicon", "CounterOptions", "damp_counter_speech"]
 

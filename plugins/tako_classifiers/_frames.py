@@ -62,7 +62,7 @@ from guardrails.protocol import GuardConfig
 from ._context import rescale
 from ._figurative import QUIET
 from ._lexicon import shipped
-from ._minors import _NEVER, _compile
+from ._terms import _NEVER, _compile
 from ._view import word_count
 
 __all__ = ["FRAMES_PATH", "SafeFrames", "SafeFramesRule"]

@@ -66,25 +66,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._lexicon import Lexicon, Part, shipped
+from ._lexicon import Lexicon, shipped
+from ._terms import _NEVER, _compile, _compile_mixed, _lower_of
 
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "sexual_minors.json"
 
 _TOKEN = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0900-\u0e7f]+")
 """A word: letters, digits and the combining marks of Arabic and the Indic and Thai scripts (which
 ``\\w`` leaves out, so a Hindi word would count as several tokens of the ``window``)."""
-_NEVER = re.compile(r"(?!)")
-_MACRO = re.compile(r"\{([A-Z_]+)\}")
 _REQUIRED = ("minor_terms", "sexual_terms", "direct_terms", "protective_terms")
 _MEMO, _MEMO_CHARS = 32, 4096
 """Texts whose minor-term and everyday-context answers a rule keeps, and the longest kept (chars)."""
 EVERYDAY_MAX_CHARS = 1000
 """Longest text (characters) read for everyday context: the parenting and shopping questions it is
 for are short, and a longer text is left to the head and the rule (a megabyte costs nothing)."""
-_CJK = r"(?-i:[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f])"
-"""Thai, kana and CJK ideographs: written without spaces, so a term may begin after or end on one ("19歳の").
-None of them has a case, so the class is read case-sensitively (``(?-i:``): the same characters,
-compiled three times faster than under IGNORECASE (a pattern holds it four times)."""
 EVERYDAY_CEILING = {"sexual": 0.9, "sexual_minors": 0.95}
 """Head outputs at or above which everyday context damps nothing (lexicon key ``everyday_ceiling``):
 the phone and bike questions it is for score at most about 0.6 sexual and 0.88 sexual_minors, and
@@ -94,86 +89,6 @@ AGE_RULE_FLOOR = 0.1
 AGE_RULE_CEILING = {"sexual": 0.95, "sexual_minors": 0.95}
 """The same for an age-rule question (lexicon key ``age_rule_ceiling``): "minimum age 13 to make an
 account?" scores 0.90 sexual, "13yo nudes" 0.98 (and holds a sexual term, which no context damps)."""
-
-
-def _bodies(terms: list[str], macros: dict[str, str]) -> list[str]:
-    """Each term with ``{NAME}`` replaced by ``macros[NAME]``."""
-    return [_MACRO.sub(lambda m: macros[m.group(1)], t) for t in terms]
-
-
-def _part(terms: list[str], macros: dict[str, str] | None, word_start: bool, inside_cjk: bool) -> Part:
-    """``terms`` (``{NAME}`` replaced by ``macros[NAME]``; KeyError naming an unknown macro) within
-    the word edges of ``_compile`` (in a text without Thai, kana or CJK: plain word edges)."""
-    after = rf"(?<={_CJK})" if inside_cjk else rf"(?<={_CJK})(?!{_CJK})"
-    start = rf"(?:(?<!\w)|{after})" + (r"(?=[\w(\[])" if word_start else "")
-    end = rf"(?:(?!\w)|(?<={_CJK})|(?={_CJK}))"
-    plain = r"(?<!\w)" + (r"(?=[\w(\[])" if word_start else "") + "(?:", r")(?!\w)"
-    return Part(start + "(?:", ")" + end, tuple(_bodies(terms, macros or {})), word_start, _CJK, plain)
-
-
-def _compile(terms: list[str], macros: dict[str, str] | None = None, word_start: bool = False,
-             inside_cjk: bool = False, validate: bool = True) -> re.Pattern[str]:
-    """One case-insensitive pattern for ``terms``, each wrapped in word boundaries, ``{NAME}``
-    replaced by ``macros[NAME]`` (KeyError naming an unknown macro); never matches when empty.
-    ``word_start``: every term starts with a word character, '(' or '[' (the terms' anchors then
-    need not spell a leading ``\\s*``). Kana and CJK ideographs are written without spaces, so a
-    term may end beside one, and begin after one where a digit or a Latin letter follows ("19歳",
-    "の14歳"), or anywhere with ``inside_cjk`` (CJK words). Matched through the terms' anchors
-    (``_lexicon.Lexicon``); ``validate``: compile the whole pattern now (re.error for a bad term;
-    the shipped lexicons' patterns are compiled by the tests)."""
-    if not terms:
-        return _NEVER
-    part = _part(terms, macros, word_start, inside_cjk)
-    return Lexicon([part], re.IGNORECASE, gate_cjk=True, validate=validate)  # type: ignore[return-value]
-
-
-def _literal_first(term: str) -> bool:
-    """Whether every match of ``term`` begins with its first character (a plain, required letter
-    and no top-level alternative)."""
-    if not term or term[0] in "\\()[]{}.*+?|^$" or term[1:2] in ("?", "*", "{"):
-        return False
-    depth = 0
-    for ch, prev in zip(term, " " + term):
-        if prev == "\\":
-            continue
-        depth += (ch == "(") - (ch == ")")
-        if ch == "|" and depth == 0:
-            return False
-    return True
-
-
-def _compile_mixed(terms: list[str], macros: dict[str, str], word_start: bool,
-                   validate: bool = True, gated: bool = False) -> re.Pattern[str]:
-    """``_compile(terms, ...)``, except that a term beginning with a Thai, kana or CJK character
-    may begin anywhere, even inside such text ("让她给我看她的私处"); and terms that begin with
-    a plain letter are tried only where one of those letters stands. ``gated``: a text the
-    terms' anchor gate refuses is not searched (one holding kana or a CJK ideograph always is),
-    as ``_compile``; else every text is (through the terms' anchors)."""
-    cjk = [t for t in terms if _literal_first(t) and re.match(_CJK, t)]
-    lead = [t for t in terms if _literal_first(t) and t not in cjk]
-    rest = [t for t in terms if not _literal_first(t)]
-    parts = [_part(rest, macros, word_start, False)] if rest else []
-    for group, inside in ((lead, False), (cjk, True)):
-        if group:
-            first = re.escape("".join(sorted({c for t in group for c in (t[0].lower(), t[0].upper())})))
-            inner = _part(group, macros, False, inside)
-            plain = (f"(?=[{first}])(?:" + inner.plain[0], inner.plain[1] + ")")  # type: ignore[index]
-            parts.append(Part(f"(?=[{first}])(?:" + inner.head, inner.tail + ")", inner.terms, False, _CJK, plain))
-    if not parts:
-        return _NEVER
-    return Lexicon(parts, re.IGNORECASE, wrap=True, gate=gated, gate_cjk=True, validate=validate)  # type: ignore[return-value]
-
-
-def _lower_of(terms: list[str], macros: dict[str, str] | None = None, word_start: bool = False,
-              validate: bool = True) -> re.Pattern[str] | None:
-    """``_compile(terms, ...)`` for ASCII text in lower case (plain word boundaries, no
-    IGNORECASE); None when ``terms`` is empty or a term holds an upper-case letter (``\\W``, say)."""
-    bodies = tuple(_bodies(terms, macros or {}))
-    body = "(?:" + "|".join(f"(?:{b})" for b in bodies) + ")"
-    if not terms or body != body.lower():
-        return None
-    head = (r"(?<!\w)(?=[\w(\[])" if word_start else r"(?<!\w)") + "(?:"
-    return Lexicon([Part(head, r")(?!\w)", bodies, word_start)], 0, validate=validate)  # type: ignore[return-value]
 
 
 def _blank(match: re.Match[str]) -> str:
@@ -243,7 +158,7 @@ class MinorsRule:
         # score, sexual_output): their answers are kept for the last _MEMO texts
         for name, find in (("_has_minor", self._find_minor), ("_everyday", self._find_everyday)):
             kept = functools.lru_cache(maxsize=_MEMO)(find)  # a long text is neither kept alive nor reused
-            object.__setattr__(self, name, lambda t, kept=kept, find=find: kept(t) if len(t) <= _MEMO_CHARS else find(t))
+            object.__setattr__(self, name, lambda t, *more, kept=kept, find=find: (kept if len(t) <= _MEMO_CHARS else find)(t, *more))
 
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> MinorsRule:
