@@ -142,22 +142,23 @@ def _pet_lists(path: str = str(NOT_NAMES_PATH)) -> tuple[frozenset[str], frozens
 
 def _pet_list_item(text: str, start: int, pets: frozenset[str], people: frozenset[str], conjunctions: frozenset[str]) -> bool:
     """True when ``text[start:]`` is an item of a list after a colon (within 200 characters, same
-    sentence) whose clause names an animal (``pets``: "three cat videos: Maru, Nala") and no keeper
-    of one (``people``: "dog walker: Anna"); only capitalised words,
-    ``conjunctions`` and punctuation other than a sentence end stand between the colon and
-    ``start``."""
+    sentence, no quote or bracket) whose clause names an animal (``pets``: "three cat videos: Maru,
+    Nala") and no keeper of one (``people``: "dog walker: Anna"); only capitalised words,
+    ``conjunctions``, commas and ``&`` stand between the colon and ``start`` (JSON is no list:
+    ``"title": "Sleepy Kittens", "uploader": "Maria Garcia"``)."""
     colon = text.rfind(":", max(0, start - 200), start)
     if colon < 0:
         return False
-    gap = text[colon + 1 : start]
-    if any(c in gap for c in ".!?;\n"):
-        return False
-    for m in _TOKEN.finditer(gap):
+    for m in _TOKEN.finditer(text, colon + 1, start):
         w = m.group()
-        if w[0].isalpha() and not w[0].isupper() and w.casefold() not in conjunctions:
+        if not w[0].isalpha():
+            if w not in ",&":
+                return False  # a sentence end, a quote or a bracket: not the list ('"uploader": "Ann')
+        elif not w[0].isupper() and w.casefold() not in conjunctions:
             return False
-    clause = max(text.rfind(c, max(0, colon - 200), colon) for c in ".!?;\n") + 1
-    words = [m.group().casefold() for m in _TOKEN.finditer(text, max(clause, colon - 200), colon)]
+    lo = max(0, colon - 200)
+    clause = max(text.rfind(c, lo, colon) for c in '.!?;\n"{}[]') + 1
+    words = [m.group().casefold() for m in _TOKEN.finditer(text, max(clause, lo), colon)]
     return any(w in pets for w in words) and not any(w in people for w in words)
 
 

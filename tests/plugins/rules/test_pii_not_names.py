@@ -186,6 +186,7 @@ def test_doubtful_heads_is_linear() -> None:
     ("dog walker: Anna, Maria", ["Anna", "Maria"]),  # a keeper of animals is a person
     ("cat videos: Maru. My friends: Anna, Maria", ["Anna", "Maria"]),  # another sentence, no animal
     ("cat videos: see Anna", ["Anna"]),  # a lower-case word: no list
+    ('{"title": "Sleepy Kittens", "uploader": "Maria Garcia"}', ["Maria"]),  # JSON, not a list
 ])
 def test_one_word_names_in_a_list_of_pets_go(text: str, kept: list[str]) -> None:
     words = [w for w in ("Maru", "Nala", "Grumpy", "Anna", "Maria") if w in text and text.rindex(w) > text.index(":")]
