@@ -16,7 +16,13 @@ from typing import Any, NamedTuple
 from tako_rules._pii_cards import card_spans, luhn_valid
 from tako_rules._pii_ids import NATIONAL_ID_LABELS, IdFinder
 from tako_rules._pii_phone import PhoneFinder, phone_context_ok
-from tako_rules._pii_spelled import at_alternation, dot_alternation, mail_provider, maybe_spelled, spelled_ok
+from tako_rules._pii_spelled import (
+    at_alternation,
+    dot_alternation,
+    mail_provider,
+    maybe_spelled,
+    spelled_ok,
+)
 
 __all__ = ["CaseFree", "Found", "PatternDetectors", "folded", "iban_valid", "luhn_valid", "ssn_valid"]
 

@@ -125,14 +125,17 @@ def doubtful_heads(text: str, heads: Sequence[_F]) -> list[_F]:
                     )
                 if german:
                     continue
-            if ":" in text[max(0, f.start - 200) : f.start] and _pet_list_item(text, f.start, *_pet_lists()):
+            near = text[max(0, f.start - 200) : f.start]
+            if ":" in near and _pet_list_item(text, f.start, *_pet_lists()):
                 continue  # "three cat videos: Maru, Nala, Grumpy.": pets' names
         out.append(f)
     return out
 
 
 @functools.lru_cache(maxsize=4)
-def _pet_lists(path: str = str(NOT_NAMES_PATH)) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+def _pet_lists(
+    path: str = str(NOT_NAMES_PATH),
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(``pet_nouns``, ``pet_people``, ``list_conjunctions``) of the JSON file at ``path``, casefolded;
     an absent list is empty (OSError / ValueError for an unreadable file)."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -140,7 +143,13 @@ def _pet_lists(path: str = str(NOT_NAMES_PATH)) -> tuple[frozenset[str], frozens
     return tuple(frozenset(w.casefold() for w in data.get(k, ())) for k in keys)  # type: ignore[return-value]
 
 
-def _pet_list_item(text: str, start: int, pets: frozenset[str], people: frozenset[str], conjunctions: frozenset[str]) -> bool:
+def _pet_list_item(
+    text: str,
+    start: int,
+    pets: frozenset[str],
+    people: frozenset[str],
+    conjunctions: frozenset[str],
+) -> bool:
     """True when ``text[start:]`` is an item of a list after a colon (within 200 characters, same
     sentence, no quote or bracket) whose clause names an animal (``pets``: "three cat videos: Maru,
     Nala") and no keeper of one (``people``: "dog walker: Anna"); only capitalised words,
@@ -152,8 +161,8 @@ def _pet_list_item(text: str, start: int, pets: frozenset[str], people: frozense
     for m in _TOKEN.finditer(text, colon + 1, start):
         w = m.group()
         if not w[0].isalpha():
-            if w not in ",&":
-                return False  # a sentence end, a quote or a bracket: not the list ('"uploader": "Ann')
+            if w not in ",&":  # a sentence end, a quote or a bracket: no list ('"uploader": "Ann')
+                return False
         elif not w[0].isupper() and w.casefold() not in conjunctions:
             return False
     lo = max(0, colon - 200)

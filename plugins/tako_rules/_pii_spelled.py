@@ -15,13 +15,22 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["SPELLED_PATH", "at_alternation", "dot_alternation", "mail_provider", "maybe_spelled", "spelled_ok"]
+__all__ = [
+    "SPELLED_PATH",
+    "at_alternation",
+    "dot_alternation",
+    "mail_provider",
+    "maybe_spelled",
+    "spelled_ok",
+]
 
 SPELLED_PATH = Path(__file__).resolve().parent / "data" / "spelled_email.json"
 
 
 @functools.lru_cache(maxsize=4)
-def _lists(path: str = str(SPELLED_PATH)) -> tuple[frozenset[str], frozenset[str], tuple[str, ...], frozenset[str]]:
+def _lists(
+    path: str = str(SPELLED_PATH),
+) -> tuple[frozenset[str], frozenset[str], tuple[str, ...], frozenset[str]]:
     """(``strong_at_words``, ``at_words``, ``dot_words`` longest first, ``mail_domains``) of the JSON
     file at ``path``, lower case (OSError / ValueError for an unreadable file, KeyError for a
     missing list)."""
@@ -85,4 +94,6 @@ def spelled_ok(value: str, tlds: frozenset[str], not_local: frozenset[str]) -> b
         return True
     if dot is None or (at == "at" and dot == "dot"):
         return False
-    return " " in local or any(c in "._0123456789" for c in local) or mail_provider(domain.split()[0])
+    return (
+        " " in local or any(c in "._0123456789" for c in local) or mail_provider(domain.split()[0])
+    )
