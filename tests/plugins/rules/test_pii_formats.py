@@ -9,6 +9,7 @@ from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS, PhoneFinder
 from tako_rules.pii import PiiGuard
 
 from guardrails.protocol import CheckContext
+from tests.linear import assert_linear
 
 
 @pytest.fixture(scope="module")
@@ -234,6 +235,11 @@ def test_emails_spelled_in_other_languages_are_redacted(guard: PiiGuard, text: s
 ])
 def test_handles_and_spelled_look_alikes_are_no_emails(guard: PiiGuard, text: str) -> None:
     assert found(guard, text) == []
+
+
+@pytest.mark.parametrize("unit", ["maria punto lopez arroba gmail punto ", "a et b point c et ", "x @y.z @"])
+def test_spelled_emails_and_handles_are_linear_on_a_megabyte(guard: PiiGuard, unit: str) -> None:
+    assert_linear(guard.find, unit * (1_000_000 // len(unit)), label=unit)
 
 
 @pytest.mark.parametrize(
