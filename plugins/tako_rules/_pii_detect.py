@@ -16,6 +16,13 @@ from typing import Any, NamedTuple
 from tako_rules._pii_cards import card_spans, luhn_valid
 from tako_rules._pii_ids import NATIONAL_ID_LABELS, IdFinder
 from tako_rules._pii_phone import PhoneFinder, phone_context_ok
+from tako_rules._pii_spelled import (
+    at_alternation,
+    dot_alternation,
+    mail_provider,
+    maybe_spelled,
+    spelled_ok,
+)
 
 __all__ = ["CaseFree", "Found", "PatternDetectors", "folded", "iban_valid", "luhn_valid", "ssn_valid"]
 
@@ -174,8 +181,10 @@ class PatternDetectors:
         strict_phones: bool = False,
     ) -> None:
         self.email = re.compile(_EMAIL)
-        self.email_obfuscated = CaseFree(_EMAIL_OBFUSCATED.replace("A-Za-z", "a-z").replace("AT|", "").replace("DOT|", ""))
-        self.obfuscation_hint = CaseFree(r"[\[({<]\s{0,2}(?:at|dot|\.|@)\s{0,2}[\])}>]|\sat\s|\s@|@\s")
+        at, dot = at_alternation(), dot_alternation()  # "arroba", "punto": data/spelled_email.json
+        self.email_obfuscated = CaseFree(_EMAIL_OBFUSCATED.replace("A-Za-z", "a-z").replace("(?:at|AT)", f"(?:{at})")
+                                         .replace("(?:dot|DOT)", f"(?:{dot})"))
+        self.obfuscation_hint = CaseFree(rf"[\[({{<]\s{{0,2}}(?:at|dot|\.|@)\s{{0,2}}[\])}}>]|\s(?:{at})\s|\s@|@\s")
         self.iban = re.compile(_IBAN)
         self.ssn = re.compile(_SSN)
         self.ssn_bare = re.compile(_SSN_BARE)
@@ -335,8 +344,9 @@ _CJK_STOPS = frozenset("はがをにへでともや在是于到住：、，。")
 
 
 def _maybe_obfuscated_email(low: str) -> bool:
-    """Cheap test of the lower-cased text for ``(at)``, ``[at]``, `` dot `` (substring checks)."""
-    return "at)" in low or "at]" in low or "at}" in low or "at>" in low or " dot " in low
+    """Cheap test of the lower-cased text for ``(at)``, ``[at]``, `` dot ``, `` arroba ``, `` punto ``
+    (substring checks)."""
+    return "at)" in low or "at]" in low or "at}" in low or "at>" in low or " dot " in low or maybe_spelled(low)
 
 
 _SPELLED = re.compile(r"(?i)^(\S+)(?:\s(?:dot)\s\S+)*\sat\s.*\sdot\s([a-z]{2,24})$")
@@ -353,13 +363,20 @@ _NOT_LOCAL = frozenset(
 def _obfuscated(value: str) -> bool:
     """True when an e-mail match really is written around the pattern (brackets, spaces around
     ``@``, or spelled out ``jane dot doe at mail dot com`` with a common TLD and no everyday word
-    such as "meet" before "at"); plain addresses are the plain pattern's."""
+    such as "meet" before "at", or in words of another language, ``_pii_spelled``); plain
+    addresses are the plain pattern's. A space before ``@`` and none after is an @handle
+    ("follow @lily.dances.07"), unless a mail provider's name follows ("joe @gmail.com")."""
     if any(c in value for c in "[](){}<>"):
         return True
     if "@" in value:
+        before, _, after = value.partition("@")
+        if before[-1:].isspace() and not after[:1].isspace():  # "follow @lily.dances": an @handle,
+            return mail_provider(after.split(".")[0])  # unless a mail provider follows ("joe @gmail.com")
         return " " in value
     m = _SPELLED.match(value)
-    return m is not None and m.group(2).lower() in _TLDS and m.group(1).lower() not in _NOT_LOCAL
+    if m is not None and m.group(2).lower() in _TLDS and m.group(1).lower() not in _NOT_LOCAL:
+        return True
+    return spelled_ok(value.lower(), _TLDS, _NOT_LOCAL)  # "maria arroba gmail punto com"
 
 
 def _rstrip(text: str, start: int, end: int) -> int:

@@ -11,7 +11,8 @@ such words ("Christian", "Jordan", "Will") are not listed, so "call Christian" s
 ``doubtful_heads`` drops the head's own PERSON and LOCATION findings that capitalisation alone
 made: German capitalises every noun ("Die Katze", "mein Opa", "Juden sind Ungeziefer"), a
 sentence or a quotation opens with a capital ("Dziadek zawsze mówił", "„Geld regiert die Welt“"),
-and handles and brands are written CamelCase ("TrailTube"). The context rules' findings (a title,
+and handles and brands are written CamelCase ("TrailTube"); a pet's name is no person's ("cat
+videos: Maru, Nala"). The context rules' findings (a title,
 a self-introduction, a contact verb, a JSON name key) are cues of their own and are kept.
 """
 
@@ -80,7 +81,9 @@ def doubtful_heads(text: str, heads: Sequence[_F]) -> list[_F]:
     "CEO") or follows a German article, possessive or demonstrative (up to two adjectives
     between) in a German text ("Die Katze", "mein Schwiegervater", "das gute alte Brot"; not
     after "von der", "van der" or a comma); in a German text also a one-word span of six letters
-    or more with a noun suffix ("Sauberkeit", "Rechnung", "Gesellschaft"). Other findings, and
+    or more with a noun suffix ("Sauberkeit", "Rechnung", "Gesellschaft"); a one-word span in a
+    list after a colon whose clause names an animal and no keeper of one ("three cat videos: Maru,
+    Nala, Grumpy.", not "dog walker: Anna"; ``_pet_list_item``). Other findings, and
     spans with no word, pass unchanged; order kept. Linear in the length of ``text``."""
     out: list[_F] = []
     german: bool | None = None
@@ -122,8 +125,50 @@ def doubtful_heads(text: str, heads: Sequence[_F]) -> list[_F]:
                     )
                 if german:
                     continue
+            near = text[max(0, f.start - 200) : f.start]
+            if ":" in near and _pet_list_item(text, f.start, *_pet_lists()):
+                continue  # "three cat videos: Maru, Nala, Grumpy.": pets' names
         out.append(f)
     return out
+
+
+@functools.lru_cache(maxsize=4)
+def _pet_lists(
+    path: str = str(NOT_NAMES_PATH),
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(``pet_nouns``, ``pet_people``, ``list_conjunctions``) of the JSON file at ``path``, casefolded;
+    an absent list is empty (OSError / ValueError for an unreadable file)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    keys = ("pet_nouns", "pet_people", "list_conjunctions")
+    return tuple(frozenset(w.casefold() for w in data.get(k, ())) for k in keys)  # type: ignore[return-value]
+
+
+def _pet_list_item(
+    text: str,
+    start: int,
+    pets: frozenset[str],
+    people: frozenset[str],
+    conjunctions: frozenset[str],
+) -> bool:
+    """True when ``text[start:]`` is an item of a list after a colon (within 200 characters, same
+    sentence, no quote or bracket) whose clause names an animal (``pets``: "three cat videos: Maru,
+    Nala") and no keeper of one (``people``: "dog walker: Anna"); only capitalised words,
+    ``conjunctions``, commas and ``&`` stand between the colon and ``start`` (JSON is no list:
+    ``"title": "Sleepy Kittens", "uploader": "Maria Garcia"``)."""
+    colon = text.rfind(":", max(0, start - 200), start)
+    if colon < 0:
+        return False
+    for m in _TOKEN.finditer(text, colon + 1, start):
+        w = m.group()
+        if not w[0].isalpha():
+            if w not in ",&":  # a sentence end, a quote or a bracket: no list ('"uploader": "Ann')
+                return False
+        elif not w[0].isupper() and w.casefold() not in conjunctions:
+            return False
+    lo = max(0, colon - 200)
+    clause = max(text.rfind(c, lo, colon) for c in '.!?;\n"{}[]') + 1
+    words = [m.group().casefold() for m in _TOKEN.finditer(text, max(clause, lo), colon)]
+    return any(w in pets for w in words) and not any(w in people for w in words)
 
 
 def _camel_handle(word: str) -> bool:

@@ -97,12 +97,38 @@ def _plausible(span: str) -> bool:
     positives. Names, places, organisations and addresses carry a capital or a digit, and Japanese
     ones are written in kanji or katakana (hiragana is the script of particles, endings and
     greetings); lower-case or hiragana names after a cue ("my name is anna") are the name rules'
-    job. Other uncased scripts (Han, Hangul, Arabic, Thai, ...) always pass."""
+    job; nor is a lower-case span whose only words with digits are Arabizi ("2ablak", "el 5aleeg":
+    Arabic in Latin letters, the digits standing for Arabic sounds; "flat 3b", "221b" pass). Other
+    uncased scripts (Han, Hangul, Arabic, Thai, ...) always pass."""
     letters = [c for c in span if c.isalpha()]
     if letters and all(0x3040 <= ord(c) <= 0x309F for c in letters) and not any(c.isdigit() for c in span):
         return False
     cased = [c for c in letters if c.lower() != c.upper()]
-    return not cased or any(c.isupper() for c in cased) or any(c.isdigit() for c in span)
+    if not cased or any(c.isupper() for c in cased):
+        return True
+    digits = [w for w in span.split() if any(c.isdigit() for c in w)]  # "2ablak", "el 5aleeg": Arabic in
+    return bool(digits) and not all(_arabizi(w) for w in digits)  # Latin letters, digits for its sounds
+
+
+_ARABIZI = re.compile(r"(?:[a-z]*[235679](?![0-9]))+[a-z]*")
+"""A lower-case Latin word with digits for Arabic sounds (2 hamza, 3 ain, 5 kha, 7 ha, 9 qaf, 6 ta),
+each digit alone; ``_arabizi`` also wants three letters or more ("221b", "3rd" and "5th" have
+digits in a row or too few letters)."""
+
+
+def _arabizi(word: str) -> bool:
+    return _ARABIZI.fullmatch(word) is not None and sum(c.isalpha() for c in word) >= 3
+
+
+def _cuts_kana_word(text: str, start: int, end: int) -> bool:
+    """True when [start, end) starts or ends inside a word of katakana ("スニー|カー"): the head's
+    tokens split a loanword; a name in katakana is a word of its own ("マイケル", "スミス・ジョン")."""
+    return (0 < start < len(text) and _katakana(text[start - 1]) and _katakana(text[start])) or (
+        0 < end < len(text) and _katakana(text[end - 1]) and _katakana(text[end]))
+
+
+def _katakana(c: str) -> bool:
+    return 0x30A1 <= ord(c) <= 0x30FA or c == "ー" or 0xFF66 <= ord(c) <= 0xFF9F
 
 
 def _is_spaced_letter(c: str) -> bool:
@@ -252,7 +278,8 @@ class TokenHead:
             if score < self.thresholds.get(label, 0.5):
                 continue
             span = self._tidy(text, start, end)
-            if span is not None and _plausible(text[span[0]:span[1]]):
+            if span is not None and _plausible(text[span[0]:span[1]]) and (
+                    label in ("ADDRESS", "PHONE") or not _cuts_kana_word(text, *span)):
                 out.append((span[0], span[1], label, round(score, 4)))
         return out
 

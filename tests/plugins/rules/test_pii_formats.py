@@ -9,6 +9,7 @@ from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS, PhoneFinder
 from tako_rules.pii import PiiGuard
 
 from guardrails.protocol import CheckContext
+from tests.linear import assert_linear
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +207,39 @@ def test_obfuscated_values_are_redacted_in_the_original(guard: PiiGuard, text: s
 @pytest.mark.parametrize("text", ["meet at noon dot com", "look at the cat (at) home", "5555.5555 and 5555.4444"])
 def test_obfuscation_look_alikes(guard: PiiGuard, text: str) -> None:
     assert found(guard, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("mi correo es maria.lopez arroba gmail punto com", "maria.lopez arroba gmail punto com"),
+        ("escríbeme a lucia arroba hotmail.com", "lucia arroba hotmail.com"),
+        ("meu email é joao.silva arroba gmail ponto com", "joao.silva arroba gmail ponto com"),
+        ("mein Mail ist max.muster at gmx punkt de", "max.muster at gmx punkt de"),
+        ("mon mail : julie arobase orange point fr", "julie arobase orange point fr"),
+        ("scrivimi a marco chiocciola libero punto it", "marco chiocciola libero punto it"),
+        ("mailim ahmet.yilmaz et gmail nokta com", "ahmet.yilmaz et gmail nokta com"),
+        ("пишите ivan собака mail точка ru", "ivan собака mail точка ru"),
+        ("juan punto perez arroba empresa punto com punto mx", "juan punto perez arroba empresa punto com punto mx"),
+        ("mail joe.doe @gmail.com please", "joe.doe @gmail.com"),  # a mail provider after the @
+    ],
+)
+def test_emails_spelled_in_other_languages_are_redacted(guard: PiiGuard, text: str, value: str) -> None:
+    assert found(guard, text) == [("EMAIL", value)]
+
+
+@pytest.mark.parametrize("text", [
+    "follow @lily.dances.07 for more", "the tiktoker @lily.dances.07 is funny", "segue o @joao.games.br no tiktok",
+    "el punto de la película es que nadie gana", "una arroba de trigo punto es", "la forme et le point de vue",
+    "je compare bing et google.com", "Paul et Marie point fr", "meet at home punkt de", "maria arroba gmail",
+])
+def test_handles_and_spelled_look_alikes_are_no_emails(guard: PiiGuard, text: str) -> None:
+    assert found(guard, text) == []
+
+
+@pytest.mark.parametrize("unit", ["maria punto lopez arroba gmail punto ", "a et b point c et ", "x @y.z @"])
+def test_spelled_emails_and_handles_are_linear_on_a_megabyte(guard: PiiGuard, unit: str) -> None:
+    assert_linear(guard.find, unit * (1_000_000 // len(unit)), label=unit)
 
 
 @pytest.mark.parametrize(

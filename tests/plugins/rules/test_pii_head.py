@@ -236,6 +236,34 @@ def test_plausibility_drops_lower_case_and_hiragana_only_spans() -> None:
     assert _plausible("さくら通り3")  # a digit: an address
 
 
+@pytest.mark.parametrize("span", ["2ablak", "ta3limat", "ba7r", "dlw2ty", "el 5aleeg", "sa7bi 3ayesh"])
+def test_arabizi_words_are_no_names_or_places(span: str) -> None:
+    from tako_rules._pii_head import _plausible
+
+    assert not _plausible(span)  # Arabic in Latin letters: digits stand for Arabic sounds
+
+
+@pytest.mark.parametrize("span", ["221b", "3rd", "5th", "Apt 12b", "flat 3b", "unit 7b", "M25"])
+def test_addresses_and_ordinals_with_digits_stay_plausible(span: str) -> None:
+    from tako_rules._pii_head import _plausible
+
+    assert _plausible(span)
+
+
+def test_a_span_that_cuts_a_katakana_word_is_dropped() -> None:
+    head = capital_person_head()
+    text = "このスニーカー ¥12,800 って高い？"
+    states = np.zeros((3, DIM), np.float32)
+    states[1, 1] = 1.0  # the head tags the tail piece "カー" of the loanword
+    offsets = np.array([[0, 5], [5, 7], [8, 15]])
+    assert head.spans(states, offsets, text) == []
+    text = "スミスさんに電話して"  # a katakana name is a word of its own
+    offsets = np.array([[0, 3], [3, 5], [5, 10]])
+    states = np.zeros((3, DIM), np.float32)
+    states[0, 1] = 1.0
+    assert [text[s:e] for s, e, *_ in head.spans(states, offsets, text)] == ["スミス"]
+
+
 def test_an_earlier_rails_placeholder_is_never_redacted_again(head_file: Path, monkeypatch) -> None:
     from tako_rules._pii_detect import Found
 

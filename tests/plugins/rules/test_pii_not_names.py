@@ -178,3 +178,45 @@ def test_doubtful_heads_is_linear() -> None:
 
     assert run(unit * 3) == []
     assert_linear(run, unit * 20_000)
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("three cat videos: Maru, Nala, Grumpy.", []),  # pets' names in a list after an animal word
+    ("Katzen: Maru und Nala", []),
+    ("dog walker: Anna, Maria", ["Anna", "Maria"]),  # a keeper of animals is a person
+    ("cat videos: Maru. My friends: Anna, Maria", ["Anna", "Maria"]),  # another sentence, no animal
+    ("cat videos: see Anna", ["Anna"]),  # a lower-case word: no list
+    ('{"title": "Sleepy Kittens", "uploader": "Maria Garcia"}', ["Maria"]),  # JSON, not a list
+])
+def test_one_word_names_in_a_list_of_pets_go(text: str, kept: list[str]) -> None:
+    words = [w for w in ("Maru", "Nala", "Grumpy", "Anna", "Maria") if w in text and text.rindex(w) > text.index(":")]
+    assert _kept(text, *[(w, "PERSON") for w in words]) == kept
+
+
+def test_pet_lists_are_linear() -> None:
+    unit = "dog videos: Rex, Bella and Max. "
+
+    def run(text: str) -> list[Found]:
+        heads = [Found(i + 12, i + 15, "PERSON", 0.7) for i in range(0, len(text), len(unit))]
+        return doubtful_heads(text, heads)
+
+    assert run(unit * 3) == []
+    assert_linear(run, unit * 20_000)
+
+
+TRIAL36_HELDOUT = [json.loads(line) for line in
+                   (Path(__file__).resolve().parents[2] / "data" / "pii_trial36_heldout.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("row", TRIAL36_HELDOUT, ids=[f"{r['kind']}-{r['lang']}-{i}" for i, r in enumerate(TRIAL36_HELDOUT)])
+def test_heldout_handles_spelled_emails_kana_arabizi_pets(guard, row: dict) -> None:
+    """@handles, katakana loanwords cut by the head, Arabizi words and pets' names are no personal
+    data; e-mails (plain, bracketed, spelled out in eight languages), names and phones beside them are."""
+    text = row["text"]
+    spans = [(s.start, s.end) for s in guard.check_input(text).spans]
+    for value in row["gone"]:
+        i = text.index(value)
+        assert all(any(s <= k < e for s, e in spans) for k in range(i, i + len(value)) if not text[k].isspace()), (value, spans)
+    for value in row["keep"]:
+        i = text.index(value)
+        assert not any(s < i + len(value) and i < e for s, e in spans), (value, spans)
