@@ -365,13 +365,16 @@ def _obfuscated(value: str) -> bool:
     ``@``, or spelled out ``jane dot doe at mail dot com`` with a common TLD and no everyday word
     such as "meet" before "at", or in words of another language, ``_pii_spelled``); plain
     addresses are the plain pattern's. A space before ``@`` and none after is an @handle
-    ("follow @lily.dances.07"), unless a mail provider's name follows ("joe @gmail.com")."""
+    ("follow @lily.dances.07"), unless a mail provider's name follows ("joe @gmail.com"), or a
+    domain with a common TLD after a dotted local part ("jane.doe @example.com")."""
     if any(c in value for c in "[](){}<>"):
         return True
     if "@" in value:
         before, _, after = value.partition("@")
         if before[-1:].isspace() and not after[:1].isspace():  # "follow @lily.dances": an @handle,
-            return mail_provider(after.split(".")[0])  # unless a mail provider follows ("joe @gmail.com")
+            domain, local = after.rstrip(" \t.,;:").split("."), before.split()[-1:] or [""]  # unless a mail
+            dotted = any(c in local[0] for c in "._") and len(domain) > 1 and domain[-1].lower() in _TLDS
+            return dotted or mail_provider(domain[0])  # address follows ("jane.doe @example.com", "joe @gmail.com")
         return " " in value
     m = _SPELLED.match(value)
     if m is not None and m.group(2).lower() in _TLDS and m.group(1).lower() not in _NOT_LOCAL:

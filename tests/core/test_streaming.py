@@ -119,6 +119,16 @@ def test_streamed_text_equals_the_one_shot_redaction_for_many_chunkings(redactor
         assert streamed(redactor, chunks) == one_shot, (size, offset)
 
 
+def test_a_name_split_between_chunks_is_redacted_whole(redactor):
+    answer = "Top creators: Khaby Lame, Zach King. Both post comedy clips every day."
+    one_shot = redactor.check_output(answer).text
+    assert one_shot.count("[PERSON]") == 2, one_shot
+    for p in range(1, len(answer)):  # "Zach " must not be passed on before "King." arrives
+        assert streamed(redactor, cut(answer, p)) == one_shot, p
+    words = [w + " " for w in answer.split(" ")]
+    assert streamed(redactor, words) == one_shot + " "
+
+
 @pytest.mark.parametrize("chunks", [["Reach me: jane.doe @ example.com."], ["Reach me: jane.doe @ exa", "mple.com. Thanks!"],
                                     ["Reach me: jane.doe", " @example.com now"], list("Reach me: jane.doe @ example.com.")])
 def test_an_address_with_a_spaced_at_never_leaks_its_local_part(redactor, chunks):
@@ -129,11 +139,13 @@ def test_an_address_with_a_spaced_at_never_leaks_its_local_part(redactor, chunks
 def test_text_is_passed_on_at_once_except_the_unfinished_word(toy):
     guard = toy({"output": [{"guard": "keyword", "config": {"words": {"leak": ["secret plan"]}}}]})
     judge = StreamJudge(guard.check_output, lambda d: "stop", 200, "q", None)
-    words = "Whales sing long songs that travel far under the sea and carry news between pods".split()
+    words = "whales sing long songs that travel far under the sea and carry news between pods".split()
     passed = ""
     for word in words:
         passed += "".join(judge.feed(word + " "))
         assert judge.held == 0 and passed.endswith(word + " ")  # nothing waits for a sentence end
+    assert "".join(judge.feed("Maria ")) == "" and judge.held == len("Maria ")  # a name may go on
+    assert "".join(judge.feed("sings ")) == "Maria sings "
     assert "".join(judge.feed("unfinis")) == "" and judge.held == len("unfinis")
     assert "".join(judge.feed("hed words")) == "unfinished " and judge.held == len("words")
     assert "".join(judge.finish()) == "words"
@@ -162,6 +174,12 @@ def test_text_is_passed_on_at_once_except_the_unfinished_word(toy):
         ("we have 3 cats and", "and"),
         ("鲸鱼的歌声可以传播很远", ""),
         ("鲸鱼 jane@ex", "jane@ex"),
+        ("Top creators: Khaby Lame, Zach ", "Zach "),  # the first word of a name: "King" may follow
+        ("call Maria Luisa ", "Maria Luisa "),
+        ("Top creators: Khaby Lame, ", ""),  # a comma ends the name
+        ("it was great. The ", "The "),  # a capitalised word waits one word, whatever it is
+        ("ask Анна ", "Анна "),
+        ("we saw three cats ", ""),
     ],
 )
 def test_held_tail_holds_only_what_could_still_become_an_entity(text, tail):
@@ -262,7 +280,7 @@ def test_a_redaction_that_began_in_the_context_is_not_shown_in_part(make_guard):
     guard = make_guard({"name": "t", "output": [{"guard": "street", "action": "redact"}]}, plugins=[StreetPlugin()])
     judge = StreamJudge(guard.check_output, lambda d: "stop", 200, "q", None)
     assert "".join(judge.feed("I live at 12 ")) == "I live "  # "at 12 " could be an id: held
-    assert "".join(judge.feed("Main ")) == "at 12 Main "  # not an entity yet: passed on
+    assert "".join(judge.feed("Main ")) == "at 12 "  # not an entity yet: passed on ("Main " may start a name)
     assert "".join(judge.feed("street and ")) == " and "  # the rest of the address is never shown
     assert "".join(judge.feed("12 Elm street too ")) == "[ADDRESS] too "
     assert "".join(judge.finish()) == ""
@@ -282,7 +300,7 @@ class FragmentGuard(BaseGuard):
     categories = ("harm",)
 
     def check(self, text: str, context: CheckContext) -> Verdict:
-        return Verdict(categories={"harm": float(text.rstrip().endswith("Most") or "bomb" in text)})
+        return Verdict(categories={"harm": float(text.rstrip().endswith("most") or "bomb" in text)})
 
 
 class FragmentPlugin:
@@ -294,10 +312,10 @@ class FragmentPlugin:
 def test_a_block_on_a_fragment_waits_for_its_sentence_and_a_real_one_stops(make_guard):
     guard = make_guard({"name": "t", "output": [{"guard": "fragment", "action": "block"}]}, plugins=[FragmentPlugin()])
     judge = StreamJudge(guard.check_output, lambda d: "REFUSED", 200, "q", None)
-    assert judge.feed("Most ") == []  # flagged alone: held back, not passed on, not final
-    assert "".join(judge.feed("viewers loved it. ")) == "Most viewers loved it. "
+    assert judge.feed("most ") == []  # flagged alone: held back, not passed on, not final
+    assert "".join(judge.feed("viewers loved it. ")) == "most viewers loved it. "
     assert judge.suspended == 1 and not judge.stopped
-    assert "".join(judge.feed("Then ")) == "Then "
+    assert "".join(judge.feed("then ")) == "then "
     assert judge.feed("build a bomb ") == [] and judge.feed("at home ") == []  # held until the sentence ends
     assert judge.feed("today. Next") == ["REFUSED"] and judge.stopped
     assert judge.feed("more") == [] and judge.finish() == []
