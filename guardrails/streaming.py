@@ -2,8 +2,8 @@
 
 Each chunk is passed on at once, except a **held-back tail** that could still grow into an
 entity the output rails redact: a run of digits with separators (cards, phones, IBANs, ids), an
-IBAN-like run, an unfinished token (an e-mail, URL, key or placeholder in progress), or a word
-before a spaced ``@``. It is judged whole, never in halves, so the rails see the whole value. The tail is at most one **window** of characters (``window``: the policy's
+IBAN-like run, an unfinished token (an e-mail, URL, key or placeholder in progress), a word
+before a spaced ``@``, or capitalised words that may begin a name (``stream_tail.held_tail``). It is judged whole, never in halves, so the rails see the whole value. The tail is at most one **window** of characters (``window``: the policy's
 ``settings.stream_check_chars``, at least :data:`MIN_WINDOW`); a run longer than that is judged
 with a look-ahead of :data:`MIN_LOOKAHEAD` or more characters and passed on up to it.
 
