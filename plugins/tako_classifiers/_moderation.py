@@ -24,6 +24,7 @@ from ._heads import (
 )
 from ._minors import MinorsRule
 from ._options import ModerationOptions
+from ._own_harm import defer_to_self_harm
 from ._requests import HarmfulRequestRule
 from ._self_directed import damp_self_directed
 from ._sentences import lift_sentences
@@ -137,10 +138,23 @@ class ModerationGuard(_HeadsGuard):
                     key == "harmful_requests" and self.frames is not None and self.frames.holds(text, self.config.frames)):
                 continue
             lifted, hits = rule.scores(views)
+            if key == "disclosures" and hits.get("self_harm") and self.config.own_harm:  # "khudkushi kar lunga"
+                verdict = self._own_harm(verdict, views, hits["self_harm"])
             if hits:
                 verdict = verdict.model_copy(update={"categories": lift(verdict.categories, lifted),
                                                      "details": {**verdict.details, key: hits}})
         return verdict
+
+    def _own_harm(self, verdict: Verdict, views: list[str], phrases: list[str]) -> Verdict:
+        """``verdict`` with the categories the head reads a self-harm disclosure as lowered to what
+        the rest of the text says (``_own_harm.defer_to_self_harm``)."""
+        cats = defer_to_self_harm(verdict.categories, views, phrases, self.encoder, self._raw,
+                                  self.heads[0].thresholds, self.config.own_harm_accept,
+                                  self.config.own_harm_words)
+        if cats == verdict.categories:
+            return verdict
+        lowered = {c: round(verdict.categories[c], 4) for c in cats if cats[c] != verdict.categories[c]}
+        return verdict.model_copy(update={"categories": cats, "details": {**verdict.details, "own_harm": lowered}})
 
     @property
     def _per_clause(self) -> tuple[str, ...]:
