@@ -45,7 +45,7 @@ from pathlib import Path
 from ._lexicon import Lexicon, Part, shipped
 
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "disclosures.json"
-CATEGORIES = ("self_harm", "harassment", "violence")
+CATEGORIES = ("self_harm", "harassment", "violence", "privacy")
 
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 _SPACE = re.compile(r" (?![?*+{])")
