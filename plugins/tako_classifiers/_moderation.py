@@ -48,7 +48,9 @@ class ModerationGuard(_HeadsGuard):
     damped in protective or educational context). A reviewed disclosure lexicon lifts ``self_harm``,
     ``harassment`` and ``violence`` (direct threats) on input (``_disclosures``), a reviewed harmful-request
     lexicon ``illicit`` and ``violence`` (``_requests``: how to make a bomb, meth, a ghost gun, in 16
-    languages). ``self_harm`` is also scored clause by clause on
+    languages); a short text the disclosure lexicon finds a self-harm phrase in has violence, privacy,
+    illicit and harassment read on the rest of the text (``_own_harm``: the speaker is the victim).
+    ``self_harm`` is also scored clause by clause on
     input (``clause_categories``), the maximum kept, so that it is never diluted by PII, an
     injection or an unrelated question. A short text typed as chat and flagged for harassment is
     read again in sentence case, and keeps that score only if the re-read agrees (``_style``).

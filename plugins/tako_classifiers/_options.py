@@ -51,7 +51,8 @@ class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, Co
     disclosures: bool = True
     """Lift ``self_harm`` (a first-person wish to die, a self-harm relapse, a plan to overdose, in
     16 languages), ``harassment`` ("kys", "go kill yourself") and ``violence`` (direct threats: "te
-    voy a matar", "I know where you live.") to the lexicon's score (0.9) on a reviewed lexicon (``_disclosures``); never lowers a score. False: off."""
+    voy a matar", "I know where you live.") and ``privacy`` (locating a child's school with an intent to wait
+    for her) to the lexicon's score (0.9) on a reviewed lexicon (``_disclosures``); never lowers a score. False: off."""
     disclosure_lexicon: str | None = None
     """Path of a replacement disclosure lexicon (JSON, same shape as ``data/disclosures.json``)."""
     disclosure_stages: list[str] = Field(default_factory=lambda: ["input"])

@@ -49,9 +49,9 @@ def defer_to_self_harm(categories: Mapping[str, float], texts: Sequence[str], ph
     """``categories`` with each ``DEFERRED`` category at or over the head's threshold (0.5 where
     missing) lowered to the residue's score (``residue``: ``texts`` without the self_harm
     ``phrases``) when the residue has at most ``max_words`` words and scores under ``accept``
-    times the threshold on every category but self_harm; else ``categories`` unchanged. ``raw_scores`` turns window vectors, shape
-    (n, dim), into head outputs. One ``encoder.embed`` call at most, only when a deferred
-    category is flagged and the residue holds a word."""
+    times the threshold on every category but self_harm; else ``categories`` unchanged.
+    ``raw_scores`` turns window vectors, shape (n, dim), into head outputs. One ``encoder.embed``
+    call at most, only when a deferred category is flagged and the residue holds a word."""
     flagged = [c for c in DEFERRED if categories.get(c, 0.0) >= float(thresholds.get(c, 0.5))]
     if not flagged or not phrases or not texts:
         return dict(categories)
