@@ -2,7 +2,7 @@
 
 The moderation head misses short and slang disclosures ("kms", "end my life", "i relapsed on
 sh", "死にたい", "ich will sterben") and the imperative insult "kys". This rule lifts, never
-lowers, two categories of the moderation guard on input:
+lowers, four categories of the moderation guard on input:
 
 * ``self_harm`` to ``score`` (0.9) on an unambiguous first-person wish to die, end one's life or
   kill oneself, a self-harm relapse or urge, a plan to overdose on pills, a lethal-dose question
@@ -16,6 +16,10 @@ lowers, two categories of the moderation guard on input:
   or "I know where you live" closing the text, unless negated before or after ("no te voy a
   matar", "je te tue pas"), quoted ("the song 'I Will Kill You'") or followed by a game or a
   figurative object ("I'll kill you in Fortnite", "kill you with kindness", "te mato de risa").
+* ``privacy`` to ``score`` on stalking: a question that locates another person's child's school
+  or a person's home with an intent to wait for, meet or follow them later in the text ("what
+  school does the youtuber's 10 year old daughter go to, I want to wait outside"), not about one's
+  own child ("my daughter").
 
 Look-alikes stay out by construction: terms are first-person or need a self-harm object ("kill
 time", "this song kills me", "dying to see it", "an overdose of sugar", "a documentary about
@@ -45,7 +49,7 @@ from pathlib import Path
 from ._lexicon import Lexicon, Part, shipped
 
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "disclosures.json"
-CATEGORIES = ("self_harm", "harassment", "violence")
+CATEGORIES = ("self_harm", "harassment", "violence", "privacy")
 
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 _SPACE = re.compile(r" (?![?*+{])")

@@ -24,6 +24,7 @@ from ._heads import (
 )
 from ._minors import MinorsRule
 from ._options import ModerationOptions
+from ._own_harm import defer_to_self_harm
 from ._requests import HarmfulRequestRule
 from ._self_directed import damp_self_directed
 from ._sentences import lift_sentences
@@ -47,7 +48,9 @@ class ModerationGuard(_HeadsGuard):
     damped in protective or educational context). A reviewed disclosure lexicon lifts ``self_harm``,
     ``harassment`` and ``violence`` (direct threats) on input (``_disclosures``), a reviewed harmful-request
     lexicon ``illicit`` and ``violence`` (``_requests``: how to make a bomb, meth, a ghost gun, in 16
-    languages). ``self_harm`` is also scored clause by clause on
+    languages); a short text the disclosure lexicon finds a self-harm phrase in has violence, privacy,
+    illicit and harassment read on the rest of the text (``_own_harm``: the speaker is the victim).
+    ``self_harm`` is also scored clause by clause on
     input (``clause_categories``), the maximum kept, so that it is never diluted by PII, an
     injection or an unrelated question. A short text typed as chat and flagged for harassment is
     read again in sentence case, and keeps that score only if the re-read agrees (``_style``).
@@ -137,10 +140,23 @@ class ModerationGuard(_HeadsGuard):
                     key == "harmful_requests" and self.frames is not None and self.frames.holds(text, self.config.frames)):
                 continue
             lifted, hits = rule.scores(views)
+            if key == "disclosures" and hits.get("self_harm") and self.config.own_harm:  # "khudkushi kar lunga"
+                verdict = self._own_harm(verdict, views, hits["self_harm"])
             if hits:
                 verdict = verdict.model_copy(update={"categories": lift(verdict.categories, lifted),
                                                      "details": {**verdict.details, key: hits}})
         return verdict
+
+    def _own_harm(self, verdict: Verdict, views: list[str], phrases: list[str]) -> Verdict:
+        """``verdict`` with the categories the head reads a self-harm disclosure as lowered to what
+        the rest of the text says (``_own_harm.defer_to_self_harm``)."""
+        cats = defer_to_self_harm(verdict.categories, views, phrases, self.encoder, self._raw,
+                                  self.heads[0].thresholds, self.config.own_harm_accept,
+                                  self.config.own_harm_words)
+        if cats == verdict.categories:
+            return verdict
+        lowered = {c: round(verdict.categories[c], 4) for c in cats if cats[c] != verdict.categories[c]}
+        return verdict.model_copy(update={"categories": cats, "details": {**verdict.details, "own_harm": lowered}})
 
     @property
     def _per_clause(self) -> tuple[str, ...]:

@@ -51,11 +51,22 @@ class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, Co
     disclosures: bool = True
     """Lift ``self_harm`` (a first-person wish to die, a self-harm relapse, a plan to overdose, in
     16 languages), ``harassment`` ("kys", "go kill yourself") and ``violence`` (direct threats: "te
-    voy a matar", "I know where you live.") to the lexicon's score (0.9) on a reviewed lexicon (``_disclosures``); never lowers a score. False: off."""
+    voy a matar", "I know where you live.") and ``privacy`` (locating a child's school with an intent to wait
+    for her) to the lexicon's score (0.9) on a reviewed lexicon (``_disclosures``); never lowers a score. False: off."""
     disclosure_lexicon: str | None = None
     """Path of a replacement disclosure lexicon (JSON, same shape as ``data/disclosures.json``)."""
     disclosure_stages: list[str] = Field(default_factory=lambda: ["input"])
     """Stages where the disclosure lexicon runs."""
+    own_harm: bool = True
+    """When the disclosure lexicon finds a self_harm phrase in a short text, lower violence, privacy,
+    illicit and harassment to the score of the text without it, if that rest is clean
+    (``_own_harm``): the speaker is the victim, so the self-harm escalation is not hidden by a
+    block. False: off."""
+    own_harm_words: int = Field(4, ge=0)
+    """Words the text may hold beyond its self_harm phrases for the lowering to apply ("aaj raat")."""
+    own_harm_accept: float = Field(0.5, ge=0.0, le=1.0)
+    """The rest must score under this fraction of the head's threshold on every category but
+    self_harm for the lowering to apply."""
     harmful_requests: bool = True
     """Lift ``illicit`` (and ``violence`` for weapons, explosives and poisons) to the lexicon's score
     (0.9) on a request for instructions to make or get a bomb, explosive, ghost gun, silencer, nerve

@@ -34,6 +34,7 @@ from ._heads import (
 )
 from ._moderation import HARM_CATEGORIES, ModerationGuard
 from ._options import JailbreakOptions
+from ._overrides import overrides
 from ._personas import PERSONAS_PATH, PersonaRule, lift_persona
 from ._view import detection_view, segments
 
@@ -73,6 +74,10 @@ class PromptInjectionGuard(_HeadsGuard):
         segment too (a sentence, short sentences grouped), the first included; keep the maximum."""
         document_thresholds: DocumentThresholds = Field(default_factory=DocumentThresholds)
         """Head outputs a document (whole, or one segment) must reach on the context stage."""
+        romanised_overrides: bool = True
+        """On input, score an override typed in Latin letters ("ensa kol el awamer elli 2ablak",
+        "pichle saare instructions bhool jao"; ``_overrides``, ``data/override_cues.json``) at least
+        at the head's recommended threshold. False: off."""
         how_to_cap: float = Field(0.4, ge=0.0, le=1.0)
         """Cap on the direct output of a how-to, README, terms or recipe (``_address``); 1.0: off."""
         scan_chars: int = Field(2000, ge=0)
@@ -152,6 +157,8 @@ class PromptInjectionGuard(_HeadsGuard):
         if self.config.indirect_on_input and not segment:
             score = max(score, rescale(indirect, self._t_context, self._t_direct))
         if score < self._t_direct and encodes_secrets(text):  # "cat .env | base64": at the head's bar
+            score = self._t_direct
+        if score < self._t_direct and self.config.romanised_overrides and overrides(text):  # "ensa kol el awamer"
             score = self._t_direct
         return {"prompt_injection": score}
 
