@@ -32,6 +32,12 @@ monotone) so that ``bar`` lands on the category's calibrated threshold.
   ``care_places`` word with a ``care_asks`` word: open, hours, near me, Sunday, appointment, refill)
   and nothing of ``care_veto`` ("without prescription", "plug", "dm", cash, selling, street drugs and
   their emoji): "💊 pharmacy open sunday near me?"; damped as ``shopping``.
+* ``recovery`` (``errand``): quitting, treatment or harm reduction (``recovery_cues``: quit or stop
+  smoking, vaping, drinking or using, rehab, detox, withdrawal help, naloxone / narcan, overdose first
+  aid, nicotine patches) and nothing of ``recovery_veto`` (buy, sell, make, cook, grow, dm, plug,
+  delivery, "without prescription", "get high", in each language): "как бросить курить навсегда",
+  "naloxone how to use narcan video"; damped as ``shopping`` (``recovery: false`` turns it off). A
+  harmful request is lifted after the damping (``_requests``), so the frame never hides one.
 * ``privacy`` alone is damped when the text names a public place, office holder or fictional
   character (``public_entities``: "the White House", "Batman") and nothing private
   (``private_veto``: "my", "ex", "neighbour", "real name", "track").
@@ -100,7 +106,9 @@ class SafeFrames(GuardConfig):
     errands: bool = True
     """Judge ``errand_categories`` at ``bar`` for a shopping or pharmacy question (``errand``)."""
     errand_categories: list[str] = Field(default_factory=lambda: ["illicit"])
-    """Categories the shopping and pharmacy frames damp."""
+    """Categories the shopping, pharmacy and recovery frames damp."""
+    recovery: bool = True
+    """Judge ``errand_categories`` at ``bar`` for a quitting, treatment or harm-reduction question (``errand``)."""
     public_privacy: bool = True
     """Damp ``privacy`` for a question about a public place or a fictional character."""
     self_protection: bool = True
@@ -140,8 +148,10 @@ class SafeFramesRule:
     care: re.Pattern[str] = _NEVER
     care_asks: re.Pattern[str] = _NEVER
     care_veto: re.Pattern[str] = _NEVER
-    """``purchase_cues``, ``ordinary_goods``, ``purchase_veto``, ``care_places``, ``care_asks`` and ``care_veto``
-    (optional lists; see ``errand``)."""
+    recovery: re.Pattern[str] = _NEVER
+    recovery_veto: re.Pattern[str] = _NEVER
+    """``purchase_cues``, ``ordinary_goods``, ``purchase_veto``, ``care_places``, ``care_asks``, ``care_veto``,
+    ``recovery_cues`` and ``recovery_veto`` (optional lists; see ``errand``)."""
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> SafeFramesRule:
@@ -176,6 +186,7 @@ class SafeFramesRule:
             protect_veto=words("self_protection_veto"), purchase=words("purchase_cues"), goods=words("ordinary_goods"),
             purchase_veto=words("purchase_veto"), care=words("care_places"),
             care_asks=words("care_asks"), care_veto=words("care_veto"),
+            recovery=words("recovery_cues"), recovery_veto=words("recovery_veto"),
         )
 
     def frame(self, text: str) -> str | None:
@@ -214,11 +225,14 @@ class SafeFramesRule:
     def errand(self, text: str) -> str | None:
         """``"shopping"`` (a purchase cue or a price, an ordinary good, no ``purchase_veto`` match),
         ``"care"`` (a pharmacy, clinic, doctor or prescription word with an errand ask: open, hours,
-        near me, appointment; no ``care_veto`` match) or None."""
+        near me, appointment; no ``care_veto`` match), ``"recovery"`` (quitting, treatment or harm
+        reduction; no ``recovery_veto`` match: buy, sell, make, dm, "get high") or None."""
         if self.purchase.search(text) and self.goods.search(text) and not self.purchase_veto.search(text):
             return "shopping"
         if self.care.search(text) and self.care_asks.search(text) and not self.care_veto.search(text):
             return "care"
+        if self.recovery.search(text) and not self.recovery_veto.search(text):
+            return "recovery"
         return None
 
     def damp(self, scores: Mapping[str, float], text: str, stage: str, thresholds: Mapping[str, float],
@@ -228,7 +242,7 @@ class SafeFramesRule:
         longer than ``config.max_chars`` / ``config.max_words``, holds more than one sentence, is
         on another stage, is unframed, or scores under ``_figurative.QUIET`` (0.1) on every framed
         category (the mapping only lowers, so no decision could change). A shopping or pharmacy
-        question (``errand``) may hold more than one sentence ("comprar celular de R$ 1.299,90? review")."""
+        question (``errand``), or a quitting / harm-reduction one, may hold more than one sentence ("comprar celular de R$ 1.299,90? review")."""
         out = dict(scores)
         errands = set(config.errand_categories) if config.errands else set()
         candidates = (set(config.categories) | errands | {"privacy"}) & out.keys() - {"sexual_minors"}
@@ -236,7 +250,8 @@ class SafeFramesRule:
                 or not any(out[c] >= QUIET for c in candidates)  # a quiet text: lowering changes no decision
                 or word_count(text) > config.max_words):
             return out
-        framed = errands if errands and any(out.get(c, 0.0) >= QUIET for c in errands) and self.errand(text) else set()
+        errand = self.errand(text) if errands and any(out.get(c, 0.0) >= QUIET for c in errands) else None
+        framed = errands if errand and (errand != "recovery" or config.recovery) else set()
         if not _INNER_END.search(text.rstrip(_CLOSE)):  # the other frames hold one sentence
             kind = self.frame(text)
             framed |= set(config.categories) & (_NONSENSE if kind == "nonsense_group" else set(config.categories)) if kind else set()
