@@ -31,6 +31,7 @@ from ._cues import (
     _mention_patterns,
     _more_patterns,
     _patterns,
+    _report_patterns,
     _sentence,
     _spaced,
     _support_patterns,
@@ -47,7 +48,7 @@ from ._exfil import (
 
 __all__ = ["CUES_PATH", "EXFIL_CUES_PATH", "addresses_the_model", "cap_how_to", "cue_pattern", "encodes_secrets",
            "exposes_secrets", "mention_view", "moves_things_out", "names_readers_things", "phishes_the_reader", "planted_for_reader",
-           "support_view"]
+           "reports_or_quotes", "support_view"]
 
 # what a README or a code page hands its reader: a path ("build/", "src/app/"), a file name
 # ("nginx.conf", "config.yml"), or code (SQL, arrow functions, chained calls); each unbounded run
@@ -160,7 +161,26 @@ def addresses_the_model(text: str, documents: bool = False) -> bool:
     return pattern.search(text.lower().replace("_", " ")) is not None
 
 
-def cap_how_to(direct: float, text: str, cap: float, documents: bool = False) -> float:
+def reports_or_quotes(text: str) -> bool:
+    """Whether ``text`` (a document or one of its sentences) reports what a third party advises or
+    explains ("Security teams recommend filtering retrieved content", "Los equipos de seguridad
+    recomiendan ...": it opens with one to five subject words and a ``report_verbs`` verb of
+    ``data/address_cues.json``, and holds no ``report_blockers`` word: no second person, no AI reader,
+    no "tell", "reply", "include") or quotes what a device's user says to it ("to change the language,
+    say 'Hey, switch to French'", "di 'Oye, cambia el idioma'": a ``say_verbs`` verb and a quote that
+    opens with a ``wake_words`` word); False when it holds an ``override_blockers`` word (ignore,
+    reveal, print, send, previous instructions, password; quotes included) or a link. Such a text
+    instructs no AI reader. Any string; never raises; linear in ``len(text)``."""
+    low = _reader_low(text)
+    report, spoken, overrides, blockers = _report_patterns()
+    if overrides.search(low) is not None or _LINK.search(low) is not None:
+        return False
+    if report.match(low) is not None and blockers.search(low) is None:
+        return True
+    return spoken.search(low) is not None
+
+
+def cap_how_to(direct: float, text: str, cap: float, documents: bool = False, reports: bool = True) -> float:
     """The injection head's direct output (0..1) on ``text``, capped at ``cap`` when ``text`` reads
     as addressed to its human reader: it names the reader's own things (``names_readers_things``),
     nothing that aims at the model (``addresses_the_model``; with ``documents``, on a support page's
@@ -170,10 +190,16 @@ def cap_how_to(direct: float, text: str, cap: float, documents: bool = False) ->
     (``moves_things_out``), is not planted for the reader's assistant (``planted_for_reader``) and,
     unless ``documents`` (a README shows its reader "echo $API_KEY"), exposes no secret
     (``exposes_secrets``).
+    With ``documents`` and ``reports``, a text that reports a third party's advice or quotes a user's
+    spoken command to a device (``reports_or_quotes``) and moves nothing out, is not planted for the
+    reader's assistant and phishes no credential is capped too.
     Monotone in ``direct``; the cues
     are only looked up when ``direct`` exceeds ``cap`` (cap 1.0: off)."""
     if direct <= cap:
         return direct
+    if documents and reports and reports_or_quotes(text) and not (
+            moves_things_out(text) or planted_for_reader(text) or phishes_the_reader(text)):
+        return cap
     support = support_view(text) if documents else None
     if documents:
         support = mention_view(text if support is None else support) or support

@@ -166,3 +166,28 @@ def _mention_patterns(path: str = str(CUES_PATH)) -> tuple[re.Pattern[str], re.P
     frames, mentions = (cue_pattern([t for words in data.get(key, {}).values() for t in words])
                         for key in ("mention_frames", "mentions"))
     return frames, mentions
+
+
+_NOT_SUBJECT = (r"you|u|please|pls|kindly|always|never|also|then|now|just|simply|and|so|do|don't|i|we|to|if|when|"
+                r"first|next|finally|lastly|let's|can|could|would|will|should|may|must|"
+                r"por|bitte|s'il|per|não|no|nicht|ne|note|nota|hinweis")
+"""First words that open an imperative or an address, not a report's subject."""
+
+
+@lru_cache(maxsize=4)
+def _report_patterns(path: str = str(CUES_PATH)) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str],
+                                                          re.Pattern[str]]:
+    """(a report's opening: one to five subject words, then a ``report_verbs`` verb; a quoted spoken
+    command: a ``say_verbs`` verb, a quote opening with a ``wake_words`` word; ``override_blockers``;
+    ``report_blockers``) of the cue file at ``path``, for lower-cased text."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+
+    def terms(key: str) -> list[str]:
+        value = data.get(key, {})
+        return list(value) if isinstance(value, list) else [t for words in value.values() for t in words]
+
+    report = re.compile(rf"\W{{0,3}}(?!(?:{_NOT_SUBJECT})\b)(?:[^\W\d_][\w'’-]*\s+){{1,5}}?(?:"
+                        + cue_source(terms("report_verbs")) + ")")
+    spoken = re.compile(r"(?<!\w)(?:" + cue_source(terms("say_verbs")) + r")\s{0,3}[:,]?\s{0,3}[\"'«“„‘‚]\s{0,2}(?:"
+                        + cue_source(terms("wake_words")) + r")\b[^\"'»”“‘’\n]{0,160}")
+    return report, spoken, cue_pattern(terms("override_blockers")), cue_pattern(terms("report_blockers"))

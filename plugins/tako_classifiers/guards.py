@@ -80,6 +80,9 @@ class PromptInjectionGuard(_HeadsGuard):
         at the head's recommended threshold. False: off."""
         how_to_cap: float = Field(0.4, ge=0.0, le=1.0)
         """Cap on the direct output of a how-to, README, terms or recipe (``_address``); 1.0: off."""
+        reported_documents: bool = True
+        """On the context stage, the cap also applies to a text that reports a third party's advice
+        or quotes a user's spoken command to a device (``_address.reports_or_quotes``); False: off."""
         scan_chars: int = Field(2000, ge=0)
         """Texts longer than this are scanned instead (guardrails.runtime.scan): sentence groups,
         the pre-pass picks those that need the encoder, best first, stopping at ``stop_at`` (0: off)."""
@@ -151,7 +154,8 @@ class PromptInjectionGuard(_HeadsGuard):
 
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         score, indirect = raw.get("prompt_injection", 0.0), raw.get("indirect_injection", 0.0)
-        score = cap_how_to(score, text, self.config.how_to_cap, documents=stage == "context")
+        score = cap_how_to(score, text, self.config.how_to_cap, documents=stage == "context",
+                           reports=self.config.reported_documents)
         if stage == "context":  # each output at its own bar (_context.document_score), jailbreak with a persona cue
             return {"prompt_injection": document_score(raw, score, text, self._t_doc, self._t_context, self._t_direct)}
         if self.config.indirect_on_input and not segment:

@@ -14,6 +14,7 @@ from guardrails.results import Span, Verdict, verdict
 from tako_rules._common import IntervalSet, apply_spans
 from tako_rules._pii_detect import Found, PatternDetectors, folded
 from tako_rules._pii_groups import doubtful_heads, not_a_name
+from tako_rules._pii_quantities import quantity_numbers
 from tako_rules._pii_head import (
     TokenHead,
     default_head_path,
@@ -105,6 +106,10 @@ class PiiGuard(BaseGuard):
         LOCATION made only of family words, everyday German nouns or dehumanising nouns (``mein Opa``,
         ``Juden sind Ungeziefer``), no one-word head PERSON after a German article (``Die Katze``), no
         CamelCase handle (``TrailTube``) or PERSON acronym (``VIP``). False: every head finding counts."""
+        quantity_numbers: bool = True
+        """No head ADDRESS that is a bare number in a ratio, a measure or a reference
+        (``tako_rules._pii_quantities``, ``data/not_addresses.json``): "im Verhältnis 94 zu 6", "3 to 1",
+        "Seite 12", "Kapitel 3". False: every head ADDRESS counts."""
         document_head_chars: int = Field(2000, ge=0)
         """A retrieved document (``context.document_index`` set) longer than this many characters
         is read by the pattern detectors and the context rules only, not by the token head, whose
@@ -219,6 +224,8 @@ class PiiGuard(BaseGuard):
             heads = self._head_spans(text, context)
             if self.config.common_nouns:  # "Die Katze", "mein Opa", "TrailTube": capitals, not names
                 heads = doubtful_heads(text, heads)
+            if self.config.quantity_numbers:  # "im Verhältnis 94 zu 6", "Seite 12": no house number
+                heads = quantity_numbers(text, heads)
             found += content_head_findings(text, heads, found) if self.config.json_keys else heads
         elif self._nlp is not None and len(text) > 1:
             found += self._spacy(text)

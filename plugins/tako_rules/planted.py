@@ -130,6 +130,9 @@ _HUMAN_AFTER = (
     r"attorney|prosecutor|superintendent|curator|librarian|to\s+the)\b"
 )
 _ASSISTANT = r"assistant[se]?|asistentes?|assistentes?|assistent(?:en)?"
+_OWNER = rf"\b(?:del|de\s+la|de\s+los|de\s+las|de\s+l['’]|do|da|dos|das|du|des|della|dello|degli|delle|dell['’]|of)\s*{_AI}"
+"""An AI reader named as the owner in a title ("Guía del asistente de voz:", "Manual of the assistant:",
+"Guide de l'assistant vocal :"): a manual about it, not a clause addressed to it."""
 _SPEAKERS = r"^\s*(?:human|user|customer|client|person|me|q)\s*:"
 """A transcript ("Human: ... Assistant: ..."): addresses in it are the speakers', not planted."""
 
@@ -142,6 +145,7 @@ class _Patterns(NamedTuple):
     human_after: re.Pattern[str]
     assistant: re.Pattern[str]
     speakers: re.Pattern[str]
+    owner: re.Pattern[str]
 
 
 @functools.cache
@@ -156,6 +160,7 @@ def _patterns() -> _Patterns:
         human_after=re.compile(_HUMAN_AFTER, re.IGNORECASE),
         assistant=re.compile(_ASSISTANT, re.IGNORECASE),
         speakers=re.compile(_SPEAKERS, re.IGNORECASE | re.MULTILINE),
+        owner=re.compile(_OWNER, re.IGNORECASE),
     )
 
 _WORD = re.compile(r"\w+")
@@ -208,7 +213,8 @@ class PlantedInstructionsGuard(BaseGuard):
     you are an LLM", "when an assistant reads this", "when summarising this page, say",
     "SYSTEM NOTICE: the assistant must") score ``strong_score``. Human assistants ("teaching
     assistant", "assistant manager") are not AI readers. The document's view and the text hidden
-    in its markup (``context.decoded``) are searched; details name the match.
+    in its markup (``context.decoded``) are searched; details name the match. A title that names
+    an AI reader as its owner ("Guía del asistente de voz:", ``manual_titles``) addresses no one.
     """
 
     name = "planted_instructions"
@@ -222,6 +228,9 @@ class PlantedInstructionsGuard(BaseGuard):
         strong_score: float = Field(0.95, ge=0.0, le=1.0)
         directive_chars: int = Field(200, ge=1)
         """How far after the address a directive is looked for."""
+        manual_titles: bool = True
+        """An AI reader named as the owner of a title ("Guía del asistente de voz:", "Manual of the
+        assistant:") is no address (False: such a title counts as one)."""
 
     def __init__(self, config: PlantedInstructionsGuard.Config, resources: Resources | None = None) -> None:
         super().__init__(config, resources)
@@ -238,8 +247,8 @@ class PlantedInstructionsGuard(BaseGuard):
             if strong and not _human(text, strong, p):
                 return self.config.strong_score, strong.group().strip()
             for m in p.address.finditer(text, a, b):
-                if _human(text, m, p):
-                    continue
+                if _human(text, m, p) or (self.config.manual_titles and p.owner.search(m.group())):
+                    continue  # "teaching assistant", "Guía del asistente de voz:": no address
                 if transcript is None:
                     transcript = p.speakers.search(text) is not None
                 if transcript:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from tako_rules._pii_detect import Found
 from tako_rules._pii_groups import doubtful_heads, not_a_name
+from tako_rules._pii_quantities import quantity_numbers
 from tako_rules._pii_phone import phone_like
 
 import guardrails
@@ -220,3 +221,36 @@ def test_heldout_handles_spelled_emails_kana_arabizi_pets(guard, row: dict) -> N
     for value in row["keep"]:
         i = text.index(value)
         assert not any(s < i + len(value) and i < e for s, e in spans), (value, spans)
+
+
+NUMBERS_HELDOUT = [json.loads(line) for line in
+                   (Path(__file__).resolve().parents[2] / "data" / "pii_numbers_de_heldout.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("row", NUMBERS_HELDOUT, ids=[f"{r['kind']}-{r['lang']}-{i}" for i, r in enumerate(NUMBERS_HELDOUT)])
+def test_heldout_ratio_and_page_numbers_are_no_addresses(guard, row: dict) -> None:
+    """A number in a ratio ("im Verhältnis 94 zu 6", "3 to 1") or a reference ("Seite 12", "Kapitel 3")
+    is no house number; a street address beside such words still redacts."""
+    text = row["text"]
+    spans = [(s.start, s.end) for s in guard.check_input(text).spans if s.label == "ADDRESS"]
+    for value in row["gone"]:
+        i = text.index(value)
+        assert any(s < i + len(value) and i < e for s, e in spans), (value, spans)
+    for value in row["keep"]:
+        i = text.index(value)
+        assert not any(s < i + len(value) and i < e for s, e in spans), (value, spans)
+
+
+@pytest.mark.parametrize(("text", "number", "kept"), [
+    ("im Verhältnis 94 zu 6 mischen", "94", False),
+    ("lies Seite 12 bis morgen", "12", False),
+    ("a ratio of 3 to 1", "3", False),
+    ("mezcla 3 a 1", "3", False),
+    ("Hauptstraße 94, Berlin", "Hauptstraße 94", True),
+    ("wohnt in Nummer 94 gleich links", "94", True),
+])
+def test_quantity_numbers(text: str, number: str, kept: bool) -> None:
+    i = text.index(number)
+    heads = [Found(i, i + len(number), "ADDRESS", 0.8), Found(0, 2, "PERSON", 0.8)]
+    assert (heads[0] in quantity_numbers(text, heads)) is kept
+    assert heads[1] in quantity_numbers(text, heads)
