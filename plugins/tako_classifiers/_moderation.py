@@ -27,9 +27,9 @@ from ._options import ModerationOptions
 from ._own_harm import defer_to_self_harm
 from ._requests import HarmfulRequestRule
 from ._self_directed import damp_self_directed
-from ._sentences import lift_sentences
+from ._sentences import clauses_alone, lift_sentences
 from ._style import agree_style
-from ._view import has_placeholder, redacted_clauses, short_full_stop, typed_clauses
+from ._view import has_placeholder, redacted_clauses, short_full_stop
 
 __all__ = ["HARM_CATEGORIES", "ModerationGuard"]
 
@@ -109,7 +109,8 @@ class ModerationGuard(_HeadsGuard):
             redacted = has_placeholder(text)
             if max(r.get(c, 0.0) for r in raw for c in per_clause) < floor and not redacted and not stop:
                 continue
-            pieces = typed_clauses(group[0][0], whole=stop)
+            under = all(raw[0].get(c, 0.0) < self.heads[0].thresholds.get(c, 0.5) for c in per_clause)
+            pieces = clauses_alone(group[0][0], self.config, whole=stop, under=under)
             if redacted:  # the clauses again without the values: an address dilutes its clause
                 pieces = list(dict.fromkeys([*pieces, *redacted_clauses(group[0][0], text)]))
             if pieces:

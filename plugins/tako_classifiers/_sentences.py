@@ -38,9 +38,9 @@ from guardrails.runtime.segments import select, sentence_groups, token_budget
 
 from ._disclosures import Terms
 from ._insults import holds_insult
-from ._view import without_filler
+from ._view import segments, typed, typed_clauses, without_filler
 
-__all__ = ["SENTENCES_PATH", "SentenceOptions", "addresses_someone", "lift_sentences", "sentences"]
+__all__ = ["SENTENCES_PATH", "SentenceOptions", "addresses_someone", "clauses_alone", "lift_sentences", "sentences"]
 
 SENTENCES_PATH = Path(__file__).resolve().parent / "data" / "sentences.json"
 
@@ -72,6 +72,13 @@ class SentenceOptions(GuardConfig):
     validation split: harm_en caught +150 rows instead of +159, benign social +87 instead of +93)."""
     sentence_min_chars: int = Field(16, ge=1)
     """A sentence shorter than this joins the one before it (``sentence_groups``)."""
+    clause_sentences: int = Field(12, ge=0)
+    """At most this many sentences of a long view (over 400 characters, lorem ipsum left out) are
+    read alone for ``clause_categories`` (self_harm) when the view's score is under the head's
+    threshold, after lorem-ipsum placeholder runs are left out (``clauses_alone``). 0: off (the
+    view is cut as it is, lorem ipsum included, at most ``token_budget().segments``, 4, sentences).
+    With that, a disclosure in the middle of nine sentences was not read: "I'm going to jump off
+    the bridge tonight, nobody will miss me." 0.69 alone, 0.27 between eight runs of lorem ipsum."""
 
 
 @lru_cache(maxsize=1)
@@ -105,6 +112,27 @@ def sentences(view: str, min_chars: int = 16, limit: int | None = None) -> list[
     rest = [i for i in range(len(pieces)) if i not in taken]
     keep = sorted([*first, *(rest[j] for j in select(len(rest), cap - len(first)))]) if cap > len(first) else first
     return [pieces[i] for i in keep]
+
+
+def clauses_alone(view: str, options: SentenceOptions, *, whole: bool, under: bool) -> list[str]:
+    """The typed clauses (``_view.typed_clauses``) the moderation guard reads alone for its
+    ``clause_categories`` in ``view``: lorem-ipsum placeholder runs left out first
+    (``without_filler``; the rest, when short, is also read whole), so the placeholder cannot
+    dilute a disclosure between its runs; ``whole``: read the typed view first; ``under``: the
+    view scores under the head's threshold, so a long one (over 400 characters) is read at up to
+    ``clause_sentences`` of its distinct sentences (a repeated filler sentence counts once; the
+    first, the last and an even sample) instead of ``token_budget().segments``. Linear in
+    ``len(view)``; at most 9 pieces for a short view, ``clause_sentences`` for a long one."""
+    if not options.clause_sentences:
+        return typed_clauses(view, whole=whole)
+    base = without_filler(view)
+    if base is not view:
+        base = base.strip() or view
+    if len(base) <= 400 or not under:
+        return typed_clauses(base, whole=whole or (base is not view and len(base) <= 400))
+    pieces = list(dict.fromkeys(segments(base, limit=len(base))))  # a repeated filler sentence counts once
+    pieces = [pieces[i] for i in select(len(pieces), options.clause_sentences)]
+    return list(dict.fromkeys(t for t in map(typed, pieces) if t and t != base))
 
 
 def lift_sentences(options: SentenceOptions, encoder: EncoderLike, raw_scores: Callable[[np.ndarray], dict[str, float]],
