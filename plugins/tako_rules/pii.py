@@ -14,7 +14,6 @@ from guardrails.results import Span, Verdict, verdict
 from tako_rules._common import IntervalSet, apply_spans
 from tako_rules._pii_detect import Found, PatternDetectors, folded
 from tako_rules._pii_groups import doubtful_heads, not_a_name
-from tako_rules._pii_quantities import quantity_numbers
 from tako_rules._pii_head import (
     TokenHead,
     default_head_path,
@@ -28,6 +27,7 @@ from tako_rules._pii_json import content_head_findings, person_key_values
 from tako_rules._pii_names import NameRules
 from tako_rules._pii_person import widen_persons
 from tako_rules._pii_phone import DEFAULT_PHONE_REGIONS
+from tako_rules._pii_quantities import quantity_numbers
 from tako_rules._pii_replace import Pseudonyms, mask, outside_escapes, replacement
 from tako_rules._pii_restore import PiiRestoreGuard
 from tako_rules._pii_view import TextView, align

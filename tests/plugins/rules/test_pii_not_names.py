@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from tako_rules._pii_detect import Found
 from tako_rules._pii_groups import doubtful_heads, not_a_name
-from tako_rules._pii_quantities import quantity_numbers
 from tako_rules._pii_phone import phone_like
+from tako_rules._pii_quantities import quantity_numbers
 
 import guardrails
 from tests.linear import assert_linear
@@ -170,11 +170,13 @@ def test_common_nouns_switch_keeps_every_head_finding() -> None:
     assert "[PERSON]" in off.text
 
 
-def test_doubtful_heads_is_linear() -> None:
-    unit = "Die Katze von Anna Schmidt schläft. "
-
+@pytest.mark.parametrize("unit, start, end", [
+    ("Die Katze von Anna Schmidt schläft. ", 4, 9),  # a common noun ("Katze") read as a name
+    ("dog videos: Rex, Bella and Max. ", 12, 15),  # a pet's name in a list
+], ids=["common-noun", "pet-list"])
+def test_doubtful_heads_is_linear(unit: str, start: int, end: int) -> None:
     def run(text: str) -> list[Found]:
-        heads = [Found(i + 4, i + 9, "PERSON", 0.7) for i in range(0, len(text), len(unit))]
+        heads = [Found(i + start, i + end, "PERSON", 0.7) for i in range(0, len(text), len(unit))]
         return doubtful_heads(text, heads)
 
     assert run(unit * 3) == []
@@ -192,17 +194,6 @@ def test_doubtful_heads_is_linear() -> None:
 def test_one_word_names_in_a_list_of_pets_go(text: str, kept: list[str]) -> None:
     words = [w for w in ("Maru", "Nala", "Grumpy", "Anna", "Maria") if w in text and text.rindex(w) > text.index(":")]
     assert _kept(text, *[(w, "PERSON") for w in words]) == kept
-
-
-def test_pet_lists_are_linear() -> None:
-    unit = "dog videos: Rex, Bella and Max. "
-
-    def run(text: str) -> list[Found]:
-        heads = [Found(i + 12, i + 15, "PERSON", 0.7) for i in range(0, len(text), len(unit))]
-        return doubtful_heads(text, heads)
-
-    assert run(unit * 3) == []
-    assert_linear(run, unit * 20_000)
 
 
 TRIAL36_HELDOUT = [json.loads(line) for line in
