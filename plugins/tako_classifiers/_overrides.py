@@ -78,6 +78,9 @@ def hijacks(text: str, path: str = str(OVERRIDE_CUES_PATH)) -> bool:
     low = text.lower()
     starts: dict[str, list[int]] = {}
     for (_, first), *others in pairs:
+        found = first.search(low)
+        if found is None:
+            continue
         for name, pattern in others:
             if name not in starts:
                 starts[name] = [m.start() for m in pattern.finditer(low)]
@@ -85,7 +88,7 @@ def hijacks(text: str, path: str = str(OVERRIDE_CUES_PATH)) -> bool:
                     starts[name] = sorted(starts[name] + [m.start() for m in _TARGET.finditer(low)])
         if any(not starts[name] for name, _ in others):
             continue
-        for m in first.finditer(low):
+        for m in first.finditer(low, found.start()):
             lo, hi = _sentence(low, m.start(), m.end(), 200, 200)
             if negations.search(low, max(lo, m.start() - 16), m.start()):
                 continue
