@@ -78,6 +78,16 @@ class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, Co
     """Stages where the harmful-request lexicon runs."""
     frames: SafeFrames = Field(default_factory=SafeFrames)
     """Informational / in-game / public-entity questions judged at a higher bar (``_frames``)."""
+    support_messages: bool = True
+    """Cap ``self_harm`` at ``support_cap`` on a support message addressed to someone else: a crisis
+    line or someone to talk to, a second person, no first person, no method asked
+    (``_support``: "if you're having thoughts of suicide, call or text 988"). False: off."""
+    support_cap: float = Field(0.3, ge=0.0, le=1.0)
+    """The ``self_harm`` score a support message keeps at most (under the default policy's 0.40)."""
+    support_lexicon: str | None = None
+    """Path of a replacement support lexicon (JSON, same keys as ``data/support_messages.json``)."""
+    support_stages: list[str] = Field(default_factory=lambda: ["input"])
+    """Stages where support messages are capped."""
 
 
 class JailbreakOptions(GuardConfig):
