@@ -70,7 +70,8 @@ class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, Co
     harmful_requests: bool = True
     """Lift ``illicit`` (and ``violence`` for weapons, explosives and poisons) to the lexicon's score
     (0.9) on a request for instructions to make or get a bomb, explosive, ghost gun, silencer, nerve
-    agent, meth, fentanyl, crack or heroin, in 16 languages (``_requests``); never lowers a score;
+    agent, meth, fentanyl, crack or heroin, in 16 languages, and ``hate`` on a group said to deserve death
+    (``_requests``); never lowers a score;
     a short informational or in-game question (``frames``) is not lifted. False: off."""
     harmful_requests_lexicon: str | None = None
     """Path of a replacement harmful-request lexicon (JSON, same shape as ``data/harmful_requests.json``)."""

@@ -15,7 +15,7 @@ a source (how to / step by step / recipe / make / build / cook / synthesise / bu
   chemical agent (anthrax, botulinum toxin, sarin, a nerve agent), not its history or vaccine.
 * ``filmed_assault``: beating up or attacking people (the homeless, the elderly, strangers) as a video
   or prank idea, or filmed for views; not a news report of such a video.
-* ``eliminationist`` (lifts ``hate`` and ``violence``): a group said to deserve death or to be a waste
+* ``eliminationist`` (lifts ``hate`` only): a group said to deserve death or to be a waste
   of resources ("disabled people should not be kept alive"); a report of the claim ("saying that
   disabled people ...", ``veto``) is left to the counter-speech stage.
 * ``drug_emoji``: two or more drug emoji with a delivery, cash or DM cue ("who has 🍃🍃 delivered

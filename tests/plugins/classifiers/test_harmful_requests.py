@@ -243,6 +243,6 @@ def test_plain_wording_lookalikes_match_nothing(rule, text):
     assert not set(rule.matches(text)) & {"mass_harm_agents", "filmed_assault", "eliminationist"}, text
 
 
-def test_eliminationist_lifts_hate_and_violence(rule):
+def test_eliminationist_lifts_hate_only(rule):
     lifted, hits = rule.scores(["Autistic people are a drain on society and should not be allowed to live."])
-    assert set(lifted) == {"hate", "violence"} and "eliminationist" in hits
+    assert set(lifted) == {"hate"} and "eliminationist" in hits
