@@ -25,8 +25,9 @@ the threshold. Only ``hate`` moves; a rewrite can only lower it.
   ``hate_claim_veto``, ``_insults``; "are not a plague", "No X deserves to die" are negated), no
   negated-positive hate ("are not human", ``negated_hate``), no violence or harassment at its
   threshold, and holds an affirming or neutral cue (``affirmations``: "deserve", "love", "my",
-  "live") or a negated term. "X are great at stealing", "the only good X is a dead X", "I love it
-  when X die" keep their score (veto terms).
+  "live") or a negated term, or only equates group nouns ("Trans women are women.", ``_EQUATES``).
+  "X are great at stealing", "the only good X is a dead X", "I love it when X die" keep their
+  score (veto terms).
 
 * ``endorsed`` (the opposite direction): a hateful quotation or report ("As my grandpa used to say,
   'Jews are vermin.'") that the writer then endorses ("He was right.", "Recht hatte er.", "and I
@@ -80,6 +81,9 @@ _TRIM = " \t\n,:;\"'\u201c\u201d\u201e\u00ab\u00bb\u2014\u2013-"
 """Punctuation and space stripped around a reported statement."""
 _AND = frozenset({"and", "und", "et", "e", "y", "и"})
 _SENTENCE = re.compile(r"(?:^|[.!?;]\s*)[\s\"'\u201c\u00ab(]*$")
+_EQUATES = re.compile(r"[\W_]*(?:(?:are|is|were|was|real|true|too|also|just|simply|always|have|has|been|and|sind|ist|son|es|"
+                      r"sont|est|são|é|sono|è)(?!\w)[\W_]*)+", re.IGNORECASE)
+"""What is left of a text that only equates group nouns ("Trans women are women."): no cue needed."""
 _NEAR = 4
 """A negator governs a term at most this many words after it (in the same clause)."""
 
@@ -234,7 +238,8 @@ class CounterLexicon:
             if not self._negated(text, m.start()):
                 return None
             negated = True
-        if not negated and not self.affirm.search(self.groups.sub(" ", text)):
+        rest = self.groups.sub(" ", text)
+        if not negated and not self.affirm.search(rest) and not _EQUATES.fullmatch(rest):
             return None
         return self.groups.sub(self._noun, text)
 

@@ -29,6 +29,7 @@ from ._requests import HarmfulRequestRule
 from ._self_directed import damp_self_directed
 from ._sentences import clauses_alone, lift_sentences
 from ._style import agree_style
+from ._support import support_lexicon
 from ._view import has_placeholder, redacted_clauses, short_full_stop
 
 __all__ = ["HARM_CATEGORIES", "ModerationGuard"]
@@ -60,7 +61,8 @@ class ModerationGuard(_HeadsGuard):
     Stages that only lower one category: idioms (``_figurative``), safe-question frames
     (``_frames``), insults aimed at the writer or a film villain (``_self_directed``: harassment)
     and counter-speech or positive, neutral and negated statements about a group (``_counter``:
-    hate).
+    hate). A support message that points someone else to a crisis line ("if you're having
+    thoughts of suicide, call or text 988") has ``self_harm`` capped (``_support``).
     """
 
     name = "moderation"
@@ -108,6 +110,8 @@ class ModerationGuard(_HeadsGuard):
             stop = short_full_stop(group[0][0], self.config.stop_chars, self.config.stop_words)
             redacted = has_placeholder(text)
             if max(r.get(c, 0.0) for r in raw for c in per_clause) < floor and not redacted and not stop:
+                continue
+            if self._support(group[0][0], ctx.stage):  # "if you're thinking of suicide, call 988": capped whole
                 continue
             under = all(raw[0].get(c, 0.0) < self.heads[0].thresholds.get(c, 0.5) for c in per_clause)
             pieces = clauses_alone(group[0][0], self.config, whole=stop, under=under)
@@ -172,4 +176,11 @@ class ModerationGuard(_HeadsGuard):
         out["sexual"] = self.rule.sexual_output(text, out["sexual"], head_minors)  # "which phone for a 13 year old"
         if self.frames is not None:
             out = self.frames.damp(out, text, stage, self.heads[0].thresholds, self.config.frames)
+        if out["self_harm"] > self.config.support_cap and self._support(text, stage):
+            out["self_harm"] = self.config.support_cap
         return {c: out[c] for c in self._wanted}
+
+    def _support(self, text: str, stage: str) -> bool:
+        """Whether ``text`` is a support message to someone else on a ``support_stages`` stage (``_support``)."""
+        return (self.config.support_messages and stage in self.config.support_stages
+                and support_lexicon(self.config.support_lexicon).holds(text))

@@ -70,7 +70,8 @@ class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, Co
     harmful_requests: bool = True
     """Lift ``illicit`` (and ``violence`` for weapons, explosives and poisons) to the lexicon's score
     (0.9) on a request for instructions to make or get a bomb, explosive, ghost gun, silencer, nerve
-    agent, meth, fentanyl, crack or heroin, in 16 languages (``_requests``); never lowers a score;
+    agent, meth, fentanyl, crack or heroin, in 16 languages, and ``hate`` on a group said to deserve death
+    (``_requests``); never lowers a score;
     a short informational or in-game question (``frames``) is not lifted. False: off."""
     harmful_requests_lexicon: str | None = None
     """Path of a replacement harmful-request lexicon (JSON, same shape as ``data/harmful_requests.json``)."""
@@ -78,6 +79,16 @@ class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, Co
     """Stages where the harmful-request lexicon runs."""
     frames: SafeFrames = Field(default_factory=SafeFrames)
     """Informational / in-game / public-entity questions judged at a higher bar (``_frames``)."""
+    support_messages: bool = True
+    """Cap ``self_harm`` at ``support_cap`` on a support message addressed to someone else: a crisis
+    line or someone to talk to, a second person, no first person, no method asked
+    (``_support``: "if you're having thoughts of suicide, call or text 988"). False: off."""
+    support_cap: float = Field(0.3, ge=0.0, le=1.0)
+    """The ``self_harm`` score a support message keeps at most (under the default policy's 0.40)."""
+    support_lexicon: str | None = None
+    """Path of a replacement support lexicon (JSON, same keys as ``data/support_messages.json``)."""
+    support_stages: list[str] = Field(default_factory=lambda: ["input"])
+    """Stages where support messages are capped."""
 
 
 class JailbreakOptions(GuardConfig):

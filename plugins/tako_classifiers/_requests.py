@@ -11,6 +11,13 @@ a source (how to / step by step / recipe / make / build / cook / synthesise / bu
   cocktails, ghost / untraceable / 3D-printed guns, silencers, full-auto conversion, nerve agents,
   ricin, poison to kill a person;
 * ``drugs``: meth, fentanyl, crack, heroin, cocaine, GHB.
+* ``mass_harm_agents``: culturing, concentrating, weaponising or a synthesis route for a biological or
+  chemical agent (anthrax, botulinum toxin, sarin, a nerve agent), not its history or vaccine.
+* ``filmed_assault``: beating up or attacking people (the homeless, the elderly, strangers) as a video
+  or prank idea, or filmed for views; not a news report of such a video.
+* ``eliminationist`` (lifts ``hate`` only): a group said to deserve death or to be a waste
+  of resources ("disabled people should not be kept alive"); a report of the claim ("saying that
+  disabled people ...", ``veto``) is left to the counter-speech stage.
 * ``drug_emoji``: two or more drug emoji with a delivery, cash or DM cue ("who has 🍃🍃 delivered
   tonight, cash"); not with "tea" or "herbs"; a single emoji only right before a dealer word
   ("💊 plug near me") or a no-prescription phrase ("💊 without prescription dm me", not "no
@@ -43,7 +50,7 @@ from ._lexicon import shipped
 __all__ = ["REQUESTS_PATH", "HarmfulRequestRule"]
 
 REQUESTS_PATH = Path(__file__).resolve().parent / "data" / "harmful_requests.json"
-_KNOWN = frozenset({"illicit", "violence"})
+_KNOWN = frozenset({"illicit", "violence", "hate"})
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ class HarmfulRequestRule:
     def load(cls, path: str | Path = REQUESTS_PATH) -> HarmfulRequestRule:
         """Compile the lexicon file (JSON; see the module docstring). KeyError for an unknown
         macro, re.error for an invalid pattern, ValueError for a score outside 0..1 or a group
-        lifting a category other than ``illicit`` / ``violence``."""
+        lifting a category other than ``illicit`` / ``violence`` / ``hate``."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         macros = {str(k): str(v) for k, v in data.get("macros", {}).items()}
         score = float(data.get("score", 0.9))

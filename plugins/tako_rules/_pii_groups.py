@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["NOT_NAMES_PATH", "doubtful_heads", "not_a_name"]
+__all__ = ["NOT_NAMES_PATH", "before_group_head", "doubtful_heads", "not_a_name"]
 
 NOT_NAMES_PATH = Path(__file__).resolve().parent / "data" / "not_names.json"
 _WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
@@ -208,3 +208,26 @@ def _after_determiner(
     if before[i].casefold() not in dets:
         return False
     return not (i > 0 and (before[i - 1] == "," or before[i - 1].casefold() in particles))
+
+
+@functools.lru_cache(maxsize=4)
+def _group_heads(path: str = str(NOT_NAMES_PATH)) -> tuple[frozenset[str], frozenset[str]]:
+    """(``group_heads``, ``group_openers``) of the JSON file at ``path``, casefolded (absent: empty)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return tuple(frozenset(w.casefold() for w in data.get(k, ())) for k in ("group_heads", "group_openers"))  # type: ignore[return-value]
+
+
+def before_group_head(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is one word that a lower-case ``group_heads`` noun follows
+    after one space ("Roma people", "Black people", "Kurdish folks", "Navajo community"): a group
+    adjective or demonym, not a name. A span of two words or more ("Jack White"), a word before a
+    capitalised one ("Roma People's Party") and a word after a capitalised word that is no
+    ``group_openers`` word ("Olga Petrova people"; "The Navajo community" is one) are kept."""
+    if not text[start:end].isalpha() or text[end : end + 1] != " ":
+        return False
+    after = _TOKEN.match(text, end + 1)
+    heads, openers = _group_heads()
+    if after is None or not after.group().islower() or after.group().casefold() not in heads:
+        return False
+    before = [m.group() for m in _TOKEN.finditer(text, max(0, start - 40), start)]
+    return not before or not before[-1][:1].isupper() or before[-1].casefold() in openers

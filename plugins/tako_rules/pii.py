@@ -13,7 +13,7 @@ from guardrails.protocol import BaseGuard, CheckContext, GuardConfig, Resources
 from guardrails.results import Span, Verdict, verdict
 from tako_rules._common import IntervalSet, apply_spans
 from tako_rules._pii_detect import Found, PatternDetectors, folded
-from tako_rules._pii_groups import doubtful_heads, not_a_name
+from tako_rules._pii_groups import before_group_head, doubtful_heads, not_a_name
 from tako_rules._pii_head import (
     TokenHead,
     default_head_path,
@@ -318,7 +318,7 @@ _HONORIFIC = re.compile(r"(?i)(?:mr|mrs|ms|miss|mx|dr|prof|sir|herr|frau|mme|mll
 def _tidy_names(text: str, found: list[Found]) -> list[Found]:
     """Names, places and organisations as the taxonomy wants them: not an @handle (a handle alone
     is not PII), not inside a URL (a domain is not an organisation), not a group noun or an
-    imperative verb (``_pii_groups``), a PERSON without its
+    imperative verb, nor a PERSON word before "people" or "folks" (``_pii_groups``), a PERSON without its
     honorific (``Mrs. [PERSON]``)."""
     urls = [m.span() for m in _URL.finditer(text)] if ("http" in text or "www." in text) else []
     out = []
@@ -328,6 +328,8 @@ def _tidy_names(text: str, found: list[Found]) -> list[Found]:
                 continue
             if any(s <= f.start < e for s, e in urls) or not_a_name(text[f.start:f.end]):
                 continue  # a domain; "Muslims", "Игнорируй": a group noun or an imperative
+            if f.label == "PERSON" and before_group_head(text, f.start, f.end):
+                continue  # "Roma people", "Kurdish folks": a group adjective
             if f.label == "PERSON":
                 m = _HONORIFIC.match(text, f.start, f.end)
                 if m is not None:
