@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from guardrails.decision_cache import DecisionCache
 from guardrails.errors import GuardrailsError, PluginError
 from guardrails.inputs import (
     MessagesLike,
@@ -39,11 +38,11 @@ from guardrails.policy import Policy, load_policy, load_policy_source
 from guardrails.protocol import CheckContext, RequestContext, Resources
 from guardrails.rails import build_rails, health_report, thresholds_report
 from guardrails.results import Decision, Stage, decision_spans, trusted
-from guardrails.shadow import ShadowRunner, resolve_candidate
 from guardrails.sinks import Operations, SinkT
 
 if TYPE_CHECKING:
     from guardrails.rails import Rail
+    from guardrails.shadow import ShadowRunner
 
 __all__ = ["Guard"]
 
@@ -90,7 +89,8 @@ class Guard:
             stage: not any(getattr(r.guard, "sets_view", False) for r in runner.rails)
             for stage, runner in self._runners.items()
         }
-        from guardrails.conversation import TurnCache  # chat code loads with a Guard, not on import
+        from guardrails.conversation import TurnCache  # with a Guard, not on import
+        from guardrails.decision_cache import DecisionCache
 
         self._turns = TurnCache()
         self._decisions = DecisionCache(self._runners, self.policy)
@@ -100,6 +100,7 @@ class Guard:
         if shadow is None and settings is not None:
             shadow = settings.policy
         if shadow is not None:
+            from guardrails.shadow import ShadowRunner, resolve_candidate  # a shadow launch only
             candidate = resolve_candidate(shadow, self.source, self._sibling, sections)
             self._shadow = ShadowRunner(candidate, settings.sample_rate if settings is not None else 1.0)
         try:

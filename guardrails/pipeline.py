@@ -12,14 +12,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from guardrails.isolation import Job
 from guardrails.outcomes import error_kind, failed, judge, unavailable
 from guardrails.policy import PolicySettings
 from guardrails.protocol import CheckContext
 from guardrails.rails import Rail, redacting_rails
 from guardrails.results import Action, Stage, Verdict
+
+if TYPE_CHECKING:
+    from guardrails.isolation import Job
 
 __all__ = ["StageResult", "StageRunner", "bound_view", "cut_text"]
 

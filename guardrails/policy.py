@@ -8,7 +8,6 @@ same file-and-field errors, and read back with ``policy.section(name)``.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from importlib import resources as importlib_resources
@@ -27,11 +26,6 @@ from pydantic import (
 
 from guardrails.errors import PluginError, PolicyError
 from guardrails.results import Action
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = [
     "DEFAULT_POLICY_FILE",
@@ -299,7 +293,14 @@ def _parse_file(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{path}: cannot read policy file: {exc}", source=str(path)) from exc
     suffix = path.suffix.lower()
+    import json  # the parsers load with a policy file, not on import
+
     import yaml
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
 
     try:
         if suffix == ".json":

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from guardrails.errors import GuardrailsError, PluginError, PolicyError
-from guardrails.isolation import CircuitBreaker, GuardWorkers
 from guardrails.policy import Policy, PolicySettings, RailSpec, format_validation_error
 from guardrails.protocol import CheckContext, Resources
 from guardrails.results import Action, Stage, Verdict
 
 if TYPE_CHECKING:
+    from guardrails.isolation import CircuitBreaker, GuardWorkers
     from guardrails.plugins import GuardInfo
 
 __all__ = [
@@ -46,6 +46,19 @@ def is_first_party(info: GuardInfo) -> bool:
     return str(getattr(info.cls, "__module__", "")).split(".", 1)[0] in FIRST_PARTY_PACKAGES
 
 
+def _workers() -> GuardWorkers:
+    """A rail's default workers (``guardrails.isolation`` loads with a rail, not on import)."""
+    from guardrails.isolation import GuardWorkers
+
+    return GuardWorkers("guard")
+
+
+def _breaker() -> CircuitBreaker:
+    from guardrails.isolation import CircuitBreaker
+
+    return CircuitBreaker()
+
+
 @dataclass(frozen=True)
 class Rail:
     """A policy rail bound to a constructed guard, its workers and its circuit breaker."""
@@ -56,9 +69,9 @@ class Rail:
     """None: the rail runs inline on the caller's thread (no timeout)."""
     recommended: dict[str, float] = field(default_factory=dict)
     """The guard's ``recommended_thresholds`` (calibrated with its model), used where the policy sets none."""
-    workers: GuardWorkers = field(default_factory=lambda: GuardWorkers("guard"))
+    workers: GuardWorkers = field(default_factory=_workers)
     """The guard's own daemon workers (shared by the rails of one guard instance)."""
-    breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
+    breaker: CircuitBreaker = field(default_factory=_breaker)
     third_party: bool = False
     escalates: bool = False
     """It scores a category of ``settings.escalate`` (self_harm): the short-circuit never skips it."""
@@ -149,6 +162,8 @@ def build_rails(
                 raise
             except Exception as exc:
                 raise PluginError(f"{source}: {where}: building guard {spec.guard!r} failed: {exc}") from exc
+            from guardrails.isolation import CircuitBreaker, GuardWorkers
+
             built = (
                 instance,
                 GuardWorkers(spec.guard, settings.max_workers),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from guardrails.protocol import BaseGuard, CheckContext, EncoderLike
-from guardrails.results import Verdict
+from guardrails.results import Verdict, verdict
 from guardrails.runtime.heads import Head
 from guardrails.runtime.segments import token_budget
 
@@ -50,13 +50,13 @@ class _HeadsGuard(BaseGuard):
     def _finish(self, raws: list[dict[str, float]], texts: list[tuple[str, bool]], stage: str) -> Verdict:
         """Turn per-text raw head scores into the guard's categories (max over texts)."""
         if not texts:  # content-free: zero scores, the encoder never called
-            return Verdict(categories=dict.fromkeys(self.recommended_thresholds, 0.0),
+            return verdict(dict.fromkeys(self.recommended_thresholds, 0.0),
                            details={"texts_scored": 0, "content_free": True})
         out: dict[str, float] = {}
         for raw, (text, segment) in zip(raws, texts, strict=True):
             for cat, score in self._categories(raw, text, stage, segment).items():
                 out[cat] = max(out.get(cat, 0.0), float(score))
-        return Verdict(categories=out, details={"texts_scored": len(texts)})
+        return verdict(out, details={"texts_scored": len(texts)})  # float scores: no validation
 
     def _categories(self, raw: dict[str, float], text: str, stage: str, segment: bool = False) -> dict[str, float]:
         raise NotImplementedError

@@ -108,9 +108,16 @@ def _long_profile(text: str) -> Profile:
 def profile(text: str) -> Profile:
     """The ``Profile`` of ``text``, shared by every text that folds the same ("Hello" and
     "hello"): the last 32 up to ``MAX_GATED_CHARS`` characters and the last 2 longer ones are
-    kept (a check reads the raw text, its views, their lower-case forms and clauses)."""
-    low = fold(text)
-    return _short_profile(low) if len(low) <= MAX_GATED_CHARS else _long_profile(low)
+    kept (a check reads the raw text, its views, their lower-case forms and clauses). A short
+    text's own last 64 are kept too, so the gates of one check fold each text once."""
+    if len(text) <= MAX_GATED_CHARS:  # fold keeps the length
+        return _text_profile(text)
+    return _long_profile(fold(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _text_profile(text: str) -> Profile:
+    return _short_profile(fold(text))
 
 
 def anchors_of(body: str, bounded: bool, word_start: bool = True) -> frozenset[str] | None:

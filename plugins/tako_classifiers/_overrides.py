@@ -54,7 +54,9 @@ def overrides(text: str, path: str = str(OVERRIDE_CUES_PATH)) -> bool:
     low = text.lower()
     if not text.isascii() and not re.search(r"[a-z]{3}", low):
         return False
-    return (_near(verbs, objects, low) or _near(verbs_last, objects, low, before=True)) and bool(qualifiers.search(low))
+    if qualifiers.search(low) is None:  # one pass, and most texts hold no qualifier: the pairs are not read
+        return False
+    return _near(verbs, objects, low) or _near(verbs_last, objects, low, before=True)
 
 
 @lru_cache(maxsize=4)

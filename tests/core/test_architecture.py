@@ -219,6 +219,14 @@ def test_import_guardrails_and_ops_works_and_ops_stays_light():
     assert out.strip() == "['guardrails.ops', 'guardrails.ops.settings']"
 
 
+def test_import_guardrails_leaves_what_a_guard_loads_unloaded():
+    """Shadow launches, rail workers and breakers, the decision cache and the policy-file parsers
+    load with a Guard, not with ``import guardrails`` (its budget is 150 ms)."""
+    lazy = ["guardrails.decision_cache", "guardrails.isolation", "guardrails.shadow", "json", "tomllib"]
+    out = _python(f"import sys, guardrails\nprint([m for m in {lazy!r} if m in sys.modules])")
+    assert out.strip() == "[]"
+
+
 def test_public_api_is_sorted_and_pinned():
     assert guardrails.__all__ == sorted(guardrails.__all__)
     assert guardrails.__all__ == PUBLIC_API

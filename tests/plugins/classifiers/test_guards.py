@@ -72,6 +72,22 @@ def test_moderation_reports_all_categories(guards: dict) -> None:
     assert all(0.0 <= s <= 1.0 for s in v.categories.values())
 
 
+@pytest.mark.parametrize("text", [INJECTION, BENIGN, ""])
+def test_model_guard_verdicts_equal_validated_ones(guards: dict, text: str) -> None:
+    """The model guards build their Verdicts unvalidated (``results.verdict``): each equals the
+    validated Verdict of its fields and passes the pipeline's boundary check unrepaired."""
+    from guardrails.outcomes import validate
+    from guardrails.results import Verdict
+
+    for name, g in guards.items():
+        ctx = CheckContext(stage="input")
+        ctx.content_free = not text
+        v = g.check(text, ctx)
+        assert validate(v, name) is v
+        assert v == Verdict(categories=v.categories, spans=v.spans, text=v.text, details=v.details)
+        assert all(type(s) is float for s in v.categories.values())
+
+
 def test_batch_equals_single(guards: dict) -> None:
     texts = [INJECTION, BENIGN, DAN, "You are a worthless idiot and everyone hates you", "x" * 3000]
     for g in guards.values():

@@ -125,6 +125,23 @@ def test_profile_reads_word_heads_like_the_head_pattern(text: str) -> None:
     assert profile.prefixes == frozenset(h[:k] for h in profile.heads for k in (1, 2, 3))
 
 
+def test_profile_is_shared_and_folds_a_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``profile``: one Profile for texts that fold the same, and a text read again (every gate of
+    one check reads the same few texts) is not folded again; a long text is not gated but profiled."""
+    from tako_classifiers import _gate
+
+    text = "Hello wORLD, İstanbul profile-test " + str(random.random())
+    folds: list[str] = []
+    monkeypatch.setattr(_gate, "fold", lambda t: folds.append(t) or fold(t))
+    first = _gate.profile(text)
+    n = len(folds)
+    assert _gate.profile(text) is first and len(folds) == n  # read again: not folded again
+    assert _gate.profile(fold(text)) is first  # the same folded text: the same Profile
+    assert first.heads == Profile(text).heads and first.low == fold(text)
+    long = "word " * (_gate.MAX_GATED_CHARS // 5 + 1) + str(random.random())
+    assert _gate.profile(long).heads == Profile(long).heads
+
+
 def test_plain_anchors_are_the_parsed_anchors() -> None:
     """Terms that open with letters are anchored without parsing them: the same anchors."""
     terms: list[str] = []
