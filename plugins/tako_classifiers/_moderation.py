@@ -22,6 +22,7 @@ from ._heads import (
     load_head,
     shipped_head_path,
 )
+from ._mentions import damp_mentions
 from ._minors import MinorsRule
 from ._options import ModerationOptions
 from ._own_harm import defer_to_self_harm
@@ -60,7 +61,7 @@ class ModerationGuard(_HeadsGuard):
     Stages that only lower one category: idioms (``_figurative``), safe-question frames
     (``_frames``), insults aimed at the writer or a film villain (``_self_directed``: harassment)
     and counter-speech or positive, neutral and negated statements about a group (``_counter``:
-    hate).
+    hate), and @mentions read with the handle as a name (``_mentions``: harassment).
     """
 
     name = "moderation"
@@ -130,6 +131,7 @@ class ModerationGuard(_HeadsGuard):
         agree_style(self.config, self.encoder, self._raw, self.recommended_thresholds, groups, raws)  # "ti voglio bene"
         damp_self_directed(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws)  # "I feel like such an idiot"
         damp_counter_speech(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws)  # counter-speech
+        damp_mentions(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws)  # "@lily.dances.07 is funny"
 
     def _disclose(self, verdict: Verdict, text: str, group: list[tuple[str, bool]], ctx: CheckContext) -> Verdict:
         """``verdict`` with self_harm / harassment / violence lifted by the disclosure lexicon and illicit / violence

@@ -10,6 +10,7 @@ from guardrails.protocol import GuardConfig
 from ._counter import CounterOptions
 from ._figurative import FigurativeOptions
 from ._frames import SafeFrames
+from ._mentions import MentionOptions
 from ._self_directed import SelfDirectedOptions
 from ._sentences import SentenceOptions
 from ._style import StyleOptions
@@ -17,10 +18,11 @@ from ._style import StyleOptions
 __all__ = ["JailbreakOptions", "ModerationOptions"]
 
 
-class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, CounterOptions, SentenceOptions):
+class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, CounterOptions, SentenceOptions,
+                        MentionOptions):
     """Options of the moderation guard (the ``figurative*`` ones: ``_figurative``; the ``style*``
     ones: ``_style``; the ``self_directed*`` ones: ``_self_directed``; the ``counter*`` ones:
-    ``_counter``; the ``sentence*`` ones: ``_sentences``)."""
+    ``_counter``; the ``sentence*`` ones: ``_sentences``; the ``mentions*`` ones: ``_mentions``)."""
 
     head: str | None = None
     """Path of a replacement moderation head (default: the shipped one)."""
