@@ -12,6 +12,7 @@ from guardrails.results import Verdict
 
 from ._base import _HeadsGuard
 from ._counter import damp_counter_speech
+from ._departures import cap_departure
 from ._disclosures import DisclosureRule, lift
 from ._figurative import damp_figurative
 from ._frames import SafeFramesRule
@@ -61,7 +62,8 @@ class ModerationGuard(_HeadsGuard):
     Stages that only lower one category: idioms (``_figurative``), safe-question frames
     (``_frames``), insults aimed at the writer or a film villain (``_self_directed``: harassment)
     and counter-speech or positive, neutral and negated statements about a group (``_counter``:
-    hate), and @mentions read with the handle as a name (``_mentions``: harassment).
+    hate), @mentions read with the handle as a name (``_mentions``: harassment) and a short text
+    that only says the writer is leaving (``_departures``: self_harm).
     """
 
     name = "moderation"
@@ -123,6 +125,8 @@ class ModerationGuard(_HeadsGuard):
         lift_sentences(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws, before,
                        [c.stage for c in contexts], self._damp)  # an insult between unrelated sentences
         out = [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
+        out = [v.model_copy(update={"categories": cap_departure(self.config, v.categories, t)})
+               for v, t in zip(out, texts, strict=True)]  # "so I'm leaving now"
         return [self._disclose(v, t, g, c) for v, t, g, c in zip(out, texts, groups, contexts, strict=True)]
 
     def _damp(self, groups: list[list[tuple[str, bool]]], raws: list[list[dict[str, float]]]) -> None:

@@ -8,6 +8,7 @@ from pydantic import Field
 from guardrails.protocol import GuardConfig
 
 from ._counter import CounterOptions
+from ._departures import DepartureOptions
 from ._figurative import FigurativeOptions
 from ._frames import SafeFrames
 from ._mentions import MentionOptions
@@ -19,10 +20,10 @@ __all__ = ["JailbreakOptions", "ModerationOptions"]
 
 
 class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, CounterOptions, SentenceOptions,
-                        MentionOptions):
+                        MentionOptions, DepartureOptions):
     """Options of the moderation guard (the ``figurative*`` ones: ``_figurative``; the ``style*``
     ones: ``_style``; the ``self_directed*`` ones: ``_self_directed``; the ``counter*`` ones:
-    ``_counter``; the ``sentence*`` ones: ``_sentences``; the ``mentions*`` ones: ``_mentions``)."""
+    ``_counter``; the ``sentence*`` ones: ``_sentences``; the ``mentions*`` ones: ``_mentions``; the ``departures*`` ones: ``_departures``)."""
 
     head: str | None = None
     """Path of a replacement moderation head (default: the shipped one)."""
