@@ -11,6 +11,7 @@ from guardrails.protocol import CheckContext, Resources
 from guardrails.results import Verdict
 
 from ._base import _HeadsGuard
+from ._contact import settle_contact
 from ._counter import damp_counter_speech
 from ._departures import cap_departure
 from ._disclosures import DisclosureRule, lift
@@ -63,7 +64,8 @@ class ModerationGuard(_HeadsGuard):
     (``_frames``), insults aimed at the writer or a film villain (``_self_directed``: harassment)
     and counter-speech or positive, neutral and negated statements about a group (``_counter``:
     hate), @mentions read with the handle as a name (``_mentions``: harassment) and a short text
-    that only says the writer is leaving (``_departures``: self_harm).
+    that only says the writer is leaving (``_departures``: self_harm), and a redacted request to write
+    to a contact (``_contact``: privacy).
     """
 
     name = "moderation"
@@ -127,6 +129,7 @@ class ModerationGuard(_HeadsGuard):
         out = [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
         out = [v.model_copy(update={"categories": cap_departure(self.config, v.categories, t)})
                for v, t in zip(out, texts, strict=True)]  # "so I'm leaving now"
+        out = settle_contact(self.config, self.encoder, self._raw, self.heads[0].thresholds, out, texts)  # "write to [EMAIL]"
         return [self._disclose(v, t, g, c) for v, t, g, c in zip(out, texts, groups, contexts, strict=True)]
 
     def _damp(self, groups: list[list[tuple[str, bool]]], raws: list[list[dict[str, float]]]) -> None:

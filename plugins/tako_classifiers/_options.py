@@ -7,6 +7,7 @@ from pydantic import Field
 
 from guardrails.protocol import GuardConfig
 
+from ._contact import ContactOptions
 from ._counter import CounterOptions
 from ._departures import DepartureOptions
 from ._figurative import FigurativeOptions
@@ -20,10 +21,10 @@ __all__ = ["JailbreakOptions", "ModerationOptions"]
 
 
 class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, CounterOptions, SentenceOptions,
-                        MentionOptions, DepartureOptions):
+                        MentionOptions, DepartureOptions, ContactOptions):
     """Options of the moderation guard (the ``figurative*`` ones: ``_figurative``; the ``style*``
     ones: ``_style``; the ``self_directed*`` ones: ``_self_directed``; the ``counter*`` ones:
-    ``_counter``; the ``sentence*`` ones: ``_sentences``; the ``mentions*`` ones: ``_mentions``; the ``departures*`` ones: ``_departures``)."""
+    ``_counter``; the ``sentence*`` ones: ``_sentences``; the ``mentions*`` ones: ``_mentions``; the ``departures*`` ones: ``_departures``; the ``contact*`` ones: ``_contact``)."""
 
     head: str | None = None
     """Path of a replacement moderation head (default: the shipped one)."""
