@@ -231,9 +231,8 @@ def test_finding_someone_else_is_never_self_protection(rule, text):
 
 
 ERRANDS = [Path(__file__).resolve().parents[2] / "data" / f"{name}_heldout.jsonl" for name in ("shopping", "pharmacy_emoji")]
-_ERRAND_MISSES = {  # head misses (illicit 0.44, 0.57) before the errand frames too: they frame neither
-    "comprar celular roubado barato", "comprar cuentas de netflix robadas baratas",
-}
+_ERRAND_MISSES: set[str] = set()  # "comprar celular roubado barato" and "comprar cuentas de netflix robadas
+# baratas" were head misses (illicit 0.44, 0.57); the harmful-request lexicon's stolen_goods group now lifts them
 
 
 def _errand_rows() -> list:
