@@ -5,7 +5,7 @@ The shipped encoder reads an @handle itself as a sign of harassment (most @-ment
 training rows are pile-ons): "the tiktoker @lily.dances.07 is funny" 0.58, "regardez la vidéo de
 @chloe.dance, trop drôle" 0.90, while the same text with "Lily" for the handle scores 0.06.
 Dropping the "@" from every text before the encoder made the validation split worse (323 -> 572
-benign rows flagged), so this stage only re-reads a text the head flags.
+benign rows flagged, as measured when the fault was filed), so this stage only re-reads a text the head flags.
 
 A whole text (not a clause segment) of at most ``mentions_chars`` characters that holds an
 @handle (``HANDLE``: "@" + letters, digits, "_" or inner "."; an e-mail address's "@" is not one)
