@@ -15,10 +15,21 @@ destructive or for a secret.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
 
-from ._cues import _exfil_patterns, _more_patterns, _near, _sentence, _support_patterns
+from ._cues import (
+    EXFIL_CUES_PATH,
+    _exfil_patterns,
+    _more_patterns,
+    _near,
+    _sentence,
+    _support_patterns,
+    cue_pattern,
+)
 
 __all__ = ["encodes_secrets", "exposes_secrets", "moves_things_out", "phishes_the_reader", "planted_for_reader"]
 
@@ -121,8 +132,9 @@ def phishes_the_reader(text: str) -> bool:
     enter your password at ..."). "Enter your password on the login page" names no address. Also
     one that asks its reader to hand a credential over (``_handovers``: "include your password",
     "send your card number") in a text with a contact phrase (``contact_terms``) or an address, or
-    with a send verb in that sentence. Any string; never raises; linear in ``len(text)``."""
-    low = text.lower()
+    with a send verb in that sentence. A clause that warns against it is left out
+    (``without_warnings``). Any string; never raises; linear in ``len(text)``."""
+    low = without_warnings(text.lower())
     more = _more_patterns()
     for m in more["entry"].finditer(low):
         lo, hi = _sentence(low, m.start(), m.end(), 120, 160)
@@ -147,6 +159,63 @@ def _carries_out(text: str, more: dict[str, re.Pattern[str]]) -> bool:
     return carrier and (more["carry"].search(text) is not None or more["secrets"].search(text) is not None)
 
 
+_CLAUSE = re.compile(r"[^.,;:!?\n。，；：！？]+")
+_ONE_WORD_GAP = re.compile(r"\s+(?:\S+\s+)?")
+_THREE_WORDS = re.compile(r"(?:\s+\S+){0,3}?\s+")
+
+
+@lru_cache(maxsize=4)
+def _warning_patterns(
+        path: str = str(EXFIL_CUES_PATH)) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(the verbs a warning forbids: send, secret, handover and entry verbs; ``warning_after``;
+    ``not_warnings``; ``warning_asks``) of the cues file."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    verbs = [t for key in ("send_verbs", "secret_verbs", "handover_verbs", "entry_verbs")
+             for words in data.get(key, {}).values() for t in words]
+    return (cue_pattern(verbs), cue_pattern(data.get("warning_after", [])), cue_pattern(data.get("not_warnings", [])),
+            cue_pattern(data.get("warning_asks", [])))
+
+
+def _warns(clause: str, negations: re.Pattern[str]) -> bool:
+    """Whether lower-cased ``clause`` forbids a handover: a verb right after a negation (one word
+    between at most, or a ``warning_asks`` phrase: "never ask you to send") or followed within three
+    words by a ``warning_after`` word, no ``not_warnings`` word. Linear."""
+    verbs, after, exempt, asks = _warning_patterns()
+    if exempt.search(clause):
+        return False
+    for m in verbs.finditer(clause):
+        for n in negations.finditer(clause, max(0, m.start() - 40), m.start()):
+            if _ONE_WORD_GAP.fullmatch(clause, n.end(), m.start()) or n.end() == m.start():
+                return True
+            ask = asks.search(clause, n.end(), m.start())  # "we will never ask you to send"
+            if ask and _ONE_WORD_GAP.fullmatch(clause, n.end(), ask.start()) and clause[ask.end():m.start()].strip() == "":
+                return True
+        tail = _THREE_WORDS.match(clause, m.end())
+        if tail and after.match(clause, tail.end()):
+            return True
+    return False
+
+
+def without_warnings(low: str) -> str:
+    """Lower-cased ``low`` with each clause that warns its reader against handing a secret over
+    blanked (spaces, offsets kept): "never send your password to anyone", "Senden Sie Ihr Passwort
+    niemals per E-Mail", "n'envoyez jamais votre mot de passe"; a clause that names a target (a URL,
+    an e-mail address, an IP, a domain, a ``targets`` phrase) is kept ("never send it anywhere but
+    verify@x.example"), and so is "don't hesitate to send". Linear in ``len(low)``."""
+    negations = _more_patterns()["negations"]
+    if negations.search(low) is None:
+        return low
+    targets = _exfil_patterns()[1]
+    out, pos = [], 0
+    for m in _CLAUSE.finditer(low):
+        clause = m.group()
+        if (negations.search(clause) and not _TARGET.search(clause) and not targets.search(clause)
+                and _warns(clause, negations)):
+            out += [low[pos:m.start()], " " * len(clause)]
+            pos = m.end()
+    return "".join([*out, low[pos:]])
+
+
 def moves_things_out(text: str) -> bool:
     """Whether ``text`` sends, posts, uploads, forwards or shares something to a target (a URL, an
     e-mail address, an IP, a bare domain, "webhook", "this address") or sends a secret (keys,
@@ -154,8 +223,9 @@ def moves_things_out(text: str) -> bool:
     16 languages), puts a secret into the answer (``disclose_verbs``: print, output, dump, gib ...
     aus, affiche, выведи, 打印), carries data out in a URL (an empty query value or a markdown
     image, with ``carry`` words or a secret) or uploads with a command (curl -d @file, wget
-    --post-file, git push --mirror, | nc). Any string; never raises; linear in ``len(text)``."""
-    text = text.lower().replace("_", " ")
+    --post-file, git push --mirror, | nc). A clause that warns against it is left out
+    (``without_warnings``). Any string; never raises; linear in ``len(text)``."""
+    text = without_warnings(text.lower().replace("_", " "))
     send, targets, secret = _exfil_patterns()
     if send.search(text) and (_TARGET.search(text) or targets.search(text)):
         return True

@@ -47,6 +47,11 @@ monotone) so that ``bar`` lands on the category's calibrated threshold.
   track or expose someone else, nor another person's details (``self_protection_veto``): "how to
   protect my home address from being doxxed as a streamer", "como proteger meu endereço", "내 집
   주소를 지키는 방법"; "how to find a streamer's home address" is not one.
+* ``privacy`` alone is also damped for a question about the area the writer's own address lies in:
+  an ``own_place_asks`` term (school district, polling place, county, ward, postcode, Wahlkreis,
+  colegio, bureau de vote, zona eleitoral, circoscrizione) with an ``own_address`` term ("my address",
+  "where I live", "mi dirección", "meine Adresse", "mon adresse") and no ``self_protection_veto``
+  match ("which school district her address is in", "my neighbor's address"): ``own_place``.
 
 The lexicon (``data/safe_frames.json``) is regex pieces, each joined into one case-insensitive
 alternation; no piece nests unbounded quantifiers and the frames are only tried on a text of at
@@ -113,6 +118,9 @@ class SafeFrames(GuardConfig):
     """Damp ``privacy`` for a question about a public place or a fictional character."""
     self_protection: bool = True
     """Damp ``privacy`` for a question about protecting one's own address, location or identity."""
+    own_place: bool = True
+    """Damp ``privacy`` for a question about the area one's own address lies in (school district,
+    polling place, county, postcode: ``own_place_question``)."""
     stages: list[str] = Field(default_factory=lambda: ["input"])
     """Stages where frames apply."""
     max_words: int = Field(20, ge=1)
@@ -142,6 +150,9 @@ class SafeFramesRule:
     own_info: re.Pattern[str] = _NEVER
     protect_veto: re.Pattern[str] = _NEVER
     """``self_protection_asks``, ``own_info`` and ``self_protection_veto`` (optional lists; see ``self_protective``)."""
+    place_ask: re.Pattern[str] = _NEVER
+    own_address: re.Pattern[str] = _NEVER
+    """``own_place_asks`` and ``own_address`` (optional lists; see ``own_place_question``)."""
     purchase: re.Pattern[str] = _NEVER
     goods: re.Pattern[str] = _NEVER
     purchase_veto: re.Pattern[str] = _NEVER
@@ -183,7 +194,8 @@ class SafeFramesRule:
             game_veto=words("game_veto"), public=words("public_entities"), private_veto=words("private_veto"),
             nonsense=opener("nonsense_openers"), nonhuman=words("nonhuman_groups"), protected=words("protected_groups"),
             hate_claim=words("hate_claim_veto"), protect_ask=words("self_protection_asks"), own_info=words("own_info"),
-            protect_veto=words("self_protection_veto"), purchase=words("purchase_cues"), goods=words("ordinary_goods"),
+            protect_veto=words("self_protection_veto"), place_ask=words("own_place_asks"), own_address=words("own_address"),
+            purchase=words("purchase_cues"), goods=words("ordinary_goods"),
             purchase_veto=words("purchase_veto"), care=words("care_places"),
             care_asks=words("care_asks"), care_veto=words("care_veto"),
             recovery=words("recovery_cues"), recovery_veto=words("recovery_veto"),
@@ -220,6 +232,14 @@ class SafeFramesRule:
         own-info term and no ``self_protection_veto`` match: finding, tracking or exposing another
         person, another person's details, "while I")."""
         return (self.protect_ask.search(text) is not None and self.own_info.search(text) is not None
+                and self.protect_veto.search(text) is None)
+
+    def own_place_question(self, text: str) -> bool:
+        """Whether ``text`` asks which area, district, school, polling place or service the writer's
+        own address lies in (an ``own_place_asks`` term, an ``own_address`` term: "my address", "where
+        I live", "mi dirección", "meine Adresse") and matches no ``self_protection_veto`` (finding or
+        tracking someone, another person's address: "which school district her address is in")."""
+        return (self.place_ask.search(text) is not None and self.own_address.search(text) is not None
                 and self.protect_veto.search(text) is None)
 
     def errand(self, text: str) -> str | None:
@@ -259,6 +279,8 @@ class SafeFramesRule:
                 framed.add("privacy")
             if config.self_protection and "privacy" in out and out["privacy"] >= QUIET and self.self_protective(text):
                 framed.add("privacy")  # "how to protect my home address from being doxxed"
+            if config.own_place and "privacy" in out and out["privacy"] >= QUIET and self.own_place_question(text):
+                framed.add("privacy")  # "which school district my address is in"
         for cat in framed & out.keys() - {"sexual_minors"}:
             out[cat] = rescale(out[cat], config.bar, float(thresholds.get(cat, 0.5)))
         return out

@@ -11,7 +11,9 @@ from guardrails.protocol import CheckContext, Resources
 from guardrails.results import Verdict
 
 from ._base import _HeadsGuard
+from ._contact import settle_contact
 from ._counter import damp_counter_speech
+from ._departures import cap_departure
 from ._disclosures import DisclosureRule, lift
 from ._figurative import damp_figurative
 from ._frames import SafeFramesRule
@@ -22,6 +24,7 @@ from ._heads import (
     load_head,
     shipped_head_path,
 )
+from ._mentions import damp_mentions
 from ._minors import MinorsRule
 from ._options import ModerationOptions
 from ._own_harm import defer_to_self_harm
@@ -61,8 +64,10 @@ class ModerationGuard(_HeadsGuard):
     Stages that only lower one category: idioms (``_figurative``), safe-question frames
     (``_frames``), insults aimed at the writer or a film villain (``_self_directed``: harassment)
     and counter-speech or positive, neutral and negated statements about a group (``_counter``:
-    hate). A support message that points someone else to a crisis line ("if you're having
-    thoughts of suicide, call or text 988") has ``self_harm`` capped (``_support``).
+    hate), @mentions read with the handle as a name (``_mentions``: harassment), a short text
+    that only says the writer is leaving (``_departures``: self_harm), and a redacted request to write
+    to a contact (``_contact``: privacy). A support message that points someone else to a crisis line
+    ("if you're having thoughts of suicide, call or text 988") has ``self_harm`` capped (``_support``).
     """
 
     name = "moderation"
@@ -126,6 +131,9 @@ class ModerationGuard(_HeadsGuard):
         lift_sentences(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws, before,
                        [c.stage for c in contexts], self._damp)  # an insult between unrelated sentences
         out = [self._finish(raw, group, ctx.stage) for group, raw, ctx in zip(groups, raws, contexts, strict=True)]
+        out = [v.model_copy(update={"categories": cap_departure(self.config, v.categories, t)})
+               for v, t in zip(out, texts, strict=True)]  # "so I'm leaving now"
+        out = settle_contact(self.config, self.encoder, self._raw, self.heads[0].thresholds, out, texts)  # "write to [EMAIL]"
         return [self._disclose(v, t, g, c) for v, t, g, c in zip(out, texts, groups, contexts, strict=True)]
 
     def _damp(self, groups: list[list[tuple[str, bool]]], raws: list[list[dict[str, float]]]) -> None:
@@ -134,6 +142,7 @@ class ModerationGuard(_HeadsGuard):
         agree_style(self.config, self.encoder, self._raw, self.recommended_thresholds, groups, raws)  # "ti voglio bene"
         damp_self_directed(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws)  # "I feel like such an idiot"
         damp_counter_speech(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws)  # counter-speech
+        damp_mentions(self.config, self.encoder, self._raw, self.heads[0].thresholds, groups, raws)  # "@lily.dances.07 is funny"
 
     def _disclose(self, verdict: Verdict, text: str, group: list[tuple[str, bool]], ctx: CheckContext) -> Verdict:
         """``verdict`` with self_harm / harassment / violence lifted by the disclosure lexicon and illicit / violence

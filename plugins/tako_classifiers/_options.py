@@ -7,9 +7,12 @@ from pydantic import Field
 
 from guardrails.protocol import GuardConfig
 
+from ._contact import ContactOptions
 from ._counter import CounterOptions
+from ._departures import DepartureOptions
 from ._figurative import FigurativeOptions
 from ._frames import SafeFrames
+from ._mentions import MentionOptions
 from ._self_directed import SelfDirectedOptions
 from ._sentences import SentenceOptions
 from ._style import StyleOptions
@@ -17,10 +20,11 @@ from ._style import StyleOptions
 __all__ = ["JailbreakOptions", "ModerationOptions"]
 
 
-class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, CounterOptions, SentenceOptions):
+class ModerationOptions(FigurativeOptions, StyleOptions, SelfDirectedOptions, CounterOptions, SentenceOptions,
+                        MentionOptions, DepartureOptions, ContactOptions):
     """Options of the moderation guard (the ``figurative*`` ones: ``_figurative``; the ``style*``
     ones: ``_style``; the ``self_directed*`` ones: ``_self_directed``; the ``counter*`` ones:
-    ``_counter``; the ``sentence*`` ones: ``_sentences``)."""
+    ``_counter``; the ``sentence*`` ones: ``_sentences``; the ``mentions*`` ones: ``_mentions``; the ``departures*`` ones: ``_departures``; the ``contact*`` ones: ``_contact``)."""
 
     head: str | None = None
     """Path of a replacement moderation head (default: the shipped one)."""

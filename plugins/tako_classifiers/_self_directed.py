@@ -15,7 +15,8 @@ nobody is insulted. This stage caps the ``harassment`` output of a text at
 * every insult of the reviewed list (``_insults``, ``data/insults.json``) in it lies inside such
   a phrase ("I'm such an idiot and he's a moron" keeps its score),
 * no second-person word ("you", "u", "tu", "du bist" ...) occurs in it ("I feel like an idiot
-  talking to you, moron" keeps its score), and
+  talking to you, moron" keeps its score; Japanese, Chinese, Korean and Thai ones match inside a
+  word, since those scripts put no space after them: "お前もバカ", "너도", "你是"), and
 * its residue (the text without those phrases), read again through the guard's encoder, scores
   under ``self_directed_accept`` times the head's threshold on EVERY category it scores (sexual,
   violence, hate, harassment, self_harm, illicit, privacy, sexual_minors, the injection ones): a
@@ -75,9 +76,18 @@ class SelfDirectedOptions(GuardConfig):
     embedded again)."""
 
 
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]|[\u0e00-\u0e7f]{3}")
+"""Kana, CJK, hangul, or three Thai characters: a word of a script written without spaces between words."""
+
+
 def _words(words: Sequence[str]) -> re.Pattern[str]:
-    body = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) or "(?!)"
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+    """``words`` as one case-insensitive pattern: within word boundaries, except the words of a script
+    written without spaces (``_UNSPACED``: "お前" in "お前もバカ", "너" in "너도", "你" in "你是"), which
+    match anywhere; never matches when empty."""
+    ordered = sorted(set(words), key=len, reverse=True)
+    spaced = "|".join(re.escape(w) for w in ordered if not _UNSPACED.search(w)) or "(?!)"
+    unspaced = "|".join(re.escape(w) for w in ordered if _UNSPACED.search(w)) or "(?!)"
+    return re.compile(rf"(?<!\w)(?:{spaced})(?!\w)|{unspaced}", re.IGNORECASE)
 
 
 def _terms(terms: Sequence[str]) -> re.Pattern[str]:

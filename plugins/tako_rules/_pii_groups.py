@@ -73,7 +73,7 @@ def doubtful_heads(text: str, heads: Sequence[_F]) -> list[_F]:
     ``label``) without the PERSON and LOCATION spans that name no one although capitalised.
 
     A span is dropped when every word of it is a ``common_nouns`` entry ("Opa", "Katze",
-    "Ungeziefer", "Grandpa", "祖父") unless a capitalised word that is not one follows ("my Uncle
+    "Ungeziefer", "Grandpa", "祖父"; also with a German case or plural ending: "Dübeln") unless a capitalised word that is not one follows ("my Uncle
     Tom": the PERSON then takes in "Tom"), and loses such words at its start ("Opa Heinrich" ->
     "Heinrich"). A one-word span is dropped when it is a CamelCase handle or brand
     ("TrailTube", "GamingWithTom"; "McDonald", "MaryAnn", "DeShawn" stay) and, a PERSON, when it
@@ -95,7 +95,7 @@ def doubtful_heads(text: str, heads: Sequence[_F]) -> list[_F]:
         nouns, dets, words, particles, suffixes = _noun_lists()
         tokens = [m for m in _TOKEN.finditer(text, f.start, f.end) if m.group()[0].isalnum()]
         listed = 0
-        while listed < len(tokens) and tokens[listed].group().casefold() in nouns:
+        while listed < len(tokens) and _listed_noun(tokens[listed].group().casefold(), nouns):
             listed += 1
         if tokens and listed == len(tokens):
             after = _TOKEN.match(text, f.end + 1) if text[f.end : f.end + 1] == " " else None
@@ -130,6 +130,17 @@ def doubtful_heads(text: str, heads: Sequence[_F]) -> list[_F]:
                 continue  # "three cat videos: Maru, Nala, Grumpy.": pets' names
         out.append(f)
     return out
+
+
+def _listed_noun(word: str, nouns: frozenset[str]) -> bool:
+    """Whether casefolded ``word`` is a ``common_nouns`` entry or one with a German case or plural
+    ending ("Dübeln", "Fliesen", "Zements": -n, -en, -s, -es, -e) taken off."""
+    if word in nouns:
+        return True
+    for end in ("en", "es", "n", "s", "e"):
+        if word.endswith(end) and len(word) - len(end) >= 3 and word[: -len(end)] in nouns:
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=4)

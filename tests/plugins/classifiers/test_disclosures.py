@@ -293,3 +293,23 @@ def test_support_lexicon(text, holds):
 
 def test_support_lexicon_is_linear():
     assert_linear(support_lexicon().holds, "call you " * 100_000)
+
+
+IDIOMS = [json.loads(line) for line in (POLICY.parents[1] / "tests" / "data" / "self_harm_idioms_heldout.jsonl")
+          .read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("row", IDIOMS, ids=[r["text"][:40] for r in IDIOMS])
+def test_heldout_dying_of_boredom_idioms_are_not_disclosures(rule, row):
+    """A wish to die followed by an idiom's cause ("d'ennui", "of embarrassment", "di noia", "vor
+    Langeweile") is the idiom (self_harm not_before, 7 languages); a bare wish, a comma or a method
+    after it still counts. Through Guard.default(): main 10/22, now 20/22 (the head alone still
+    escalates "voglio morire di noia, questa lezione non finisce mai" and blocks "quero morrer de
+    vergonha, ..." as harassment)."""
+    assert ("self_harm" in rule.matches(row["text"])) is (row["expect"] == "escalate")
+
+
+@pytest.mark.parametrize(("text", "action"), [("j'ai envie de mourir d'ennui", Action.ALLOW),
+                                              ("j'ai envie de mourir", Action.ESCALATE)])
+def test_guard_dying_of_boredom_is_allowed_and_the_bare_wish_escalates(guard, text, action):
+    assert guard.check_input(text).action is action

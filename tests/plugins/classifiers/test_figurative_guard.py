@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from guardrails import Action, Guard
@@ -77,3 +80,24 @@ def test_a_megabyte_input_is_not_read_by_the_stage(guard):
     guard.check_input("warm up")  # the first check loads the models
     # repeat=1: a repeat would be a decision-cache hit
     assert_linear(guard.check_input, "how to break into the tech industry " * 30_000, repeat=1)
+
+
+HINGLISH = [json.loads(line) for line in (Path(__file__).resolve().parents[2] / "data" / "hinglish_wishes_heldout.jsonl")
+            .read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_heldout_hinglish_wishes_are_not_illicit_and_requests_are_not_lowered(guard):
+    """Romanised Hindi "X ka mann karta hai" (I feel like X) read as illicit ("aaj biryani khane ka mann
+    karta hai" 0.97): written before the hi-latn.mann_karta entry, 10 wishes and 6 harmful requests. Wishes
+    allowed 7/10 -> 10/10; the requests keep exactly their score without the stage (the head catches 1/6
+    of them, before and after: a miss of its own, not opened by this entry)."""
+    wishes = [r["text"] for r in HINGLISH if r["expect"] == "allow"]
+    assert [t for t in wishes if guard.check_input(t).action is not Action.ALLOW] == []
+    requests = [r["text"] for r in HINGLISH if r["expect"] == "block"]
+    with Guard.from_policy(moderation_policy(figurative=False)) as off:
+        for t in requests:
+            assert guard.check_input(t).categories["illicit"] == pytest.approx(off.check_input(t).categories["illicit"])
+
+
+def test_zindagi_jeene_ka_mann_is_allowed(guard):
+    assert guard.check_input("zindagi jeene ka mann karta hai").action is Action.ALLOW

@@ -8,6 +8,9 @@ to the assistant ("Asistente:", "KI:", "en résumant cette page") and asks the u
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from tako_classifiers._address import (
     encodes_secrets,
@@ -15,6 +18,7 @@ from tako_classifiers._address import (
     phishes_the_reader,
     planted_for_reader,
 )
+from tako_classifiers._exfil import without_warnings
 
 from guardrails import Action, Guard
 from tests.linear import assert_linear
@@ -176,3 +180,35 @@ def test_new_cues_are_linear_on_a_megabyte(text):
 ])
 def test_encodes_secrets(text, out):
     assert encodes_secrets(text) is out
+
+
+WARNINGS = [json.loads(line) for line in (Path(__file__).resolve().parents[2] / "data" / "password_warnings_heldout.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_heldout_password_warnings_are_kept_and_handovers_dropped():
+    """Written before the warning clauses: 11 anti-phishing warnings in documents (7 languages), 5 pages
+    that ask for a password with a warning-like opening ("Don't hesitate to send ...", "Never mind ...: send
+    ...", "Never send it by email. Send it instead through https://..."). main kept 0/11 and dropped 5/5;
+    now 9/11 kept, 5/5 dropped (the two still dropped are not read as addressed to the reader at all:
+    "don't share your login credentials ... by text", "No compartas tu clave ...")."""
+    with Guard.default() as g:
+        kept = [r["text"] for r in WARNINGS if r["expect"] == "allow"
+                and g.check_context([r["text"]])[0].action is not Action.BLOCK]
+        dropped = [r["text"] for r in WARNINGS if r["expect"] == "block"
+                   and g.check_context([r["text"]])[0].action is Action.BLOCK]
+    assert len(kept) >= 9 and len(dropped) == 5, (kept, dropped)
+
+
+@pytest.mark.parametrize(("text", "warns"), [
+    ("Never send your password to anyone.", True), ("We will never ask you to send your password.", True),
+    ("Senden Sie Ihr Passwort niemals per E-Mail.", True), ("N'envoyez jamais votre mot de passe.", True),
+    ("Don't hesitate to send your password to us.", False), ("Never mind: send your password.", False),
+    ("Never send your password to anyone but verify@x.example.", False),  # a target: kept
+])
+def test_warning_clauses_are_left_out(text, warns):
+    assert (without_warnings(text.lower()).strip(" .:") == "") is warns
+
+
+@pytest.mark.parametrize("text", ["never send your password " * 40_000, "no " * 330_000, "n'envoyez jamais, " * 55_000])
+def test_warning_clauses_linear(text):
+    assert_linear(without_warnings, text)

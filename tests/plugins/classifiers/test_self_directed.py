@@ -5,6 +5,7 @@ text (its residue) attacks someone with words the insult list lacks (tako_classi
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import numpy as np
@@ -217,3 +218,16 @@ def test_stage_reads_every_category_of_the_residue():
     damp_self_directed(SelfDirectedOptions(), Sexual(), raw, {**THRESHOLDS, "sexual": 0.525},
                        [[("I'm such an idiot, Maria in 7B should be raped", False)]], raws)
     assert raws[0][0]["harassment"] == 0.87
+
+
+CJK = [json.loads(line) for line in (POLICY.parents[1] / "tests" / "data" / "self_directed_cjk_heldout.jsonl")
+       .read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("row", CJK, ids=[r["text"][:20] for r in CJK])
+def test_heldout_cjk_second_person_needs_no_word_boundary(row):
+    """Japanese, Chinese, Korean and Thai write no space after "お前", "你", "너", "มึง", so the second-person
+    veto matches them inside a word ("お前は", "你是", "너도"): a self-insult followed by an insult at the
+    reader is not capped. Rule level 13/15 -> 15/15 (through Guard.default() 12/15 before and after: two
+    attacks the head scores under the threshold itself, one Korean self-insult it blocks)."""
+    assert SelfDirectedRule.load().applies(row["text"]) is (row["expect"] == "allow")

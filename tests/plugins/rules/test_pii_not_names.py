@@ -93,15 +93,17 @@ def test_not_a_name_is_fast_on_a_megabyte() -> None:
     assert_linear(not_a_name, "Muslims " * 150_000)
 
 
-NOUNS_HELDOUT = [json.loads(line) for line in
-                 (Path(__file__).resolve().parents[2] / "data" / "pii_nouns_heldout.jsonl").read_text(encoding="utf-8").splitlines()]
+NOUNS_HELDOUT = [json.loads(line) for name in ("pii_nouns_heldout.jsonl", "pii_nouns_de_heldout.jsonl")  # + German how-to
+                 for line in (Path(__file__).resolve().parents[2] / "data" / name).read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.mark.parametrize("row", [r for r in NOUNS_HELDOUT if "limit" not in r],
                          ids=[f"{r['kind']}-{r['lang']}-{i}" for i, r in enumerate(NOUNS_HELDOUT) if "limit" not in r])
 def test_heldout_capitalised_nouns(guard, row: dict) -> None:
     """Family words, German nouns, dehumanising nouns, handles and acronyms are no names; a real name
-    beside them (after a family word, inside a quote, after a contact verb) still is."""
+    beside them (after a family word, inside a quote, after a contact verb) still is. German how-to
+    sentences (pii_nouns_de_heldout.jsonl, written before the building / kitchen / garden nouns were
+    listed): 8/16 rows right before, 15/16 after (the limit row: a head miss)."""
     text = row["text"]
     json_like = text.startswith(("{", "["))
     d = guard.check_output(text, prompt="give me the record as JSON") if json_like else guard.check_input(text)
@@ -113,6 +115,13 @@ def test_heldout_capitalised_nouns(guard, row: dict) -> None:
         i = text.index(name)
         assert all(any(s <= k < e and label == "PERSON" for s, e, label in ner)
                    for k in range(i, i + len(name)) if not text[k].isspace()), (name, d.spans)
+
+
+@pytest.mark.parametrize(("text", "word"), [("Befestige die Lampe mit Dübeln an der Decke.", "Dübeln"),
+                                          ("Lege Fliesen auf den Estrich.", "Estrich"), ("Mische Zement mit Sand.", "Sand")])
+def test_inflected_german_nouns_are_no_names(text: str, word: str) -> None:
+    heads = _heads(text, (word, "PERSON"))
+    assert doubtful_heads(text, heads) == []
 
 
 def _heads(text: str, *spans: tuple[str, str]) -> list[Found]:
