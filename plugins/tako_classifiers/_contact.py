@@ -29,12 +29,12 @@ from pydantic import Field
 from guardrails.protocol import EncoderLike, GuardConfig
 from guardrails.results import Verdict
 
+from ._terms import alternation
 from ._view import has_placeholder, without_placeholders
 
 __all__ = ["CONTACT_PATH", "ContactOptions", "contact_request", "settle_contact"]
 
 CONTACT_PATH = Path(__file__).resolve().parent / "data" / "contact_requests.json"
-_SPACE = re.compile(r" (?![?*+{])")
 
 
 class ContactOptions(GuardConfig):
@@ -51,9 +51,7 @@ class ContactOptions(GuardConfig):
 
 
 def _words(terms: Sequence[str]) -> re.Pattern[str]:
-    body = "|".join(f"(?:{t})" for t in sorted(terms, key=len, reverse=True)) or "(?!)"
-    body = _SPACE.sub(r"\\s+", body)
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+    return re.compile(alternation(list(terms)), re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from pydantic import Field
 
 from guardrails.protocol import GuardConfig
 
+from ._terms import alternation
 from ._view import word_count
 
 __all__ = ["DEPARTURES_PATH", "DepartureOptions", "cap_departure", "only_departure"]
@@ -45,12 +45,6 @@ class DepartureOptions(GuardConfig):
     """Longer texts (words, ``_view.word_count``) are not capped."""
 
 
-def _alternation(terms: Sequence[str], bounded: bool) -> str:
-    body = "|".join(f"(?:{t})" for t in sorted(terms, key=len, reverse=True)) or "(?!)"
-    body = re.sub(r" (?![?*+{])", r"\\s+", body)
-    return rf"(?<!\w)(?:{body})(?!\w)" if bounded else f"(?:{body})"
-
-
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """(leave phrases, fill words) of the shipped data file, compiled once when first needed."""
@@ -58,9 +52,9 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     fill = [" ".join(re.escape(part) for part in w.split()) for w in data.get("fill", [])]
     wide = [w for w in fill if _WIDE.search(w)]
     narrow = [w for w in fill if not _WIDE.search(w)]
-    leave = "|".join(p for p in (_alternation(data.get("leave", []), True),
-                                 _alternation(data.get("leave_unspaced", []), False)))
-    fills = "|".join(p for p in (_alternation(narrow, True), _alternation(wide, False)))
+    leave = "|".join(p for p in (alternation(data.get("leave", []), True),
+                                 alternation(data.get("leave_unspaced", []), False)))
+    fills = "|".join(p for p in (alternation(narrow, True), alternation(wide, False)))
     return re.compile(leave, re.IGNORECASE), re.compile(fills, re.IGNORECASE)
 
 

@@ -99,3 +99,16 @@ def _lower_of(terms: list[str], macros: dict[str, str] | None = None, word_start
         return None
     head = (r"(?<!\w)(?=[\w(\[])" if word_start else r"(?<!\w)") + "(?:"
     return Lexicon([Part(head, r")(?!\w)", bodies, word_start)], 0, validate=validate)  # type: ignore[return-value]
+
+
+_SPACE = re.compile(r" (?![?*+{])")
+
+
+def alternation(terms: list[str] | tuple[str, ...], bounded: bool = True) -> str:
+    """A plain regex source for ``terms`` (regex bodies, longest first; a space not followed by a
+    quantifier matches any white space), within word edges when ``bounded``; never matches when
+    empty. For the small stage lists that need ``re.Pattern`` methods (``subn``) the anchored
+    ``_compile`` lexicon does not offer."""
+    body = "|".join(f"(?:{t})" for t in sorted(terms, key=len, reverse=True)) or "(?!)"
+    body = _SPACE.sub(r"\\s+", body)
+    return rf"(?<!\w)(?:{body})(?!\w)" if bounded else f"(?:{body})"
